@@ -1,0 +1,18 @@
+"""VAE Lab's core: autoencoders and VAEs in pure NumPy with hand-written backpropagation.
+
+>>> import vae_core as vc
+>>> X, y = vc.data.three_clusters(n=600, seed=0)
+>>> vae = vc.VAE(input_dim=2, latent_dim=2, hidden=(64, 64), beta=1.0, seed=0)
+>>> history = vc.fit(vae, X, epochs=300, batch_size=64, lr=1e-3, seed=0)
+"""
+
+from . import data, evaluate, layers, losses, theory
+from .io import load_model, model_to_bytes, save_model
+from .models import VAE, Autoencoder, DenoisingAutoencoder
+from .train import History, TrainingDiverged, fit
+
+__all__ = [
+    "VAE", "Autoencoder", "DenoisingAutoencoder", "History", "TrainingDiverged",
+    "data", "evaluate", "fit", "layers", "load_model", "losses", "model_to_bytes",
+    "save_model", "theory",
+]

@@ -1,0 +1,209 @@
+"""Datasets: the three-cluster worked example, other 2-D toys, 8x8 digits, and user CSVs.
+
+Every generator takes ``n`` and ``seed`` and returns ``(X, y)``: X (n, D) float64 and
+integer labels y (n,) (a cluster, a moon, a ring, an arm of the spiral, a digit).
+Nothing is downloaded: the digits are read from the copy that ships inside scikit-learn.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import importlib.util
+import io
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+Array = np.ndarray
+MAX_ROWS = 20_000  # a user's CSV may have at most this many rows
+MAX_COLUMNS = 256
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset ready for training: X (n, D), labels y (n,), and for images their shape."""
+
+    name: str
+    X: Array
+    y: Array
+    image_shape: tuple[int, int] | None = None
+
+    @property
+    def dim(self) -> int:
+        return self.X.shape[1]
+
+
+def _split_counts(n: int, k: int) -> Array:
+    """n examples shared as evenly as possible among k groups: (k,)."""
+    return np.full(k, n // k) + (np.arange(k) < n % k)
+
+
+def three_clusters(n: int = 600, seed: int = 0, spread: float = 0.35) -> tuple[Array, Array]:
+    """Three round Gaussian clusters (std ``spread``) centred on a circle of radius 2."""
+    rng = np.random.default_rng(seed)
+    angles = np.deg2rad([90.0, 210.0, 330.0])
+    centres = 2.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)  # (3, 2)
+    y = np.repeat(np.arange(3), _split_counts(n, 3))
+    X = centres[y] + spread * rng.standard_normal((n, 2))
+    order = rng.permutation(n)
+    return X[order], y[order]
+
+
+def two_moons(n: int = 600, seed: int = 0, noise: float = 0.08) -> tuple[Array, Array]:
+    """Two interleaved half circles, centred near the origin, with Gaussian noise."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(2), _split_counts(n, 2))
+    t = rng.uniform(0.0, np.pi, n)
+    X = np.where(y[:, None] == 0,
+                 np.stack([np.cos(t), np.sin(t)], axis=1),
+                 np.stack([1.0 - np.cos(t), 0.5 - np.sin(t)], axis=1))
+    X = X - [0.5, 0.25] + noise * rng.standard_normal((n, 2))
+    return 1.5 * X, y
+
+
+def rings(n: int = 600, seed: int = 0, noise: float = 0.08) -> tuple[Array, Array]:
+    """Two concentric circles of radius 1 and 2."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(2), _split_counts(n, 2))
+    t = rng.uniform(0.0, 2 * np.pi, n)
+    radius = (1.0 + y)[:, None]
+    X = radius * np.stack([np.cos(t), np.sin(t)], axis=1) + noise * rng.standard_normal((n, 2))
+    return X, y
+
+
+def spiral(n: int = 600, seed: int = 0, noise: float = 0.06) -> tuple[Array, Array]:
+    """Two interleaved arms of an Archimedean spiral."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(2), _split_counts(n, 2))
+    t = np.sqrt(rng.uniform(0.0, 1.0, n)) * 3 * np.pi  # denser near the centre
+    r = 0.25 * t
+    phase = np.pi * y
+    X = np.stack([r * np.cos(t + phase), r * np.sin(t + phase)], axis=1)
+    return X + noise * rng.standard_normal((n, 2)), y
+
+
+def _digits_file() -> Path:
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError("the digits need scikit-learn installed (its 8x8 digits ship inside it)")
+    return Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / "digits.csv.gz"
+
+
+def digits(n: int = 1797, seed: int = 0) -> tuple[Array, Array]:
+    """The 8x8 handwritten digits of scikit-learn (1797 images), pixels scaled to [0, 1]: (n, 64).
+
+    Read from the CSV inside the installed package (no import of sklearn, no download).
+    A random subset of n images (all of them when n >= 1797).
+    """
+    with gzip.open(_digits_file(), "rt") as f:
+        table = np.loadtxt(f, delimiter=",")
+    X, y = table[:, :64] / 16.0, table[:, 64].astype(int)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(X))[: min(n, len(X))]
+    return X[order], y[order]
+
+
+GENERATORS: dict[str, Callable[..., tuple[Array, Array]]] = {
+    "three_clusters": three_clusters,
+    "two_moons": two_moons,
+    "rings": rings,
+    "spiral": spiral,
+    "digits": digits,
+}
+NAMES = tuple(GENERATORS)
+
+
+def load(name: str = "three_clusters", n: int = 600, seed: int = 0) -> Dataset:
+    """One of :data:`NAMES` as a :class:`Dataset` (digits carry ``image_shape=(8, 8)``)."""
+    if name not in GENERATORS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(NAMES)}")
+    X, y = GENERATORS[name](n=n, seed=seed)
+    return Dataset(name, X, y, (8, 8) if name == "digits" else None)
+
+
+def train_test_split(X: Array, y: Array, test_fraction: float = 0.2, seed: int = 0) -> tuple[Array, Array, Array, Array]:
+    """Shuffle and split into (X_train, X_test, y_train, y_test); the test part has at least one row."""
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+    n = len(X)
+    order = np.random.default_rng(seed).permutation(n)
+    n_test = min(n - 1, max(1, int(round(test_fraction * n))))
+    test, train = order[:n_test], order[n_test:]
+    return X[train], X[test], y[train], y[test]
+
+
+def validate_array(X: object, max_rows: int = MAX_ROWS) -> Array:
+    """Check a user's array: 2-D, numeric, finite, at least 2 columns and 2 rows, at most ``max_rows``.
+
+    Returns it as float64; raises ValueError saying what is wrong.
+    """
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("the data must be numbers only") from None
+    if X.ndim != 2:
+        raise ValueError(f"the data must be a table (rows x columns), got {X.ndim} dimension(s)")
+    n, D = X.shape
+    if n < 2:
+        raise ValueError(f"the data needs at least 2 rows, it has {n}")
+    if D < 2:
+        raise ValueError(f"the data needs at least 2 numeric columns, it has {D}")
+    if D > MAX_COLUMNS:
+        raise ValueError(f"the data has {D} columns; at most {MAX_COLUMNS} are allowed")
+    if n > max_rows:
+        raise ValueError(f"the data has {n:,} rows; at most {max_rows:,} are allowed")
+    bad = ~np.isfinite(X)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise ValueError(f"the data has {int(bad.sum())} missing or infinite value(s), "
+                         f"the first in row {row + 1}, column {col + 1}")
+    return X
+
+
+def from_csv(source: bytes | str, name: str = "uploaded CSV", max_rows: int = MAX_ROWS) -> Dataset:
+    """Parse a user's CSV (an optional header row, then numbers) into a :class:`Dataset`.
+
+    Raises ValueError with a message a person can act on: not text, empty, a non-numeric
+    cell (with its row and column), one column, NaN or infinity, too many rows.
+    """
+    if isinstance(source, bytes):
+        try:
+            source = source.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValueError("the file is not UTF-8 text; save it as a plain CSV") from None
+    if "\x00" in source:
+        raise ValueError("the file is binary, not a plain-text CSV")
+    non_blank = (r for r in csv.reader(io.StringIO(source)) if any(cell.strip() for cell in r))
+    rows = list(itertools.islice(non_blank, max_rows + 2))  # stop reading past the cap
+    if not rows:
+        raise ValueError("the file is empty")
+    if len(rows) > max_rows + 1:
+        raise ValueError(f"the file has more than {max_rows:,} rows; at most {max_rows:,} are allowed")
+    if not _is_numeric_row(rows[0]):
+        rows = rows[1:]  # a header row
+        if not rows:
+            raise ValueError("the file has a header row but no data rows")
+    width = len(rows[0])
+    values = np.empty((len(rows), width))
+    for i, row in enumerate(rows):
+        if len(row) != width:
+            raise ValueError(f"row {i + 1} has {len(row)} columns, the first data row has {width}")
+        for j, cell in enumerate(row):
+            try:
+                values[i, j] = float(cell)
+            except ValueError:
+                raise ValueError(f"row {i + 1}, column {j + 1} is not a number: {cell.strip()[:20]!r}") from None
+    X = validate_array(values, max_rows)
+    return Dataset(name, X, np.zeros(len(X), dtype=int))
+
+
+def _is_numeric_row(row: list[str]) -> bool:
+    try:
+        [float(cell) for cell in row]
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,180 @@
+r"""How good is a trained VAE? The ELBO, the IWAE bound, and log p(x) by quadrature.
+
+For every x:  ELBO ≤ IWAE_k ≤ IWAE_{k+1} ≤ log p(x)  (Burda, Grosse & Salakhutdinov,
+*Importance Weighted Autoencoders*, ICLR 2016). With a latent space of one or two
+dimensions the marginal likelihood :math:`\log p(x) = \log\int p(x|z)p(z)\,dz` can be
+computed on a grid, which gives the exact value the bounds are measured against.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .layers import mlp_forward, softplus
+from .losses import LOG_2PI, gaussian_log_density, kl_per_dimension, kl_standard_normal, logsumexp
+
+if TYPE_CHECKING:
+    from .models import VAE
+
+Array = np.ndarray
+
+
+def _posterior_samples(model: VAE, x: Array, k: int, rng: np.random.Generator):
+    """k reparameterised samples per example: z (k, n, d), plus mu and log_var (n, d)."""
+    mu, log_var = model.encode(x)
+    std = np.exp(0.5 * log_var)
+    eps = rng.standard_normal((k, *mu.shape))
+    return mu + std * eps, mu, log_var
+
+
+def _nll_of_samples(model: VAE, x: Array, z: Array) -> Array:
+    """-log p(x|z) for z of shape (k, n, d): (k, n)."""
+    k, n, d = z.shape
+    x_rep = np.broadcast_to(x, (k, *x.shape)).reshape(k * n, -1)
+    return model.neg_log_likelihood(x_rep, z.reshape(k * n, d)).reshape(k, n)
+
+
+def elbo(model: VAE, x: Array, n_samples: int, rng: np.random.Generator) -> Array:
+    r"""Per-example ELBO :math:`\mathbb E_q[\log p(x|z)] - \mathrm{KL}(q(z|x)\,\|\,p(z))` in nats (β = 1).
+
+    The expectation is a Monte-Carlo mean over ``n_samples`` draws; the KL is closed form.
+    x: (n, D) -> (n,).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    z, mu, log_var = _posterior_samples(model, x, n_samples, rng)
+    kl, _, _ = kl_standard_normal(mu, log_var)
+    return -_nll_of_samples(model, x, z).mean(axis=0) - kl
+
+
+def iwae_bound(model: VAE, x: Array, k: int, rng: np.random.Generator, chunk: int = 50) -> Array:
+    r"""Importance-weighted bound :math:`\log \frac1k \sum_{i=1}^k \frac{p(x, z_i)}{q(z_i|x)}`, :math:`z_i \sim q(z|x)`.
+
+    Computed with a stable log-sum-exp; k = 1 gives a single-sample ELBO. x: (n, D) -> (n,).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    log_w = []
+    for start in range(0, k, chunk):  # chunks bound the memory to chunk * n decoder rows
+        z, mu, log_var = _posterior_samples(model, x, min(chunk, k - start), rng)  # (c, n, d)
+        log_prior = -0.5 * np.sum(z * z, axis=-1) - 0.5 * z.shape[-1] * LOG_2PI  # (c, n)
+        log_q = gaussian_log_density(z, mu, log_var)  # (c, n)
+        log_w.append(-_nll_of_samples(model, x, z) + log_prior - log_q)
+    return logsumexp(np.concatenate(log_w, axis=0), axis=0) - np.log(k)
+
+
+# --------------------------------------------------------------------- quadrature
+def log_joint_on_grid(model: VAE, x: Array, grid: Array) -> Array:
+    r""":math:`\log p(x|z) + \log p(z)` for every pair (x_i, z_g): x (n, D), grid (G, d) -> (n, G).
+
+    Both likelihoods are linear in x once the decoder output is known, so one decoder pass
+    over the grid serves every x (a matrix product instead of n * G decoder rows).
+    """
+    out, _ = mlp_forward(grid, model._dec, model.activation)  # (G, D)
+    if model.likelihood == "bernoulli":
+        log_lik = x @ out.T - np.sum(softplus(out), axis=1)  # (n, G)
+    else:
+        sq = np.sum(x * x, axis=1)[:, None] - 2.0 * x @ out.T + np.sum(out * out, axis=1)[None, :]
+        log_lik = -0.5 * sq - 0.5 * x.shape[1] * LOG_2PI
+    log_prior = -0.5 * np.sum(grid * grid, axis=1) - 0.5 * grid.shape[1] * LOG_2PI  # (G,)
+    return log_lik + log_prior
+
+
+def _box_grid(lo: Array, hi: Array, m: int) -> tuple[Array, float]:
+    """A regular grid of m points per dimension over the box [lo, hi]: (m**d, d), cell volume."""
+    axes = [np.linspace(a, b, m) for a, b in zip(lo, hi)]
+    mesh = np.meshgrid(*axes, indexing="ij")
+    volume = float(np.prod([(b - a) / (m - 1) for a, b in zip(lo, hi)]))
+    return np.stack([g.ravel() for g in mesh], axis=1), volume
+
+
+def _posterior_spread(log_joint: Array, grid: Array) -> tuple[Array, Array]:
+    """Mean and standard deviation per dimension of the normalised grid weights: (n, d) each."""
+    w = np.exp(log_joint - log_joint.max(axis=1, keepdims=True))
+    w /= w.sum(axis=1, keepdims=True)
+    mean = w @ grid
+    var = w @ (grid * grid) - mean * mean
+    return mean, np.sqrt(np.maximum(var, 0.0))
+
+
+RADIUS = 8.0  # the prior N(0, I) puts less than e^-32 of its mass beyond |z_j| = 8
+COARSE_POINTS = {1: 1601, 2: 161}  # grid points per dimension of the shared first grid
+ZOOM_POINTS = {1: 401, 2: 61}  # points per dimension of each per-example zoomed grid
+
+
+def log_likelihood_quadrature(model: VAE, x: Array, chunk: int = 256, max_zooms: int = 6) -> Array:
+    r"""Exact :math:`\log p(x) = \log \int p(x|z)\,\mathcal N(z; 0, I)\,dz` by quadrature, latent_dim ≤ 2.
+
+    Method: the trapezoid rule on a regular grid over :math:`[-8, 8]^d` (1-D: step 0.01;
+    2-D: step 0.1), shared by all x. For a smooth integrand that vanishes at the box edges
+    the trapezoid rule converges exponentially fast once the step is below the posterior's
+    standard deviation. Where the posterior of an example is narrower than 1.5 grid steps,
+    the grid zooms onto its mode (box ±4 steps, 401 or 61 points per dimension) until the
+    posterior is resolved (at most ``max_zooms`` times, each 1/10 to 1/7 of the last step).
+
+    Accuracy: against the closed form of a linear-Gaussian model (a VAE with a linear
+    decoder, see ``tests/test_evaluate.py``) the error is below 1e-6 nats; in general it is
+    below 1e-4 nats wherever the posterior is resolved by the grid, i.e. for posterior
+    standard deviations above about 1e-6 (1-D) or 1e-5 (2-D). Truncation outside
+    :math:`[-8, 8]^d` costs less than e^-32 of the prior mass.
+
+    x: (n, D) -> (n,) log p(x) in nats.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    d = model.latent_dim
+    if d > 2:
+        raise ValueError(f"exact log p(x) by quadrature needs latent_dim <= 2, this model has {d}")
+    lo, hi = np.full(d, -RADIUS), np.full(d, RADIUS)
+    grid, volume = _box_grid(lo, hi, COARSE_POINTS[d])
+    step = 2 * RADIUS / (COARSE_POINTS[d] - 1)
+    result = np.empty(len(x))
+    for start in range(0, len(x), chunk):
+        xs = x[start:start + chunk]
+        log_joint = log_joint_on_grid(model, xs, grid)  # (c, G)
+        result[start:start + chunk] = logsumexp(log_joint, axis=1) + np.log(volume)
+        mean, spread = _posterior_spread(log_joint, grid)
+        narrow = np.nonzero(np.any(spread < 1.5 * step, axis=1))[0]
+        modes = grid[np.argmax(log_joint, axis=1)]
+        for i in narrow:
+            result[start + i] = _zoom(model, xs[i:i + 1], modes[i], step, max_zooms)
+    return result
+
+
+def _zoom(model: VAE, x: Array, mode: Array, step: float, max_zooms: int) -> float:
+    """Refine the grid around a narrow posterior until it spans at least 1.5 steps."""
+    d = len(mode)
+    m = ZOOM_POINTS[d]
+    value = np.nan
+    for _ in range(max_zooms):
+        lo, hi = mode - 4 * step, mode + 4 * step
+        grid, volume = _box_grid(lo, hi, m)
+        step = (hi[0] - lo[0]) / (m - 1)
+        log_joint = log_joint_on_grid(model, x, grid)  # (1, G)
+        value = float(logsumexp(log_joint, axis=1)[0] + np.log(volume))
+        _, spread = _posterior_spread(log_joint, grid)
+        if np.all(spread >= 1.5 * step):
+            break
+        mode = grid[np.argmax(log_joint[0])]
+    return value
+
+
+# ------------------------------------------------------------------ latent usage
+def kl_by_dimension(model: VAE, x: Array) -> Array:
+    r"""Average over x of each latent dimension's KL term (nats): (latent_dim,).
+
+    Dimensions with KL ≈ 0 have collapsed to the prior: they carry no information about x.
+    """
+    mu, log_var = model.encode(np.asarray(x, dtype=np.float64))
+    return kl_per_dimension(mu, log_var).mean(axis=0)
+
+
+def active_units(model: VAE, x: Array, threshold: float = 0.01) -> tuple[int, Array]:
+    r"""Number of active latent units: :math:`\operatorname{Cov}_x(\mathbb E_{q(z|x)}[z_j]) > 0.01`.
+
+    (Burda et al. 2016, §5.2.) Returns (count, the variance per dimension (latent_dim,)).
+    """
+    mu, _ = model.encode(np.asarray(x, dtype=np.float64))
+    activity = mu.var(axis=0)
+    return int(np.sum(activity > threshold)), activity

@@ -1,0 +1,76 @@
+"""Save and load models as ``.npz`` without pickle.
+
+The file holds one array per parameter plus ``__config__``, a JSON string stored as a
+NumPy unicode scalar, so ``np.load(..., allow_pickle=False)`` can read it safely.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from .models import VAE, Autoencoder, DenoisingAutoencoder, _Model
+
+FORMAT = "vae-lab-model/1"
+MODEL_KINDS: dict[str, type[_Model]] = {cls.kind: cls for cls in (Autoencoder, DenoisingAutoencoder, VAE)}
+
+
+def save_model(model: _Model, path: str | Path | IO[bytes]) -> None:
+    """Write the model's config and parameters to ``path`` (a file name or a binary file)."""
+    config = json.dumps({"format": FORMAT, **model.config()})
+    np.savez(path, __config__=np.array(config), **{name: value for name, value in model.params.items()})
+
+
+def model_to_bytes(model: _Model) -> bytes:
+    """The ``.npz`` file of :func:`save_model` as bytes (for a download button)."""
+    buffer = io.BytesIO()
+    save_model(model, buffer)
+    return buffer.getvalue()
+
+
+def load_model(source: str | Path | IO[bytes] | bytes) -> _Model:
+    """Rebuild a model saved by :func:`save_model`.
+
+    Raises ValueError with a clear message for a file that is not a VAE Lab model:
+    not an ``.npz`` archive, no or malformed config, unknown kind, missing or misshapen arrays.
+    """
+    if isinstance(source, bytes):
+        source = io.BytesIO(source)
+    try:
+        archive = np.load(source, allow_pickle=False)
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as err:
+        raise ValueError(f"not a VAE Lab model file (could not read it as .npz: {err})") from None
+    with archive:
+        if "__config__" not in archive.files:
+            raise ValueError("not a VAE Lab model file: it has no __config__ entry")
+        try:
+            config: dict[str, Any] = json.loads(str(archive["__config__"]))
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"not a VAE Lab model file: its config is not valid JSON ({err})") from None
+        if not isinstance(config, dict) or config.get("format") != FORMAT:
+            raise ValueError(f"not a VAE Lab model file: expected format {FORMAT!r}")
+        kind = config.pop("kind", None)
+        config.pop("format")
+        if kind not in MODEL_KINDS:
+            raise ValueError(f"unknown model kind {kind!r}; expected one of {sorted(MODEL_KINDS)}")
+        try:
+            config["hidden"] = tuple(config.get("hidden", ()))
+            model = MODEL_KINDS[kind](**config)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"the model config in this file is invalid: {err}") from None
+        for name, view in model.params.items():
+            if name not in archive.files:
+                raise ValueError(f"the model file lacks parameter {name!r}")
+            value = archive[name]
+            if value.shape != view.shape or not np.issubdtype(value.dtype, np.floating):
+                raise ValueError(f"parameter {name!r} should be a float array of shape {view.shape}, "
+                                 f"got {value.dtype} {value.shape}")
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"parameter {name!r} contains NaN or infinite values")
+            view[...] = value
+    return model

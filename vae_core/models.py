@@ -1,0 +1,254 @@
+r"""Autoencoder, denoising autoencoder and β-VAE, with explicit backward passes.
+
+Each model keeps its weights in one flat buffer (:class:`~vae_core.params.ParamStore`);
+``model.params`` is a live, dict-like view of it. ``loss_and_grads`` runs the forward
+pass, the loss, and the backward pass by hand, layer by layer.
+
+References: Hinton & Salakhutdinov, *Science* (2006) (autoencoders); Vincent et al.,
+ICML 2008 (denoising autoencoders); Kingma & Welling, ICLR 2014 (VAE);
+Higgins et al., ICLR 2017 (β-VAE).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import evaluate
+from .layers import ACTIVATIONS, mlp_backward, mlp_forward, sigmoid
+from .losses import bernoulli_nll, gaussian_nll, kl_standard_normal, reparameterize, reparameterize_backward, squared_error
+from .params import ParamStore
+
+Array = np.ndarray
+LIKELIHOODS = ("gaussian", "bernoulli")
+
+
+def _mlp_layout(prefix: str, sizes: list[int]) -> list[tuple[str, tuple[int, ...]]]:
+    """Parameter names and shapes of an MLP with the given layer sizes: W0, b0, W1, b1, ..."""
+    layout: list[tuple[str, tuple[int, ...]]] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layout += [(f"{prefix}.W{i}", (n_in, n_out)), (f"{prefix}.b{i}", (n_out,))]
+    return layout
+
+
+class _Model:
+    """What every model shares: a flat parameter buffer, a gradient buffer, encoder and decoder MLPs."""
+
+    kind = "model"
+
+    def __init__(self, input_dim: int, latent_dim: int, hidden: tuple[int, ...], activation: str,
+                 seed: int, encoder_out: int) -> None:
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
+        if input_dim < 1 or latent_dim < 1 or any(h < 1 for h in hidden):
+            raise ValueError("input_dim, latent_dim and every hidden width must be at least 1")
+        self.input_dim, self.latent_dim = int(input_dim), int(latent_dim)
+        self.hidden, self.activation, self.seed = tuple(int(h) for h in hidden), activation, int(seed)
+        enc_sizes = [self.input_dim, *self.hidden, encoder_out]
+        dec_sizes = [self.latent_dim, *reversed(self.hidden), self.input_dim]
+        layout = _mlp_layout("enc", enc_sizes) + _mlp_layout("dec", dec_sizes)
+        self.params = ParamStore(layout)
+        self.grads = ParamStore(layout)  # preallocated: the training loop writes gradients here
+        self._enc = self._layer_views(self.params, "enc", len(enc_sizes) - 1)
+        self._dec = self._layer_views(self.params, "dec", len(dec_sizes) - 1)
+        self._enc_grads = self._layer_views(self.grads, "enc", len(enc_sizes) - 1)
+        self._dec_grads = self._layer_views(self.grads, "dec", len(dec_sizes) - 1)
+        rng = np.random.default_rng(self.seed)
+        gain = 2.0 if activation in ("relu", "leaky_relu") else 1.0  # He vs LeCun scaling
+        for name, shape in self.params.layout:
+            if len(shape) == 2:
+                self.params[name] = rng.normal(0.0, np.sqrt(gain / shape[0]), size=shape)
+        self._rng = np.random.default_rng(self.seed + 1)  # noise when the caller gives none
+
+    @staticmethod
+    def _layer_views(store: ParamStore, prefix: str, n_layers: int) -> list[dict[str, Array]]:
+        return [{"W": store[f"{prefix}.W{i}"], "b": store[f"{prefix}.b{i}"]} for i in range(n_layers)]
+
+    # -- public API -------------------------------------------------------------------------
+    def config(self) -> dict[str, Any]:
+        """Everything needed to rebuild the model (not the weights)."""
+        return {"kind": self.kind, "input_dim": self.input_dim, "latent_dim": self.latent_dim,
+                "hidden": list(self.hidden), "activation": self.activation, "seed": self.seed}
+
+    @property
+    def n_params(self) -> int:
+        return self.params.flat.size
+
+    def loss_and_grads(self, x: Array, noise: Array | None = None,
+                       rng: np.random.Generator | None = None) -> tuple[dict[str, float], dict[str, Array]]:
+        """Mean loss over the batch and its exact gradient (a dict shaped like ``params``).
+
+        ``noise`` makes the call deterministic; without it the noise is drawn from ``rng``
+        (or the model's own generator).
+        """
+        x = np.asarray(x, dtype=np.float64)
+        if noise is None:
+            noise = self.draw_noise(len(x), rng if rng is not None else self._rng)
+        terms = self._loss_and_grads_into(x, noise)
+        return terms, {name: g.copy() for name, g in self.grads.items()}
+
+    def decode(self, z: Array) -> Array:
+        """z: (n, latent_dim) -> x_hat: (n, input_dim)."""
+        out, _ = mlp_forward(np.asarray(z, dtype=np.float64), self._dec, self.activation)
+        return out
+
+    def reconstruct(self, x: Array) -> Array:
+        """decode(encode(x)): (n, input_dim)."""
+        return self.decode(self.encode(x))
+
+    def save(self, path: Any) -> None:
+        """Write the model to ``.npz`` (no pickle): see :func:`vae_core.io.save_model`."""
+        from .io import save_model
+
+        save_model(self, path)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.config()})"
+
+    # -- for subclasses ---------------------------------------------------------------------
+    def draw_noise(self, n: int, rng: np.random.Generator) -> Array | None:
+        return None
+
+    def _loss_and_grads_into(self, x: Array, noise: Array | None) -> dict[str, float]:
+        raise NotImplementedError
+
+    def encode(self, x: Array) -> Any:
+        raise NotImplementedError
+
+
+class Autoencoder(_Model):
+    r"""Deterministic autoencoder :math:`\hat x = g_\theta(f_\phi(x))`.
+
+    Loss per example: :math:`\tfrac12 \lVert x - \hat x \rVert^2`, averaged over the batch.
+    """
+
+    kind = "autoencoder"
+
+    def __init__(self, input_dim: int = 2, latent_dim: int = 1, hidden: tuple[int, ...] = (64, 64),
+                 activation: str = "tanh", seed: int = 0) -> None:
+        super().__init__(input_dim, latent_dim, hidden, activation, seed, encoder_out=latent_dim)
+
+    def encode(self, x: Array) -> Array:
+        """x: (n, input_dim) -> z: (n, latent_dim)."""
+        z, _ = mlp_forward(np.asarray(x, dtype=np.float64), self._enc, self.activation)
+        return z
+
+    def _loss_and_grads_into(self, x: Array, noise: Array | None) -> dict[str, float]:
+        x_in = x if noise is None else x + noise  # (batch, D), corrupted input for the DAE
+        z, enc_caches = mlp_forward(x_in, self._enc, self.activation)  # (batch, d)
+        x_hat, dec_caches = mlp_forward(z, self._dec, self.activation)  # (batch, D)
+        per_example, d_x_hat = squared_error(x, x_hat)  # target is the clean x
+        d_x_hat /= len(x)
+        d_z, _ = mlp_backward(d_x_hat, dec_caches, self.activation, out=self._dec_grads)
+        mlp_backward(d_z, enc_caches, self.activation, out=self._enc_grads, need_d_x=False)
+        loss = float(per_example.mean())
+        return {"loss": loss, "recon": loss}
+
+
+class DenoisingAutoencoder(Autoencoder):
+    r"""Denoising autoencoder: train on :math:`\tilde x = x + \varepsilon`, :math:`\varepsilon\sim\mathcal N(0,\sigma^2 I)`.
+
+    Loss per example: :math:`\tfrac12 \lVert x - g_\theta(f_\phi(\tilde x)) \rVert^2` (the *clean* x).
+    ``noise`` in ``loss_and_grads`` is the corruption ε itself (shape of x, already scaled by σ).
+    """
+
+    kind = "denoising_autoencoder"
+
+    def __init__(self, input_dim: int = 2, latent_dim: int = 1, hidden: tuple[int, ...] = (64, 64),
+                 activation: str = "tanh", noise_sigma: float = 0.3, seed: int = 0) -> None:
+        if not noise_sigma >= 0:
+            raise ValueError(f"noise_sigma must be >= 0, got {noise_sigma}")
+        self.noise_sigma = float(noise_sigma)
+        super().__init__(input_dim, latent_dim, hidden, activation, seed)
+
+    def config(self) -> dict[str, Any]:
+        return {**super().config(), "noise_sigma": self.noise_sigma}
+
+    def draw_noise(self, n: int, rng: np.random.Generator) -> Array:
+        return self.noise_sigma * rng.standard_normal((n, self.input_dim))
+
+
+class VAE(_Model):
+    r"""β-VAE with a Gaussian encoder :math:`q_\phi(z|x) = \mathcal N(\mu, \operatorname{diag}\sigma^2)`.
+
+    Loss per example (nats): :math:`-\log p_\theta(x|z) + \beta\, \mathrm{KL}(q_\phi(z|x)\,\|\,\mathcal N(0, I))`
+    with one reparameterised sample :math:`z = \mu + \sigma\odot\varepsilon`. The likelihood is
+    ``"gaussian"`` (:math:`\mathcal N(\hat x, I)`, all constants) or ``"bernoulli"`` (data in [0, 1]).
+    At β = 1, −loss is a lower bound on log p(x).
+    """
+
+    kind = "vae"
+
+    def __init__(self, input_dim: int = 2, latent_dim: int = 2, hidden: tuple[int, ...] = (64, 64),
+                 activation: str = "tanh", beta: float = 1.0, likelihood: str = "gaussian",
+                 seed: int = 0) -> None:
+        if likelihood not in LIKELIHOODS:
+            raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
+        if not beta >= 0:
+            raise ValueError(f"beta must be >= 0, got {beta}")
+        self.beta, self.likelihood = float(beta), likelihood
+        super().__init__(input_dim, latent_dim, hidden, activation, seed, encoder_out=2 * latent_dim)
+
+    def config(self) -> dict[str, Any]:
+        return {**super().config(), "beta": self.beta, "likelihood": self.likelihood}
+
+    def draw_noise(self, n: int, rng: np.random.Generator) -> Array:
+        return rng.standard_normal((n, self.latent_dim))  # eps ~ N(0, I)
+
+    def encode(self, x: Array) -> tuple[Array, Array]:
+        """x: (n, input_dim) -> (mu, log_var), each (n, latent_dim)."""
+        h, _ = mlp_forward(np.asarray(x, dtype=np.float64), self._enc, self.activation)
+        d = self.latent_dim
+        return h[:, :d], h[:, d:]
+
+    def decode(self, z: Array) -> Array:
+        """z: (n, d) -> the Gaussian mean, or the Bernoulli probabilities: (n, input_dim)."""
+        out = super().decode(z)
+        return sigmoid(out) if self.likelihood == "bernoulli" else out
+
+    def reconstruct(self, x: Array) -> Array:
+        """decode(mu(x)): the decoder at the posterior mean."""
+        return self.decode(self.encode(x)[0])
+
+    def sample(self, n: int, rng: np.random.Generator | None = None) -> Array:
+        """n new points: decode(z) with z ~ N(0, I): (n, input_dim)."""
+        rng = rng if rng is not None else self._rng
+        return self.decode(rng.standard_normal((n, self.latent_dim)))
+
+    def neg_log_likelihood(self, x: Array, z: Array) -> Array:
+        """-log p(x|z) per row, nats: x (n, D), z (n, d) -> (n,)."""
+        out, _ = mlp_forward(np.asarray(z, dtype=np.float64), self._dec, self.activation)
+        nll = bernoulli_nll if self.likelihood == "bernoulli" else gaussian_nll
+        return nll(x, out)[0]
+
+    def _loss_and_grads_into(self, x: Array, eps: Array | None) -> dict[str, float]:
+        n, d, beta = len(x), self.latent_dim, self.beta
+        h, enc_caches = mlp_forward(x, self._enc, self.activation)  # (n, 2d)
+        mu, log_var = h[:, :d], h[:, d:]  # (n, d) each
+        with np.errstate(over="ignore", invalid="ignore"):
+            z, std = reparameterize(mu, log_var, eps)  # (n, d)
+            out, dec_caches = mlp_forward(z, self._dec, self.activation)  # (n, D)
+            nll = bernoulli_nll if self.likelihood == "bernoulli" else gaussian_nll
+            recon, d_out = nll(x, out)  # (n,), (n, D)
+            kl, d_mu_kl, d_log_var_kl = kl_standard_normal(mu, log_var)  # (n,), (n, d), (n, d)
+            d_out /= n
+            d_z, _ = mlp_backward(d_out, dec_caches, self.activation, out=self._dec_grads)
+            d_mu, d_log_var = reparameterize_backward(d_z, eps, std)  # through z = mu + std * eps
+            d_h = np.concatenate([d_mu + (beta / n) * d_mu_kl, d_log_var + (beta / n) * d_log_var_kl], axis=1)
+            mlp_backward(d_h, enc_caches, self.activation, out=self._enc_grads, need_d_x=False)
+            recon_mean, kl_mean = float(recon.mean()), float(kl.mean())
+        return {"loss": recon_mean + beta * kl_mean, "recon": recon_mean, "kl": kl_mean}
+
+    # -- evaluation (see vae_core.evaluate) ------------------------------------------------------
+    def elbo(self, x: Array, n_samples: int = 1, rng: np.random.Generator | None = None) -> Array:
+        """Per-example ELBO in nats (β = 1, whatever the training β): (n,)."""
+        return evaluate.elbo(self, x, n_samples, rng if rng is not None else self._rng)
+
+    def log_likelihood_iwae(self, x: Array, k: int = 100, rng: np.random.Generator | None = None) -> Array:
+        """Per-example importance-weighted bound on log p(x) with k samples: (n,)."""
+        return evaluate.iwae_bound(self, x, k, rng if rng is not None else self._rng)
+
+    def log_likelihood_exact(self, x: Array) -> Array:
+        """Per-example log p(x) by quadrature over z (latent_dim <= 2): (n,)."""
+        return evaluate.log_likelihood_quadrature(self, x)

@@ -1,0 +1,145 @@
+r"""Models you can solve exactly, for the ELBO and reparameterisation pages.
+
+1. The linear-Gaussian latent model (probabilistic PCA; Tipping & Bishop 1999):
+   :math:`z \sim \mathcal N(0, I_d)`, :math:`x\,|\,z \sim \mathcal N(Wz + b, \sigma_x^2 I_D)`.
+   Its posterior, its marginal likelihood and the ELBO of any Gaussian q are closed forms,
+   so :math:`\log p(x) = \mathrm{ELBO}(q) + \mathrm{KL}(q \,\|\, p(z|x))` can be checked to the last digit.
+2. Estimators of :math:`\nabla_{\mu,\sigma}\, \mathbb E_{z\sim\mathcal N(\mu,\sigma^2)}[f(z)]`:
+   the reparameterisation (pathwise) estimator and the score-function (REINFORCE) estimator,
+   with exact values for a few test functions f (Mohamed et al., *Monte Carlo Gradient
+   Estimation in Machine Learning*, JMLR 2020).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .losses import LOG_2PI
+
+Array = np.ndarray
+
+
+# ------------------------------------------------------------ linear-Gaussian model
+def gaussian_kl(m_q: Array, S_q: Array, m_p: Array, S_p: Array) -> float:
+    r""":math:`\mathrm{KL}(\mathcal N(m_q, S_q)\,\|\,\mathcal N(m_p, S_p)) =
+    \tfrac12\big[\operatorname{tr}(S_p^{-1}S_q) + (m_p-m_q)^\top S_p^{-1}(m_p-m_q) - d + \log\frac{|S_p|}{|S_q|}\big]`."""
+    d = len(m_q)
+    S_p_inv = np.linalg.inv(S_p)
+    diff = m_p - m_q
+    _, logdet_p = np.linalg.slogdet(S_p)
+    _, logdet_q = np.linalg.slogdet(S_q)
+    return float(0.5 * (np.trace(S_p_inv @ S_q) + diff @ S_p_inv @ diff - d + logdet_p - logdet_q))
+
+
+@dataclass(frozen=True)
+class LinearGaussianModel:
+    r""":math:`p(z) = \mathcal N(0, I_d)`, :math:`p(x|z) = \mathcal N(Wz + b, \sigma_x^2 I_D)`.
+
+    W: (D, d), b: (D,), sigma_x > 0.
+    """
+
+    W: Array
+    b: Array
+    sigma_x: float = 1.0
+
+    @property
+    def latent_dim(self) -> int:
+        return self.W.shape[1]
+
+    def posterior(self, x: Array) -> tuple[Array, Array]:
+        r"""Exact :math:`p(z|x) = \mathcal N(m, S)`, :math:`S = (I + W^\top W/\sigma_x^2)^{-1}`,
+        :math:`m = S W^\top (x - b)/\sigma_x^2`. x: (D,) -> m (d,), S (d, d)."""
+        s2 = self.sigma_x**2
+        S = np.linalg.inv(np.eye(self.latent_dim) + self.W.T @ self.W / s2)
+        return S @ self.W.T @ (x - self.b) / s2, S
+
+    def log_marginal(self, x: Array) -> float:
+        r"""Exact :math:`\log p(x) = \log \mathcal N(x; b, WW^\top + \sigma_x^2 I)`. x: (D,)."""
+        C = self.W @ self.W.T + self.sigma_x**2 * np.eye(len(self.b))
+        diff = x - self.b
+        _, logdet = np.linalg.slogdet(C)
+        return float(-0.5 * (len(diff) * LOG_2PI + logdet + diff @ np.linalg.solve(C, diff)))
+
+    def expected_log_likelihood(self, x: Array, m: Array, S: Array) -> float:
+        r""":math:`\mathbb E_{q}[\log p(x|z)]` for :math:`q = \mathcal N(m, S)`:
+        :math:`-\tfrac D2\log 2\pi\sigma_x^2 - \big(\lVert x - b - Wm\rVert^2 + \operatorname{tr}(W S W^\top)\big)/2\sigma_x^2`."""
+        s2 = self.sigma_x**2
+        r = x - self.b - self.W @ m
+        return float(-0.5 * len(x) * (LOG_2PI + np.log(s2)) - (r @ r + np.trace(self.W @ S @ self.W.T)) / (2 * s2))
+
+    def elbo(self, x: Array, m: Array, S: Array) -> float:
+        r"""Closed-form :math:`\mathrm{ELBO}(q) = \mathbb E_q[\log p(x|z)] - \mathrm{KL}(q\,\|\,p(z))` of any Gaussian q."""
+        d = self.latent_dim
+        return self.expected_log_likelihood(x, m, S) - gaussian_kl(m, S, np.zeros(d), np.eye(d))
+
+    def gap(self, x: Array, m: Array, S: Array) -> float:
+        r""":math:`\mathrm{KL}(q \,\|\, p(z|x))`: how far the ELBO lies below log p(x)."""
+        m_post, S_post = self.posterior(x)
+        return gaussian_kl(m, S, m_post, S_post)
+
+    def sample(self, n: int, rng: np.random.Generator) -> Array:
+        """n draws of x from the model: (n, D)."""
+        z = rng.standard_normal((n, self.latent_dim))
+        return z @ self.W.T + self.b + self.sigma_x * rng.standard_normal((n, len(self.b)))
+
+
+# ------------------------------------------------------------- gradient estimators
+@dataclass(frozen=True)
+class TestFunction:
+    r"""A function f with its derivative and the exact :math:`\mathbb E[f(z)]` and its gradient
+    under :math:`z \sim \mathcal N(\mu, \sigma^2)` (1-D)."""
+
+    name: str
+    latex: str
+    f: Callable[[Array], Array]
+    df: Callable[[Array], Array]
+    expectation: Callable[[float, float], float]
+    grad: Callable[[float, float], tuple[float, float]]  # (d/dmu, d/dsigma) of the expectation
+    smooth: bool = True  # False: f' is 0 almost everywhere and the pathwise estimator is biased
+
+
+def _phi(t: float) -> float:
+    return math.exp(-0.5 * t * t) / math.sqrt(2 * math.pi)
+
+
+TEST_FUNCTIONS: dict[str, TestFunction] = {
+    "square": TestFunction(
+        "square", r"f(z) = z^2", lambda z: z**2, lambda z: 2 * z,
+        lambda m, s: m * m + s * s, lambda m, s: (2 * m, 2 * s)),
+    "sin": TestFunction(
+        "sin", r"f(z) = \sin z", np.sin, np.cos,
+        lambda m, s: math.sin(m) * math.exp(-s * s / 2),
+        lambda m, s: (math.cos(m) * math.exp(-s * s / 2), -s * math.sin(m) * math.exp(-s * s / 2))),
+    "exp": TestFunction(
+        "exp", r"f(z) = e^{z}", np.exp, np.exp,
+        lambda m, s: math.exp(m + s * s / 2), lambda m, s: (math.exp(m + s * s / 2), s * math.exp(m + s * s / 2))),
+    "step": TestFunction(
+        "step", r"f(z) = [z > 0]", lambda z: (z > 0).astype(float), lambda z: np.zeros_like(z),
+        lambda m, s: 0.5 * (1 + math.erf(m / (s * math.sqrt(2)))),
+        lambda m, s: (_phi(m / s) / s, -m / (s * s) * _phi(m / s)), smooth=False),
+}
+
+
+def reparam_gradient(f: TestFunction, mu: float, sigma: float, eps: Array) -> Array:
+    r"""Pathwise estimates, one per ε: :math:`z = \mu + \sigma\varepsilon`,
+    :math:`\hat g_\mu = f'(z)`, :math:`\hat g_\sigma = f'(z)\,\varepsilon`. eps: (n,) -> (n, 2)."""
+    z = mu + sigma * eps
+    df = f.df(z)
+    return np.stack([df, df * eps], axis=1)
+
+
+def score_gradient(f: TestFunction, mu: float, sigma: float, eps: Array, baseline: float | None = None) -> Array:
+    r"""Score-function (REINFORCE) estimates, one per ε:
+    :math:`\hat g = (f(z) - b)\,\nabla \log q(z)`, with
+    :math:`\partial_\mu \log q = \varepsilon/\sigma` and :math:`\partial_\sigma \log q = (\varepsilon^2 - 1)/\sigma`.
+
+    A constant baseline b (not depending on z) keeps the estimate unbiased, since
+    :math:`\mathbb E_q[\nabla\log q] = 0`. eps: (n,) -> (n, 2).
+    """
+    z = mu + sigma * eps
+    weight = f.f(z) - (0.0 if baseline is None else baseline)
+    return np.stack([weight * eps / sigma, weight * (eps * eps - 1.0) / sigma], axis=1)

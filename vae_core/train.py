@@ -1,0 +1,150 @@
+r"""Training: shuffled minibatches, Adam or SGD, a per-epoch history, snapshots for replay.
+
+The optimiser works on the model's flat parameter buffer in one fused update, so a
+step costs a handful of NumPy calls whatever the number of layers.
+
+Reference: Kingma & Ba, *Adam: A Method for Stochastic Optimization* (ICLR 2015), Algorithm 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .models import VAE, _Model
+
+Array = np.ndarray
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite. The model keeps its last finite parameters."""
+
+    def __init__(self, epoch: int, lr: float, model: _Model) -> None:
+        advice = f"lower the learning rate (now {lr:g})"
+        if isinstance(model, VAE) and model.beta > 1:
+            advice += f" or β (now {model.beta:g})"
+        super().__init__(
+            f"Training diverged at epoch {epoch}: the loss became NaN or infinite. "
+            f"Try again and {advice}. The model keeps its parameters from epoch {epoch - 1}."
+        )
+        self.epoch = epoch
+
+
+@dataclass
+class History:
+    """Per-epoch means over the training set; ``snapshots`` holds (epoch, flat parameters)."""
+
+    loss: Array
+    recon: Array
+    kl: Array
+    snapshots: list[tuple[int, Array]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def epochs(self) -> int:
+        return len(self.loss)
+
+
+class Adam:
+    r"""Adam on a flat buffer: :math:`m \leftarrow \beta_1 m + (1-\beta_1) g`,
+    :math:`v \leftarrow \beta_2 v + (1-\beta_2) g^2`,
+    :math:`\theta \leftarrow \theta - \alpha_t\, m / (\sqrt v + \hat\epsilon)` with the bias
+    corrections folded into :math:`\alpha_t = \alpha \sqrt{1-\beta_2^t}/(1-\beta_1^t)`."""
+
+    def __init__(self, size: int, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+        self.m, self.v, self.t = np.zeros(size), np.zeros(size), 0
+        self._tmp = np.empty(size)  # preallocated scratch: no allocation per step
+
+    def step(self, theta: Array, g: Array) -> None:
+        self.t += 1
+        b1, b2, tmp = self.beta1, self.beta2, self._tmp
+        self.m *= b1
+        self.m += (1.0 - b1) * g
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - b2
+        self.v *= b2
+        self.v += tmp
+        lr_t = self.lr * np.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
+        eps_t = self.eps * np.sqrt(1.0 - b2**self.t)  # keeps the textbook eps on the corrected v
+        np.sqrt(self.v, out=tmp)
+        tmp += eps_t
+        np.divide(self.m, tmp, out=tmp)
+        tmp *= lr_t
+        theta -= tmp
+
+
+class SGD:
+    r"""Plain stochastic gradient descent :math:`\theta \leftarrow \theta - \alpha g`."""
+
+    def __init__(self, size: int, lr: float) -> None:
+        self.lr = lr
+
+    def step(self, theta: Array, g: Array) -> None:
+        theta -= self.lr * g
+
+
+OPTIMIZERS = {"adam": Adam, "sgd": SGD}
+
+
+def fit(
+    model: _Model,
+    X: Array,
+    epochs: int = 300,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    seed: int = 0,
+    callback: Callable[[int, dict[str, float]], object] | None = None,
+    snapshot_every: int | None = None,
+    optimizer: str = "adam",
+) -> History:
+    """Train ``model`` in place on the rows of X and return its :class:`History`.
+
+    Each epoch shuffles X with ``np.random.default_rng(seed)`` and takes one optimiser step
+    per minibatch; the same seed gives the same history. ``callback(epoch, terms)`` runs after
+    every epoch with that epoch's mean terms (epochs count from 1). ``snapshot_every=k`` keeps a
+    copy of the parameters at epoch 0 and every k epochs (and the last), for replaying training.
+
+    Raises :class:`TrainingDiverged` when the loss turns NaN or infinite; the model is then
+    left with its last finite parameters.
+    """
+    import time
+
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != model.input_dim:
+        raise ValueError(f"X must have shape (n, {model.input_dim}), got {X.shape}")
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {sorted(OPTIMIZERS)}")
+    rng = np.random.default_rng(seed)
+    theta, grad = model.params.flat, model.grads.flat
+    opt = OPTIMIZERS[optimizer](theta.size, lr)
+    n = len(X)
+    batch_size = max(1, min(int(batch_size), n))
+    history = {"loss": np.zeros(epochs), "recon": np.zeros(epochs), "kl": np.zeros(epochs)}
+    snapshots: list[tuple[int, Array]] = [(0, theta.copy())] if snapshot_every else []
+    last_good = theta.copy()
+    started = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(n)
+        sums = dict.fromkeys(history, 0.0)
+        for start in range(0, n, batch_size):
+            xb = X[order[start:start + batch_size]]
+            terms = model._loss_and_grads_into(xb, model.draw_noise(len(xb), rng))
+            for key, value in terms.items():
+                sums[key] += value * len(xb)
+            opt.step(theta, grad)
+        means = {key: sums[key] / n for key in history}
+        if not (np.isfinite(means["loss"]) and np.all(np.isfinite(theta))):
+            theta[...] = last_good
+            raise TrainingDiverged(epoch, lr, model)
+        last_good[...] = theta
+        for key in history:
+            history[key][epoch - 1] = means[key]
+        if snapshot_every and (epoch % snapshot_every == 0 or epoch == epochs):
+            snapshots.append((epoch, theta.copy()))
+        if callback is not None:
+            callback(epoch, means)
+    return History(history["loss"], history["recon"], history["kl"], snapshots,
+                   time.perf_counter() - started)
