@@ -66,6 +66,9 @@ def iwae_bound(model: VAE, x: Array, k: int, rng: np.random.Generator, chunk: in
 
 
 # --------------------------------------------------------------------- quadrature
+DIRECT_LIMIT = 2_000_000  # up to this many n * G * D entries, squared distances are taken directly
+
+
 def log_joint_on_grid(model: VAE, x: Array, grid: Array) -> Array:
     r""":math:`\log p(x|z) + \log p(z)` for every pair (x_i, z_g): x (n, D), grid (G, d) -> (n, G).
 
@@ -76,7 +79,11 @@ def log_joint_on_grid(model: VAE, x: Array, grid: Array) -> Array:
     if model.likelihood == "bernoulli":
         log_lik = x @ out.T - np.sum(softplus(out), axis=1)  # (n, G)
     else:
-        sq = np.sum(x * x, axis=1)[:, None] - 2.0 * x @ out.T + np.sum(out * out, axis=1)[None, :]
+        if x.size * len(out) <= DIRECT_LIMIT:  # exact differences: no cancellation
+            diff = x[:, None, :] - out[None, :, :]  # (n, G, D)
+            sq = np.einsum("ngd,ngd->ng", diff, diff)
+        else:  # ‖x‖² − 2 x·x̂ + ‖x̂‖²: a matrix product, fine unless ‖x̂‖ is huge
+            sq = np.sum(x * x, axis=1)[:, None] - 2.0 * x @ out.T + np.sum(out * out, axis=1)[None, :]
         log_lik = -0.5 * sq - 0.5 * x.shape[1] * LOG_2PI
     log_prior = -0.5 * np.sum(grid * grid, axis=1) - 0.5 * grid.shape[1] * LOG_2PI  # (G,)
     return log_lik + log_prior
@@ -90,35 +97,41 @@ def _box_grid(lo: Array, hi: Array, m: int) -> tuple[Array, float]:
     return np.stack([g.ravel() for g in mesh], axis=1), volume
 
 
-def _posterior_spread(log_joint: Array, grid: Array) -> tuple[Array, Array]:
-    """Mean and standard deviation per dimension of the normalised grid weights: (n, d) each."""
+def _posterior_moments(log_joint: Array, grid: Array) -> tuple[Array, Array]:
+    """Mean (n, d) and covariance (n, d, d) of the grid weights normalised per row."""
     w = np.exp(log_joint - log_joint.max(axis=1, keepdims=True))
     w /= w.sum(axis=1, keepdims=True)
     mean = w @ grid
-    var = w @ (grid * grid) - mean * mean
-    return mean, np.sqrt(np.maximum(var, 0.0))
+    second = np.einsum("ng,gi,gj->nij", w, grid, grid)
+    return mean, second - mean[:, :, None] * mean[:, None, :]
 
 
 RADIUS = 8.0  # the prior N(0, I) puts less than e^-32 of its mass beyond |z_j| = 8
-COARSE_POINTS = {1: 1601, 2: 161}  # grid points per dimension of the shared first grid
-ZOOM_POINTS = {1: 401, 2: 61}  # points per dimension of each per-example zoomed grid
+COARSE_POINTS = {1: 1601, 2: 161}  # grid points per dimension of the grid shared by every x
+FITTED_POINTS = {1: 401, 2: 61}  # points per dimension of a grid fitted to one posterior
+RESOLVED = 1.5  # a posterior is resolved when its smallest standard deviation spans 1.5 steps
 
 
-def log_likelihood_quadrature(model: VAE, x: Array, chunk: int = 256, max_zooms: int = 6) -> Array:
+def log_likelihood_quadrature(model: VAE, x: Array, chunk: int = 256, max_rounds: int = 12) -> Array:
     r"""Exact :math:`\log p(x) = \log \int p(x|z)\,\mathcal N(z; 0, I)\,dz` by quadrature, latent_dim ≤ 2.
 
-    Method: the trapezoid rule on a regular grid over :math:`[-8, 8]^d` (1-D: step 0.01;
-    2-D: step 0.1), shared by all x. For a smooth integrand that vanishes at the box edges
-    the trapezoid rule converges exponentially fast once the step is below the posterior's
-    standard deviation. Where the posterior of an example is narrower than 1.5 grid steps,
-    the grid zooms onto its mode (box ±4 steps, 401 or 61 points per dimension) until the
-    posterior is resolved (at most ``max_zooms`` times, each 1/10 to 1/7 of the last step).
+    Method: the trapezoid rule, which converges exponentially fast for a smooth integrand that
+    vanishes at the edges of the grid once the step is below the posterior's width.
 
-    Accuracy: against the closed form of a linear-Gaussian model (a VAE with a linear
-    decoder, see ``tests/test_evaluate.py``) the error is below 1e-6 nats; in general it is
-    below 1e-4 nats wherever the posterior is resolved by the grid, i.e. for posterior
-    standard deviations above about 1e-6 (1-D) or 1e-5 (2-D). Truncation outside
-    :math:`[-8, 8]^d` costs less than e^-32 of the prior mass.
+    1. A regular grid over :math:`[-8, 8]^d` shared by all x (1-D: step 0.01; 2-D: step 0.1).
+       Where the posterior's smallest standard deviation spans at least 1.5 steps, this is the answer.
+    2. Otherwise the grid is fitted to that example's posterior (adaptive quadrature, as in
+       Liu & Pierce 1994): :math:`z = m + Lu` with :math:`LL^\top` the posterior covariance
+       measured on the previous grid and u on a regular grid over :math:`[-8, 8]^d`
+       (401 or 61² points); repeated until the measured covariance agrees with the fitted one
+       within [0.5, 1.25] in standard deviation (each round shrinks an unresolved grid 7 to 50-fold).
+
+    Accuracy (measured against the closed form of linear-Gaussian models, see
+    ``tests/test_evaluate.py``): below 1e-8 nats for posterior standard deviations from 1 down
+    to 3e-5, correlated posteriors included, in 1-D and 2-D. Much narrower posteriors (std
+    1e-7 and below, decoder weights ~1e7) lose digits to float64 round-off. A posterior with
+    several modes far apart relative to their widths can be under-resolved. Truncation
+    outside :math:`[-8, 8]^d` costs less than e^-32 of the prior mass.
 
     x: (n, D) -> (n,) log p(x) in nats.
     """
@@ -126,37 +139,40 @@ def log_likelihood_quadrature(model: VAE, x: Array, chunk: int = 256, max_zooms:
     d = model.latent_dim
     if d > 2:
         raise ValueError(f"exact log p(x) by quadrature needs latent_dim <= 2, this model has {d}")
-    lo, hi = np.full(d, -RADIUS), np.full(d, RADIUS)
-    grid, volume = _box_grid(lo, hi, COARSE_POINTS[d])
+    grid, volume = _box_grid(np.full(d, -RADIUS), np.full(d, RADIUS), COARSE_POINTS[d])
     step = 2 * RADIUS / (COARSE_POINTS[d] - 1)
     result = np.empty(len(x))
     for start in range(0, len(x), chunk):
         xs = x[start:start + chunk]
         log_joint = log_joint_on_grid(model, xs, grid)  # (c, G)
         result[start:start + chunk] = logsumexp(log_joint, axis=1) + np.log(volume)
-        mean, spread = _posterior_spread(log_joint, grid)
-        narrow = np.nonzero(np.any(spread < 1.5 * step, axis=1))[0]
-        modes = grid[np.argmax(log_joint, axis=1)]
-        for i in narrow:
-            result[start + i] = _zoom(model, xs[i:i + 1], modes[i], step, max_zooms)
+        means, covs = _posterior_moments(log_joint, grid)  # (c, d), (c, d, d)
+        smallest_std = np.sqrt(np.maximum(np.linalg.eigvalsh(covs)[:, 0], 0.0))  # (c,)
+        for i in np.nonzero(smallest_std < RESOLVED * step)[0]:
+            cov = covs[i] + (step / 2) ** 2 * np.eye(d)  # unresolved: at least a cell wide
+            result[start + i] = _fitted_quadrature(model, xs[i:i + 1], means[i], cov, max_rounds)
     return result
 
 
-def _zoom(model: VAE, x: Array, mode: Array, step: float, max_zooms: int) -> float:
-    """Refine the grid around a narrow posterior until it spans at least 1.5 steps."""
-    d = len(mode)
-    m = ZOOM_POINTS[d]
+def _fitted_quadrature(model: VAE, x: Array, mean: Array, cov: Array, max_rounds: int) -> float:
+    """log p(x) on grids z = mean + L u fitted to one example's posterior (see above)."""
+    d = len(mean)
+    u_grid, u_volume = _box_grid(np.full(d, -RADIUS), np.full(d, RADIUS), FITTED_POINTS[d])
+    u_step = 2 * RADIUS / (FITTED_POINTS[d] - 1)
     value = np.nan
-    for _ in range(max_zooms):
-        lo, hi = mode - 4 * step, mode + 4 * step
-        grid, volume = _box_grid(lo, hi, m)
-        step = (hi[0] - lo[0]) / (m - 1)
+    for _ in range(max_rounds):
+        L = np.linalg.cholesky(cov)
+        grid = mean + u_grid @ L.T  # (G, d)
         log_joint = log_joint_on_grid(model, x, grid)  # (1, G)
-        value = float(logsumexp(log_joint, axis=1)[0] + np.log(volume))
-        _, spread = _posterior_spread(log_joint, grid)
-        if np.all(spread >= 1.5 * step):
+        value = float(logsumexp(log_joint, axis=1)[0] + np.log(u_volume * abs(np.linalg.det(L))))
+        new_mean, new_cov = _posterior_moments(log_joint, grid)
+        # the measured covariance in the whitened coordinates u: identity when the grid fits
+        L_inv = np.linalg.inv(L)
+        eig, vec = np.linalg.eigh(L_inv @ new_cov[0] @ L_inv.T)
+        if np.all((eig > 0.25) & (eig < 1.5625)):  # std within [0.5, 1.25]: covered to 6.4 std
             break
-        mode = grid[np.argmax(log_joint[0])]
+        eig = np.maximum(eig, (u_step / 2) ** 2)  # an unresolved direction: shrink, keep a cell
+        mean, cov = new_mean[0], L @ (vec * eig) @ vec.T @ L.T
     return value
 
 

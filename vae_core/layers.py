@@ -26,6 +26,17 @@ Params = dict[str, Array]
 
 
 # --------------------------------------------------------------------- linear
+_ONES: dict[int, Array] = {}
+
+
+def _ones(n: int) -> Array:
+    """A cached read-only vector of n ones."""
+    if n not in _ONES:
+        _ONES[n] = np.ones(n)
+        _ONES[n].setflags(write=False)
+    return _ONES[n]
+
+
 def linear_forward(x: Array, p: Params) -> tuple[Array, tuple[Array, Array]]:
     r"""Affine map :math:`y = x W + b`.
 
@@ -50,7 +61,7 @@ def linear_backward(
     if out is None:
         out = {"W": np.empty_like(W), "b": np.empty(W.shape[1])}
     np.matmul(x.T, d_y, out=out["W"])
-    np.sum(d_y, axis=0, out=out["b"])
+    np.dot(_ones(len(d_y)), d_y, out=out["b"])  # the sum over the batch, as 1ᵀ d_y (BLAS is faster)
     d_x = d_y @ W.T if need_d_x else None
     return d_x, out
 

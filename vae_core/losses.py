@@ -62,7 +62,7 @@ def kl_standard_normal(mu: Array, log_var: Array) -> tuple[Array, Array, Array]:
     """
     var = np.exp(log_var)
     kl = -0.5 * np.sum(1.0 + log_var - mu * mu - var, axis=1)
-    return kl, mu.copy(), 0.5 * (var - 1.0)
+    return kl, mu, 0.5 * (var - 1.0)  # d_mu is mu itself (not a copy)
 
 
 def kl_per_dimension(mu: Array, log_var: Array) -> Array:

@@ -17,7 +17,14 @@ import numpy as np
 
 from . import evaluate
 from .layers import ACTIVATIONS, mlp_backward, mlp_forward, sigmoid
-from .losses import bernoulli_nll, gaussian_nll, kl_standard_normal, reparameterize, reparameterize_backward, squared_error
+from .losses import (
+    bernoulli_nll,
+    gaussian_nll,
+    kl_standard_normal,
+    reparameterize,
+    reparameterize_backward,
+    squared_error,
+)
 from .params import ParamStore
 
 Array = np.ndarray
@@ -85,7 +92,8 @@ class _Model:
         x = np.asarray(x, dtype=np.float64)
         if noise is None:
             noise = self.draw_noise(len(x), rng if rng is not None else self._rng)
-        terms = self._loss_and_grads_into(x, noise)
+        with np.errstate(over="ignore", invalid="ignore"):  # extreme weights give inf, not warnings
+            terms = self._loss_and_grads_into(x, noise)
         return terms, {name: g.copy() for name, g in self.grads.items()}
 
     def decode(self, z: Array) -> Array:
@@ -142,7 +150,7 @@ class Autoencoder(_Model):
         d_x_hat /= len(x)
         d_z, _ = mlp_backward(d_x_hat, dec_caches, self.activation, out=self._dec_grads)
         mlp_backward(d_z, enc_caches, self.activation, out=self._enc_grads, need_d_x=False)
-        loss = float(per_example.mean())
+        loss = float(np.add.reduce(per_example)) / len(x)
         return {"loss": loss, "recon": loss}
 
 
@@ -223,21 +231,25 @@ class VAE(_Model):
         return nll(x, out)[0]
 
     def _loss_and_grads_into(self, x: Array, eps: Array | None) -> dict[str, float]:
+        # callers silence overflow warnings: a diverging run is reported by fit, not by NumPy
         n, d, beta = len(x), self.latent_dim, self.beta
         h, enc_caches = mlp_forward(x, self._enc, self.activation)  # (n, 2d)
         mu, log_var = h[:, :d], h[:, d:]  # (n, d) each
-        with np.errstate(over="ignore", invalid="ignore"):
-            z, std = reparameterize(mu, log_var, eps)  # (n, d)
-            out, dec_caches = mlp_forward(z, self._dec, self.activation)  # (n, D)
-            nll = bernoulli_nll if self.likelihood == "bernoulli" else gaussian_nll
-            recon, d_out = nll(x, out)  # (n,), (n, D)
-            kl, d_mu_kl, d_log_var_kl = kl_standard_normal(mu, log_var)  # (n,), (n, d), (n, d)
-            d_out /= n
-            d_z, _ = mlp_backward(d_out, dec_caches, self.activation, out=self._dec_grads)
-            d_mu, d_log_var = reparameterize_backward(d_z, eps, std)  # through z = mu + std * eps
-            d_h = np.concatenate([d_mu + (beta / n) * d_mu_kl, d_log_var + (beta / n) * d_log_var_kl], axis=1)
-            mlp_backward(d_h, enc_caches, self.activation, out=self._enc_grads, need_d_x=False)
-            recon_mean, kl_mean = float(recon.mean()), float(kl.mean())
+        z, std = reparameterize(mu, log_var, eps)  # (n, d)
+        out, dec_caches = mlp_forward(z, self._dec, self.activation)  # (n, D)
+        nll = bernoulli_nll if self.likelihood == "bernoulli" else gaussian_nll
+        recon, d_out = nll(x, out)  # (n,), (n, D)
+        kl, d_mu_kl, d_log_var_kl = kl_standard_normal(mu, log_var)  # (n,), (n, d), (n, d)
+        d_out /= n  # the loss is a mean over the batch
+        d_z, _ = mlp_backward(d_out, dec_caches, self.activation, out=self._dec_grads)  # (n, d)
+        d_mu, d_log_var = reparameterize_backward(d_z, eps, std)  # through z = mu + std * eps
+        d_h = np.empty_like(h)  # (n, 2d): [∂L/∂mu | ∂L/∂log_var], the KL term added
+        np.multiply(d_mu_kl, beta / n, out=d_h[:, :d])
+        d_h[:, :d] += d_mu
+        np.multiply(d_log_var_kl, beta / n, out=d_h[:, d:])
+        d_h[:, d:] += d_log_var
+        mlp_backward(d_h, enc_caches, self.activation, out=self._enc_grads, need_d_x=False)
+        recon_mean, kl_mean = float(np.add.reduce(recon)) / n, float(np.add.reduce(kl)) / n
         return {"loss": recon_mean + beta * kl_mean, "recon": recon_mean, "kl": kl_mean}
 
     # -- evaluation (see vae_core.evaluate) ------------------------------------------------------

@@ -18,15 +18,19 @@ from .models import VAE, _Model
 Array = np.ndarray
 
 
+BLOW_UP = 1e4  # a loss this many times its first value (or above it in absolute value) has diverged
+
+
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite. The model keeps its last finite parameters."""
+    """The loss became NaN, infinite, or blew up. The model keeps its last good parameters."""
 
     def __init__(self, epoch: int, lr: float, model: _Model) -> None:
         advice = f"lower the learning rate (now {lr:g})"
         if isinstance(model, VAE) and model.beta > 1:
             advice += f" or β (now {model.beta:g})"
         super().__init__(
-            f"Training diverged at epoch {epoch}: the loss became NaN or infinite. "
+            f"Training diverged at epoch {epoch}: the loss became NaN, infinite or "
+            f"over {BLOW_UP:,.0f} times its starting value. "
             f"Try again and {advice}. The model keeps its parameters from epoch {epoch - 1}."
         )
         self.epoch = epoch
@@ -60,18 +64,20 @@ class Adam:
 
     def step(self, theta: Array, g: Array) -> None:
         self.t += 1
-        b1, b2, tmp = self.beta1, self.beta2, self._tmp
-        self.m *= b1
-        self.m += (1.0 - b1) * g
+        m, v, tmp = self.m, self.v, self._tmp
+        # m += (1 - b1) (g - m)  and  v += (1 - b2) (g² - v): the moving averages, in place
+        np.subtract(g, m, out=tmp)
+        tmp *= 1.0 - self.beta1
+        m += tmp
         np.multiply(g, g, out=tmp)
-        tmp *= 1.0 - b2
-        self.v *= b2
-        self.v += tmp
-        lr_t = self.lr * np.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
-        eps_t = self.eps * np.sqrt(1.0 - b2**self.t)  # keeps the textbook eps on the corrected v
-        np.sqrt(self.v, out=tmp)
-        tmp += eps_t
-        np.divide(self.m, tmp, out=tmp)
+        tmp -= v
+        tmp *= 1.0 - self.beta2
+        v += tmp
+        correction = np.sqrt(1.0 - self.beta2**self.t)
+        lr_t = self.lr * correction / (1.0 - self.beta1**self.t)
+        np.sqrt(v, out=tmp)
+        tmp += self.eps * correction  # the textbook eps, added to the bias-corrected sqrt(v)
+        np.divide(m, tmp, out=tmp)
         tmp *= lr_t
         theta -= tmp
 
@@ -107,8 +113,10 @@ def fit(
     every epoch with that epoch's mean terms (epochs count from 1). ``snapshot_every=k`` keeps a
     copy of the parameters at epoch 0 and every k epochs (and the last), for replaying training.
 
-    Raises :class:`TrainingDiverged` when the loss turns NaN or infinite; the model is then
-    left with its last finite parameters.
+    Raises :class:`TrainingDiverged` when the epoch's loss turns NaN or infinite, or exceeds
+    ``BLOW_UP`` times max(1, |loss of the untrained model on the first batch|) (Adam can carry a
+    model to losses of 1e200 that are finite but meaningless); the model is then left with its
+    parameters from the last good epoch.
     """
     import time
 
@@ -125,26 +133,30 @@ def fit(
     history = {"loss": np.zeros(epochs), "recon": np.zeros(epochs), "kl": np.zeros(epochs)}
     snapshots: list[tuple[int, Array]] = [(0, theta.copy())] if snapshot_every else []
     last_good = theta.copy()
+    limit = None  # set from the first batch's loss
     started = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(n)
-        sums = dict.fromkeys(history, 0.0)
-        for start in range(0, n, batch_size):
-            xb = X[order[start:start + batch_size]]
-            terms = model._loss_and_grads_into(xb, model.draw_noise(len(xb), rng))
-            for key, value in terms.items():
-                sums[key] += value * len(xb)
-            opt.step(theta, grad)
-        means = {key: sums[key] / n for key in history}
-        if not (np.isfinite(means["loss"]) and np.all(np.isfinite(theta))):
-            theta[...] = last_good
-            raise TrainingDiverged(epoch, lr, model)
-        last_good[...] = theta
-        for key in history:
-            history[key][epoch - 1] = means[key]
-        if snapshot_every and (epoch % snapshot_every == 0 or epoch == epochs):
-            snapshots.append((epoch, theta.copy()))
-        if callback is not None:
-            callback(epoch, means)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught below
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(n)
+            sums = dict.fromkeys(history, 0.0)
+            for start in range(0, n, batch_size):
+                xb = X[order[start:start + batch_size]]
+                terms = model._loss_and_grads_into(xb, model.draw_noise(len(xb), rng))
+                if limit is None:
+                    limit = BLOW_UP * max(1.0, abs(terms["loss"]))
+                for key, value in terms.items():
+                    sums[key] += value * len(xb)
+                opt.step(theta, grad)
+            means = {key: sums[key] / n for key in history}
+            if not (abs(means["loss"]) <= limit and np.all(np.isfinite(theta))):  # NaN fails too
+                theta[...] = last_good
+                raise TrainingDiverged(epoch, lr, model)
+            last_good[...] = theta
+            for key in history:
+                history[key][epoch - 1] = means[key]
+            if snapshot_every and (epoch % snapshot_every == 0 or epoch == epochs):
+                snapshots.append((epoch, theta.copy()))
+            if callback is not None:
+                callback(epoch, means)
     return History(history["loss"], history["recon"], history["kl"], snapshots,
                    time.perf_counter() - started)

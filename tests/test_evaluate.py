@@ -1,0 +1,101 @@
+"""ELBO ≤ IWAE_k ≤ exact log p(x), and the quadrature against a closed form."""
+
+import numpy as np
+import pytest
+
+import vae_core as vc
+from vae_core.evaluate import active_units, kl_by_dimension
+from vae_core.theory import LinearGaussianModel
+
+
+@pytest.fixture(scope="module")
+def trained():
+    X, y = vc.data.three_clusters(n=600, seed=0)
+    vae = vc.VAE(input_dim=2, latent_dim=2, hidden=(64, 64), seed=0)
+    vc.fit(vae, X, epochs=150, batch_size=64, lr=3e-3, seed=0)
+    return vae, X[:200]
+
+
+def _repeat(estimate, reps):
+    """Mean and standard error per example of ``reps`` independent estimates: (n,), (n,)."""
+    runs = np.stack([estimate() for _ in range(reps)])
+    return runs.mean(axis=0), runs.std(axis=0) / np.sqrt(reps)
+
+
+def test_elbo_below_iwae_below_exact(trained):
+    vae, x = trained
+    rng = np.random.default_rng(0)
+    exact = vae.log_likelihood_exact(x)
+    elbo, elbo_se = _repeat(lambda: vae.elbo(x, n_samples=1, rng=rng), 400)
+    assert np.all(elbo <= exact + 4 * elbo_se)  # per example, within Monte-Carlo error
+    iwae = {k: _repeat(lambda k=k: vae.log_likelihood_iwae(x, k=k, rng=rng), 40) for k in (1, 5, 50)}
+    means = [iwae[k][0].mean() for k in (1, 5, 50)]
+    assert means == sorted(means), means  # IWAE rises with k ...
+    assert elbo.mean() < means[1]
+    mean_se = iwae[50][1].mean() / np.sqrt(len(x))
+    assert means[-1] <= exact.mean() + 4 * mean_se  # ... stays below log p(x) ...
+    assert exact.mean() - means[-1] < 0.5 * (exact.mean() - elbo.mean())  # ... and closes the gap
+    assert np.all(iwae[50][0] <= exact + 4 * iwae[50][1] + 1e-3)
+
+
+def test_iwae_with_one_sample_is_an_unbiased_elbo_estimate(trained):
+    vae, x = trained
+    rng = np.random.default_rng(1)
+    one = np.stack([vae.log_likelihood_iwae(x[:20], k=1, rng=rng) for _ in range(2000)])  # (2000, 20)
+    elbo = vae.elbo(x[:20], n_samples=20_000, rng=rng)
+    se = one.std(axis=0) / np.sqrt(len(one))
+    assert np.all(np.abs(one.mean(axis=0) - elbo) < 4 * se + 0.01)
+
+
+def _linear_vae(latent_dim, scale, seed):
+    rng = np.random.default_rng(seed)
+    vae = vc.VAE(input_dim=3, latent_dim=latent_dim, hidden=(), seed=seed)
+    vae.params["dec.W0"] = scale * rng.standard_normal((latent_dim, 3))
+    vae.params["dec.b0"] = rng.standard_normal(3)
+    truth = LinearGaussianModel(W=vae.params["dec.W0"].T.copy(), b=vae.params["dec.b0"].copy(), sigma_x=1.0)
+    return vae, truth
+
+
+@pytest.mark.parametrize("latent_dim", [1, 2])
+@pytest.mark.parametrize("scale", [0.5, 3.0, 60.0, 1e4])  # posterior std from ~1 down to ~3e-5
+def test_quadrature_matches_linear_gaussian_closed_form(latent_dim, scale):
+    vae, truth = _linear_vae(latent_dim, scale, seed=latent_dim)
+    x = truth.sample(20, np.random.default_rng(5))
+    exact = np.array([truth.log_marginal(row) for row in x])
+    np.testing.assert_allclose(vae.log_likelihood_exact(x), exact, atol=1e-7, rtol=0)
+
+
+def test_quadrature_works_for_bernoulli_decoders():
+    vae = vc.VAE(input_dim=4, latent_dim=1, hidden=(8,), likelihood="bernoulli", seed=2)
+    x = np.array([[1.0, 0.0, 1.0, 1.0]])
+    # brute force: a fine Riemann sum over z in [-8, 8]
+    z = np.linspace(-8, 8, 200_001)[:, None]
+    log_joint = -vae.neg_log_likelihood(np.repeat(x, len(z), 0), z) - 0.5 * z[:, 0] ** 2 - 0.5 * np.log(2 * np.pi)
+    brute = np.log(np.sum(np.exp(log_joint)) * (z[1, 0] - z[0, 0]))
+    assert vae.log_likelihood_exact(x)[0] == pytest.approx(brute, abs=1e-8)
+
+
+def test_quadrature_refuses_more_than_two_latent_dimensions():
+    with pytest.raises(ValueError, match="latent_dim <= 2"):
+        vc.VAE(latent_dim=3).log_likelihood_exact(np.zeros((1, 2)))
+
+
+def test_kl_by_dimension_and_active_units(trained):
+    vae, x = trained
+    kl = kl_by_dimension(vae, x)
+    mu, log_var = vae.encode(x)
+    assert kl.shape == (2,)
+    assert kl.sum() == pytest.approx(vc.losses.kl_standard_normal(mu, log_var)[0].mean())
+    count, activity = active_units(vae, x)
+    assert count == int(np.sum(mu.var(axis=0) > 0.01)) and activity.shape == (2,)
+
+
+def test_a_collapsed_dimension_has_zero_kl():
+    vae = vc.VAE(input_dim=2, latent_dim=2, hidden=(), seed=0)
+    # the encoder ignores x in dimension 1 and outputs the prior there: mu = 0, log_var = 0
+    vae.params["enc.W0"][:, [1, 3]] = 0.0
+    vae.params["enc.b0"][[1, 3]] = 0.0
+    x = np.random.default_rng(0).standard_normal((50, 2))
+    kl = kl_by_dimension(vae, x)
+    assert kl[1] == 0.0 and kl[0] > 0
+    assert active_units(vae, x)[0] == 1

@@ -1,0 +1,127 @@
+"""Each model's loss_and_grads is the exact gradient of its loss (float64 finite differences)."""
+
+import numpy as np
+import pytest
+from gradcheck import numerical_gradient, relative_error
+
+import vae_core as vc
+
+TOL = 1e-6
+
+
+def _randomise(model, rng):
+    """Non-zero random weights and biases: zero biases can hide a wrong backward."""
+    for name in model.params:
+        model.params[name] = 0.8 * rng.standard_normal(model.params[name].shape)
+
+
+def _check(model, x, noise):
+    terms, grads = model.loss_and_grads(x, noise=noise)
+    assert set(grads) == set(model.params)
+    for name, value in model.params.items():
+        assert grads[name].shape == value.shape
+        numeric = numerical_gradient(lambda: model.loss_and_grads(x, noise=noise)[0]["loss"], value)
+        assert relative_error(grads[name], numeric) < TOL, name
+    return terms
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "leaky_relu", "sigmoid", "softplus"])
+def test_autoencoder_gradients(activation):
+    rng = np.random.default_rng(10)
+    D, d = rng.integers(2, 5), rng.integers(1, 3)
+    model = vc.Autoencoder(input_dim=D, latent_dim=d, hidden=tuple(rng.integers(2, 6, size=2)), activation=activation)
+    _randomise(model, rng)
+    terms = _check(model, rng.standard_normal((6, D)), None)
+    assert terms["loss"] == terms["recon"]
+
+
+def test_denoising_autoencoder_gradients_and_clean_target():
+    rng = np.random.default_rng(11)
+    model = vc.DenoisingAutoencoder(input_dim=3, latent_dim=1, hidden=(5, 4), noise_sigma=0.5)
+    _randomise(model, rng)
+    x, noise = rng.standard_normal((6, 3)), 0.5 * rng.standard_normal((6, 3))
+    _check(model, x, noise)
+    # the target is the clean x: the loss is ½‖x − g(f(x + noise))‖²
+    x_hat = model.decode(model.encode(x + noise))
+    expected = 0.5 * np.sum((x - x_hat) ** 2, axis=1).mean()
+    assert model.loss_and_grads(x, noise=noise)[0]["loss"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("likelihood", ["gaussian", "bernoulli"])
+@pytest.mark.parametrize("activation", ["tanh", "relu", "softplus"])
+def test_vae_gradients(likelihood, activation):
+    rng = np.random.default_rng(12)
+    D, d = rng.integers(2, 5), rng.integers(1, 4)
+    model = vc.VAE(input_dim=D, latent_dim=d, hidden=(4, 3), activation=activation, beta=1.7, likelihood=likelihood)
+    _randomise(model, rng)
+    x = rng.uniform(size=(5, D))
+    eps = rng.standard_normal((5, d))
+    terms = _check(model, x, eps)
+    assert terms["loss"] == pytest.approx(terms["recon"] + 1.7 * terms["kl"])
+
+
+def test_vae_loss_is_recon_plus_beta_kl_with_constants():
+    rng = np.random.default_rng(13)
+    model = vc.VAE(input_dim=2, latent_dim=2, hidden=(5,), beta=0.5)
+    _randomise(model, rng)
+    x, eps = rng.standard_normal((4, 2)), rng.standard_normal((4, 2))
+    terms, _ = model.loss_and_grads(x, noise=eps)
+    mu, log_var = model.encode(x)
+    z = mu + np.exp(0.5 * log_var) * eps
+    recon = 0.5 * np.sum((x - model.decode(z)) ** 2, axis=1) + np.log(2 * np.pi)
+    kl = -0.5 * np.sum(1 + log_var - mu**2 - np.exp(log_var), axis=1)
+    assert terms["recon"] == pytest.approx(recon.mean(), rel=1e-12)
+    assert terms["kl"] == pytest.approx(kl.mean(), rel=1e-12)
+    assert terms["loss"] == pytest.approx((recon + 0.5 * kl).mean(), rel=1e-12)
+
+
+def test_linear_vae_gradients():
+    rng = np.random.default_rng(14)
+    model = vc.VAE(input_dim=3, latent_dim=2, hidden=())
+    _randomise(model, rng)
+    _check(model, rng.standard_normal((4, 3)), rng.standard_normal((4, 2)))
+
+
+def test_noise_makes_calls_deterministic_and_rng_draws_it():
+    model = vc.VAE(seed=3)
+    x = np.random.default_rng(0).standard_normal((8, 2))
+    eps = np.ones((8, 2))
+    assert model.loss_and_grads(x, noise=eps)[0] == model.loss_and_grads(x, noise=eps)[0]
+    a = model.loss_and_grads(x, rng=np.random.default_rng(1))[0]
+    b = model.loss_and_grads(x, rng=np.random.default_rng(1))[0]
+    assert a == b
+
+
+def test_params_are_live_storage():
+    model = vc.Autoencoder(seed=0)
+    x = np.ones((1, 2))
+    before = model.reconstruct(x)
+    model.params["dec.b2"][0] += 1.0  # changing an array changes the model
+    assert model.reconstruct(x)[0, 0] == pytest.approx(before[0, 0] + 1.0)
+    model.params["dec.b2"] = np.zeros(2)  # assigning copies into the live buffer
+    assert model.params.flat[-2:].tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match="shape"):
+        model.params["dec.b2"] = np.zeros(3)
+
+
+def test_vae_shapes_and_sampling():
+    vae = vc.VAE(input_dim=3, latent_dim=2, seed=0)
+    x = np.zeros((5, 3))
+    mu, log_var = vae.encode(x)
+    assert mu.shape == log_var.shape == (5, 2)
+    assert vae.decode(mu).shape == vae.reconstruct(x).shape == (5, 3)
+    assert vae.sample(7, np.random.default_rng(0)).shape == (7, 3)
+    bern = vc.VAE(input_dim=3, latent_dim=2, likelihood="bernoulli")
+    probs = bern.sample(50, np.random.default_rng(0))
+    assert np.all((probs > 0) & (probs < 1))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"activation": "swish"}, "unknown activation"),
+    ({"likelihood": "poisson"}, "likelihood"),
+    ({"beta": -1.0}, "beta"),
+    ({"latent_dim": 0}, "at least 1"),
+])
+def test_bad_model_arguments_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        vc.VAE(**kwargs)

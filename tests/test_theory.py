@@ -1,0 +1,104 @@
+"""The theory helpers against independent truths: quadrature, Monte Carlo, finite differences."""
+
+import numpy as np
+import pytest
+
+from vae_core import theory
+from vae_core.theory import TEST_FUNCTIONS, LinearGaussianModel, reparam_gradient, score_gradient
+
+MODEL = LinearGaussianModel(W=np.array([[1.5], [-0.7]]), b=np.array([0.3, -0.2]), sigma_x=0.8)
+X = np.array([1.2, -0.9])
+
+
+def test_log_marginal_matches_quadrature():
+    z = np.linspace(-10, 10, 200_001)
+    mean = z[:, None] * MODEL.W[:, 0] + MODEL.b  # (G, 2)
+    log_lik = -0.5 * np.sum((X - mean) ** 2, axis=1) / 0.64 - np.log(2 * np.pi * 0.64)
+    log_joint = log_lik - 0.5 * z**2 - 0.5 * np.log(2 * np.pi)
+    assert MODEL.log_marginal(X) == pytest.approx(np.log(np.trapezoid(np.exp(log_joint), z)), abs=1e-10)
+
+
+def test_posterior_matches_quadrature_moments():
+    z = np.linspace(-10, 10, 200_001)
+    log_joint = -0.5 * np.sum((X - (z[:, None] * MODEL.W[:, 0] + MODEL.b)) ** 2, axis=1) / 0.64 - 0.5 * z**2
+    w = np.exp(log_joint - log_joint.max())
+    w /= w.sum()
+    m, S = MODEL.posterior(X)
+    assert m[0] == pytest.approx(np.sum(w * z), abs=1e-9)
+    assert S[0, 0] == pytest.approx(np.sum(w * z**2) - np.sum(w * z) ** 2, abs=1e-9)
+
+
+@pytest.mark.parametrize("m, var", [(0.0, 1.0), (0.4, 0.1), (-1.0, 2.0), (0.9, 0.02)])
+def test_elbo_plus_posterior_kl_is_log_marginal(m, var):
+    m, S = np.array([m]), np.array([[var]])
+    total = MODEL.elbo(X, m, S) + MODEL.gap(X, m, S)
+    assert total == pytest.approx(MODEL.log_marginal(X), abs=1e-12)
+    assert MODEL.gap(X, m, S) >= 0
+
+
+def test_elbo_is_tight_at_the_posterior():
+    m, S = MODEL.posterior(X)
+    assert MODEL.gap(X, m, S) == pytest.approx(0.0, abs=1e-12)
+    assert MODEL.elbo(X, m, S) == pytest.approx(MODEL.log_marginal(X), abs=1e-12)
+
+
+def test_closed_form_elbo_matches_monte_carlo():
+    m, S = np.array([0.3]), np.array([[0.2]])
+    rng = np.random.default_rng(0)
+    z = m + np.sqrt(S[0, 0]) * rng.standard_normal((400_000, 1))
+    mean = z @ MODEL.W.T + MODEL.b
+    log_lik = -0.5 * np.sum((X - mean) ** 2, axis=1) / 0.64 - np.log(2 * np.pi * 0.64)
+    log_prior = -0.5 * z[:, 0] ** 2 - 0.5 * np.log(2 * np.pi)
+    log_q = -0.5 * (z[:, 0] - m[0]) ** 2 / S[0, 0] - 0.5 * np.log(2 * np.pi * S[0, 0])
+    samples = log_lik + log_prior - log_q
+    assert abs(samples.mean() - MODEL.elbo(X, m, S)) < 4 * samples.std() / np.sqrt(len(samples))
+
+
+def test_gaussian_kl_is_zero_for_equal_gaussians_and_matches_1d_formula():
+    S = np.array([[2.0, 0.3], [0.3, 1.0]])
+    assert theory.gaussian_kl(np.ones(2), S, np.ones(2), S) == pytest.approx(0.0, abs=1e-12)
+    mq, vq, mp, vp = 0.5, 0.3, -0.2, 1.7
+    one_d = 0.5 * (vq / vp + (mq - mp) ** 2 / vp - 1 + np.log(vp / vq))
+    assert theory.gaussian_kl(np.array([mq]), np.array([[vq]]), np.array([mp]), np.array([[vp]])) == pytest.approx(one_d)
+
+
+@pytest.mark.parametrize("name", sorted(TEST_FUNCTIONS))
+def test_exact_gradients_are_the_derivatives_of_the_exact_expectation(name):
+    f = TEST_FUNCTIONS[name]
+    mu, sigma, h = 0.4, 0.7, 1e-6
+    d_mu = (f.expectation(mu + h, sigma) - f.expectation(mu - h, sigma)) / (2 * h)
+    d_sigma = (f.expectation(mu, sigma + h) - f.expectation(mu, sigma - h)) / (2 * h)
+    assert f.grad(mu, sigma) == pytest.approx((d_mu, d_sigma), rel=1e-6, abs=1e-9)
+    z = mu + sigma * np.random.default_rng(0).standard_normal(1_000_000)
+    values = f.f(z)
+    assert abs(values.mean() - f.expectation(mu, sigma)) < 4 * values.std() / 1000
+
+
+@pytest.mark.parametrize("name", sorted(TEST_FUNCTIONS))
+@pytest.mark.parametrize("baseline", [False, True])
+def test_score_function_estimator_is_unbiased(name, baseline):
+    f = TEST_FUNCTIONS[name]
+    mu, sigma = 0.4, 0.7
+    eps = np.random.default_rng(1).standard_normal(400_000)
+    b = float(f.f(np.array(mu))) if baseline else None
+    g = score_gradient(f, mu, sigma, eps, baseline=b)
+    se = g.std(axis=0) / np.sqrt(len(g))
+    assert np.all(np.abs(g.mean(axis=0) - f.grad(mu, sigma)) < 4 * se)
+
+
+@pytest.mark.parametrize("name", [n for n, f in TEST_FUNCTIONS.items() if f.smooth])
+def test_reparameterisation_is_unbiased_and_has_lower_variance_for_smooth_f(name):
+    f = TEST_FUNCTIONS[name]
+    mu, sigma = 0.4, 0.7
+    eps = np.random.default_rng(2).standard_normal(400_000)
+    g = reparam_gradient(f, mu, sigma, eps)
+    se = g.std(axis=0) / np.sqrt(len(g))
+    assert np.all(np.abs(g.mean(axis=0) - f.grad(mu, sigma)) < 4 * se)
+    score = score_gradient(f, mu, sigma, eps, baseline=float(f.f(np.array(mu))))
+    assert np.all(g.var(axis=0) < score.var(axis=0))
+
+
+def test_reparameterisation_is_biased_for_a_step_function():
+    f = TEST_FUNCTIONS["step"]
+    g = reparam_gradient(f, 0.4, 0.7, np.random.default_rng(3).standard_normal(1000))
+    assert np.all(g == 0) and f.grad(0.4, 0.7)[0] > 0.3  # f' = 0 almost everywhere

@@ -1,0 +1,91 @@
+"""Training: it learns, it is reproducible, it stops clearly when it diverges."""
+
+import numpy as np
+import pytest
+
+import vae_core as vc
+
+
+@pytest.fixture(scope="module")
+def lecture_run():
+    """The default lecture VAE on the worked example."""
+    X, y = vc.data.three_clusters(n=600, seed=0)
+    vae = vc.VAE(input_dim=2, latent_dim=2, hidden=(64, 64), activation="tanh", seed=0)
+    history = vc.fit(vae, X, epochs=300, batch_size=64, lr=1e-3, seed=0, snapshot_every=50)
+    return vae, history, X, y
+
+
+def test_default_vae_lowers_its_loss(lecture_run):
+    _, history, _, _ = lecture_run
+    assert history.epochs == 300
+    assert history.loss[-1] < history.loss[0] - 0.5
+    assert np.mean(history.loss[-10:]) < np.mean(history.loss[:10])
+    np.testing.assert_allclose(history.loss, history.recon + history.kl)
+
+
+def test_default_vae_separates_the_clusters_in_latent_space(lecture_run):
+    vae, _, X, y = lecture_run
+    mu, _ = vae.encode(X)
+    centres = np.stack([mu[y == k].mean(axis=0) for k in range(3)])
+    nearest = np.argmin(((mu[:, None, :] - centres[None]) ** 2).sum(-1), axis=1)
+    assert np.mean(nearest == y) > 0.97  # nearest-centroid accuracy in the latent space
+    within = np.mean([mu[y == k].std(axis=0).mean() for k in range(3)])
+    between = np.min([np.linalg.norm(centres[i] - centres[j]) for i in range(3) for j in range(i)])
+    assert between > 3 * within
+
+
+def test_same_seed_gives_an_identical_history():
+    X, _ = vc.data.three_clusters(n=200, seed=1)
+    runs = []
+    for _ in range(2):
+        model = vc.VAE(seed=4)
+        runs.append((vc.fit(model, X, epochs=20, seed=7), model.params.flat.copy()))
+    np.testing.assert_array_equal(runs[0][0].loss, runs[1][0].loss)
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    other = vc.fit(vc.VAE(seed=4), X, epochs=20, seed=8)
+    assert not np.array_equal(other.loss, runs[0][0].loss)
+
+
+def test_snapshots_replay_training(lecture_run):
+    vae, history, X, _ = lecture_run
+    epochs = [epoch for epoch, _ in history.snapshots]
+    assert epochs == [0, 50, 100, 150, 200, 250, 300]
+    np.testing.assert_array_equal(history.snapshots[-1][1], vae.params.flat)
+    replay = vc.VAE(seed=0)
+    replay.params.flat[...] = history.snapshots[0][1]
+    np.testing.assert_array_equal(replay.params.flat, vc.VAE(seed=0).params.flat)
+
+
+def test_callback_sees_every_epoch():
+    seen = []
+    X, _ = vc.data.three_clusters(n=100, seed=0)
+    vc.fit(vc.Autoencoder(seed=0), X, epochs=5, callback=lambda epoch, terms: seen.append((epoch, terms["loss"])))
+    assert [epoch for epoch, _ in seen] == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("make", [lambda: vc.VAE(seed=0), lambda: vc.VAE(seed=0, beta=4.0)])
+def test_huge_learning_rate_raises_training_diverged(make):
+    X, _ = vc.data.three_clusters(n=600, seed=0)
+    model = make()
+    with pytest.raises(vc.TrainingDiverged, match=r"epoch \d+.*lower the learning rate \(now 10\)") as info:
+        vc.fit(model, X, epochs=300, lr=10.0, seed=0)
+    assert np.all(np.isfinite(model.params.flat)), "the model keeps its last finite parameters"
+    if model.beta > 1:
+        assert "β" in str(info.value)
+
+
+@pytest.mark.parametrize("model", [vc.Autoencoder(seed=0), vc.DenoisingAutoencoder(noise_sigma=0.3, seed=0)])
+def test_autoencoders_learn_with_adam_and_sgd(model):
+    X, _ = vc.data.two_moons(n=300, seed=0)
+    adam = vc.fit(model, X, epochs=40, lr=3e-3, seed=0)
+    assert adam.loss[-1] < 0.5 * adam.loss[0]
+    assert np.all(adam.kl == 0)
+    sgd = vc.fit(vc.Autoencoder(seed=1), X, epochs=40, lr=0.05, seed=0, optimizer="sgd")
+    assert sgd.loss[-1] < sgd.loss[0]
+
+
+def test_fit_checks_its_input():
+    with pytest.raises(ValueError, match="shape"):
+        vc.fit(vc.VAE(), np.zeros((10, 3)), epochs=1)
+    with pytest.raises(ValueError, match="optimizer"):
+        vc.fit(vc.VAE(), np.zeros((10, 2)), epochs=1, optimizer="lbfgs")
