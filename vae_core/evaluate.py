@@ -194,3 +194,26 @@ def active_units(model: VAE, x: Array, threshold: float = 0.01) -> tuple[int, Ar
     mu, _ = model.encode(np.asarray(x, dtype=np.float64))
     activity = mu.var(axis=0)
     return int(np.sum(activity > threshold)), activity
+
+
+# ------------------------------------------------------------- autoencoders
+def reconstruction_error(model, x: Array, noise: Array | None = None) -> Array:
+    r"""Per-example :math:`\tfrac12\lVert x - g(f(x + \text{noise}))\rVert^2` (VAE: the decoder at μ).
+
+    x: (n, D), noise: (n, D) or None -> (n,).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    x_hat = model.reconstruct(x if noise is None else x + noise)
+    return 0.5 * np.sum((x - x_hat) ** 2, axis=1)
+
+
+def denoising_curve(model, x: Array, sigmas: Array, rng: np.random.Generator, draws: int = 5) -> Array:
+    r"""Mean error on corrupted inputs as the test noise grows:
+    :math:`\mathbb E\,\tfrac12\lVert x - g(f(x + \varepsilon))\rVert^2`, :math:`\varepsilon\sim\mathcal N(0,\sigma^2 I)`.
+
+    The same standard-normal draws are scaled by each σ, so the curve is smooth in σ.
+    x: (n, D), sigmas: (m,) -> (m,).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    base = rng.standard_normal((draws, *x.shape))  # (draws, n, D)
+    return np.array([np.mean([reconstruction_error(model, x, s * e).mean() for e in base]) for s in sigmas])

@@ -1,0 +1,112 @@
+"""Home — the worked example: a VAE in NumPy, trained on three clusters."""
+
+import numpy as np
+import streamlit as st
+
+import vae_core as vc
+from vae_ui import charts, controls, runs, settings, shell
+
+st.title("The worked example: a VAE in NumPy")
+st.markdown(
+    "A variational autoencoder with hand-written backpropagation, trained on the chosen data "
+    "(three clusters by default). The encoder maps each x to a Gaussian q(z|x) = N(μ, σ²); "
+    "a sample z = μ + σ⊙ε goes through the decoder; the loss is reconstruction + β·KL."
+)
+data = shell.data()
+
+left, right = st.columns([3, 2]) if not shell.lecture() else (st.container(), st.container())
+with left:
+    beta = controls.widget("h_beta")
+    latent = controls.widget("h_latent")
+with shell.secondary():
+    epochs = controls.widget("h_epochs")
+
+config = runs.RunConfig("vae", data.spec, latent_dim=latent, beta=beta, epochs=epochs,
+                        seed=int(controls.value("seed")))
+run = shell.train_with_progress(config, data.X, "the VAE")
+if run is None:
+    st.stop()
+
+# -- replay: the model at any snapshot epoch (the control's default, its maximum, means "the end") ----
+if st.session_state.get("w_h_replay", 0) > epochs:
+    st.session_state["w_h_replay"] = epochs
+controls.set_value("h_replay", min(controls.value("h_replay"), epochs))
+epoch = controls.widget("h_replay", max_value=epochs, label=f"Replay training: epoch (0 … {epochs})")
+if epoch == epochs:
+    controls.set_value("h_replay", settings.MAX_REPLAY)  # "the end" stays out of the URL
+shown = min(run.snapshots, key=lambda s: abs(s[0] - epoch))[0]
+vae = run.model(epoch=shown)
+
+key = (run.config, shown)  # what every figure below depends on
+mu, log_var = vae.encode(data.X)
+rng = np.random.default_rng(int(controls.value("seed")))
+test_elbo = float(vae.elbo(data.X_test, n_samples=10, rng=rng).mean())
+kl_dims = vc.evaluate.kl_by_dimension(vae, data.X)
+active, _ = vc.evaluate.active_units(vae, data.X)
+
+with right:
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Test ELBO (nats)", f"{test_elbo:.3f}", help="Mean over the test points, 10 samples each (β = 1).")
+    c2.metric("KL (nats)", f"{kl_dims.sum():.3f}", help="Mean KL(q(z|x) ‖ N(0, I)) on the training data.")
+    c3.metric("Active units", f"{active} / {latent}", help="Dimensions whose μ varies with x (Cov > 0.01).")
+    st.caption(f"Showing epoch {shown} of {epochs}; trained in {run.seconds:.2f} s "
+               f"({vae.n_params:,} parameters, {run.likelihood} decoder).")
+
+# -- the latent space, reconstructions and prior samples ---------------------------------------
+cols = shell.columns(2)
+with cols[0]:
+    if latent == 1:
+        shell.figure(lambda: charts.latent_strip(mu[:, 0], data.y, "Latent space: μ(x)"), "latent_space", key)
+    else:
+        dims = tuple(int(i) for i in np.sort(np.argsort(kl_dims)[::-1][:2]))
+        title = "Latent space: μ(x) and 1σ ellipses" + ("" if latent == 2 else f" (dims {dims[0] + 1}, {dims[1] + 1}: most KL)")
+        shell.figure(lambda: charts.latent_space(mu, log_var, data.y, title, dims=dims), "latent_space", key)
+with cols[1]:
+    shell.figure(lambda: charts.loss_curves({"reconstruction": run.recon, "KL": run.kl, "loss = recon + β·KL": run.loss}),
+                 "training_curves", run.config)
+
+samples = vae.sample(300, np.random.default_rng(int(controls.value("seed")) + 1))
+recon = vae.reconstruct(data.X)
+cols = shell.columns(3)
+if data.image_shape:
+    with cols[0]:
+        st.subheader("Data (top) and reconstructions")
+        st.image(charts.image_rows([data.X[:12], recon[:12]], data.image_shape), clamp=True, output_format="PNG")
+    with cols[1]:
+        st.subheader("New samples from the prior")
+        st.image(charts.image_rows([samples[:12], samples[12:24]], data.image_shape), clamp=True, output_format="PNG")
+else:
+    domain = tuple(zip(data.X.min(axis=0)[:2] - 0.5, data.X.max(axis=0)[:2] + 0.5))
+    with cols[0]:
+        shell.figure(lambda: charts.points(data.X, data.y, "Data", domain=domain), "data", key)
+    with cols[1]:
+        shell.figure(lambda: charts.points(recon, data.y, "Reconstructions g(μ(x))", domain=domain), "reconstructions", key)
+    with cols[2]:
+        shell.figure(lambda: charts.points(samples, None, "Samples: g(z), z ~ N(0, I)", domain=domain), "prior_samples", key)
+
+# -- the model, its formulas and its code ------------------------------------------------------
+cols = shell.columns(2)
+with cols[0]:
+    st.subheader("Architecture")
+    hidden = " → ".join(str(h) for h in config.hidden)
+    hidden_back = " → ".join(str(h) for h in reversed(config.hidden))
+    st.graphviz_chart(f"""digraph VAE {{
+        rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef4fb", fontsize=16];
+        x [label="x ∈ ℝ^{data.X.shape[1]}"]; enc [label="encoder\\n{hidden}, tanh"];
+        mu [label="μ ∈ ℝ^{latent}"]; lv [label="log σ² ∈ ℝ^{latent}"];
+        eps [label="ε ~ N(0, I)", shape=ellipse, fillcolor="#fdf1dc"];
+        z [label="z = μ + σ ⊙ ε", fillcolor="#e3f4ea"]; dec [label="decoder\\n{hidden_back}, tanh"];
+        xh [label="x̂"];
+        x -> enc; enc -> mu; enc -> lv; mu -> z; lv -> z; eps -> z [style=dashed]; z -> dec; dec -> xh;
+    }}""")
+    shell.model_download(run, "vae")
+with cols[1]:
+    st.subheader("The objective")
+    shell.formula(r"\log p(x) \;\ge\; \mathrm{ELBO} = \mathbb{E}_{q_\phi(z|x)}[\log p_\theta(x|z)]"
+                  r" - \mathrm{KL}\big(q_\phi(z|x)\,\|\,p(z)\big)",
+                  "Jensen's inequality; equality when q(z|x) is the true posterior p(z|x).")
+    shell.formula(r"\mathrm{KL}\big(\mathcal N(\mu,\sigma^2)\,\|\,\mathcal N(0,I)\big)"
+                  r" = -\tfrac12\sum_j\big(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\big)")
+    shell.formula(r"\mathcal L_\beta = \tfrac12\lVert x-\hat x\rVert^2 + \tfrac D2\log 2\pi + \beta\,\mathrm{KL},"
+                  r"\qquad z = \mu + \sigma\odot\varepsilon")
+shell.source(vc.VAE._loss_and_grads_into, vc.losses.kl_standard_normal, vc.losses.reparameterize)

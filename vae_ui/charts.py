@@ -1,0 +1,150 @@
+"""Altair figures for the pages, styled to be read from the back of a lecture hall.
+
+Every function takes arrays and returns an ``alt.Chart``; none trains or evaluates a model.
+Colours are the Okabe–Ito palette (safe for colour-blind viewers).
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+MAX_POINTS = 1500  # points drawn per scatter; the browser is the bottleneck
+
+
+def style(chart: alt.Chart, lecture: bool = False, height: int = 320) -> alt.Chart:
+    """Large, plain type; bigger still in lecture mode."""
+    size = 20 if lecture else 14
+    return (chart.properties(height=height + (80 if lecture else 0))
+            .configure_axis(labelFontSize=size, titleFontSize=size + 2, grid=True, gridOpacity=0.4)
+            .configure_legend(labelFontSize=size, titleFontSize=size, symbolSize=120 if lecture else 80)
+            .configure_title(fontSize=size + 4, anchor="start")
+            .configure_view(strokeWidth=0))
+
+
+def _thin(n: int, limit: int = MAX_POINTS) -> np.ndarray:
+    """Indices of at most ``limit`` evenly spread rows."""
+    return np.arange(n) if n <= limit else np.linspace(0, n - 1, limit).astype(int)
+
+
+def _colour(field: str, title: str) -> alt.Color:
+    return alt.Color(f"{field}:N", title=title, scale=alt.Scale(range=OKABE_ITO))
+
+
+def points(X: np.ndarray, labels: np.ndarray | None = None, title: str = "", x: str = "x₁", y: str = "x₂",
+           label_title: str = "cluster", size: int = 40, domain: tuple | None = None) -> alt.Chart:
+    """A scatter of the first two columns of X, coloured by label."""
+    keep = _thin(len(X))
+    df = pd.DataFrame({x: X[keep, 0], y: X[keep, 1], "idx": keep})
+    enc = {"x": alt.X(f"{x}:Q", scale=alt.Scale(domain=domain[0]) if domain else alt.Undefined),
+           "y": alt.Y(f"{y}:Q", scale=alt.Scale(domain=domain[1]) if domain else alt.Undefined)}
+    if labels is not None:
+        df[label_title] = labels[keep].astype(str)
+        enc["color"] = _colour(label_title, label_title)
+    return alt.Chart(df, title=title).mark_circle(size=size, opacity=0.75).encode(**enc)
+
+
+def latent_space(mu: np.ndarray, log_var: np.ndarray, labels: np.ndarray, title: str = "Latent space: μ(x) and 1σ ellipses",
+                 n_ellipses: int = 60, dims: tuple[int, int] = (0, 1)) -> alt.LayerChart:
+    """Encoder means coloured by label, with the 1-σ ellipse of q(z|x) around a few of them."""
+    i, j = dims
+    std = np.exp(0.5 * log_var)
+    base = points(np.stack([mu[:, i], mu[:, j]], axis=1), labels, title, x=f"z{i + 1}", y=f"z{j + 1}")
+    t = np.linspace(0, 2 * np.pi, 41)
+    chosen = _thin(len(mu), n_ellipses)  # (m,)
+    ex = mu[chosen, i, None] + std[chosen, i, None] * np.cos(t)  # (m, 41)
+    ey = mu[chosen, j, None] + std[chosen, j, None] * np.sin(t)
+    frame = pd.DataFrame({"ex": ex.ravel(), "ey": ey.ravel(), "id": np.repeat(chosen, len(t)),
+                          "order": np.tile(np.arange(len(t)), len(chosen)),
+                          "cluster": np.repeat(labels[chosen].astype(str), len(t))})
+    ellipses = alt.Chart(frame).mark_line(strokeWidth=1.2, opacity=0.6).encode(
+        x="ex:Q", y="ey:Q", detail="id:N", order="order:Q", color=_colour("cluster", "cluster"))
+    return alt.layer(ellipses, base)
+
+
+def latent_strip(z: np.ndarray, labels: np.ndarray, title: str = "Latent codes z") -> alt.Chart:
+    """A 1-D latent space: each code on the horizontal axis, one row per label."""
+    keep = _thin(len(z))
+    df = pd.DataFrame({"z": z[keep], "cluster": labels[keep].astype(str), "idx": keep})
+    return alt.Chart(df, title=title).mark_tick(thickness=2, size=26).encode(
+        x="z:Q", y=alt.Y("cluster:N", title="label"), color=_colour("cluster", "cluster"))
+
+
+def selectable(chart: alt.Chart) -> alt.Chart:
+    """Let a click pick the nearest point: the selection ``pick`` holds its row index ``idx``."""
+    pick = alt.selection_point(name="pick", fields=["idx"], on="click", nearest=True)
+    return chart.add_params(pick).encode(
+        size=alt.condition(pick, alt.value(160), alt.value(40)), tooltip=["idx:Q"])
+
+
+def highlight(X: np.ndarray, title: str = "") -> alt.Chart:
+    """Large black diamonds at the rows of X (a decoded point)."""
+    df = pd.DataFrame({"x₁": X[:, 0], "x₂": X[:, 1]})
+    return alt.Chart(df, title=title).mark_point(shape="diamond", size=400, filled=True, color="#000").encode(
+        x="x₁:Q", y="x₂:Q")
+
+
+def reconstruction_pairs(X: np.ndarray, X_hat: np.ndarray, labels: np.ndarray, title: str) -> alt.LayerChart:
+    """Each point joined by a grey line to its reconstruction (hollow marker)."""
+    keep = _thin(len(X), 400)
+    df = pd.DataFrame({"x₁": X[keep, 0], "x₂": X[keep, 1], "r1": X_hat[keep, 0], "r2": X_hat[keep, 1],
+                       "cluster": labels[keep].astype(str)})
+    lines = alt.Chart(df).mark_rule(color="#888", opacity=0.5).encode(x="x₁:Q", y="x₂:Q", x2="r1:Q", y2="r2:Q")
+    data = alt.Chart(df).mark_circle(size=30, opacity=0.6).encode(x="x₁:Q", y="x₂:Q", color=_colour("cluster", "cluster"))
+    recon = alt.Chart(df).mark_point(size=40, filled=False, color="#000", opacity=0.8).encode(x="r1:Q", y="r2:Q")
+    return alt.layer(lines, data, recon, title=title)
+
+
+def curve_over_data(X: np.ndarray, labels: np.ndarray, curve: np.ndarray, title: str) -> alt.LayerChart:
+    """The decoder's learned manifold g(z), a curve (m, 2), drawn over the data."""
+    df = pd.DataFrame({"x₁": curve[:, 0], "x₂": curve[:, 1], "order": np.arange(len(curve))})
+    line = alt.Chart(df).mark_line(color="#000", strokeWidth=3).encode(x="x₁:Q", y="x₂:Q", order="order:Q")
+    return alt.layer(points(X, labels, title, size=25), line)
+
+
+def loss_curves(curves: dict[str, np.ndarray], title: str = "Training curves", log_y: bool = False) -> alt.Chart:
+    """One line per named per-epoch curve."""
+    frames = [pd.DataFrame({"epoch": np.arange(1, len(v) + 1), "nats": v, "term": name}) for name, v in curves.items()]
+    df = pd.concat(frames) if frames else pd.DataFrame({"epoch": [], "nats": [], "term": []})
+    y = alt.Y("nats:Q", title="per example", scale=alt.Scale(type="symlog") if log_y else alt.Undefined)
+    return alt.Chart(df, title=title).mark_line(strokeWidth=3).encode(
+        x="epoch:Q", y=y, color=alt.Color("term:N", title="", scale=alt.Scale(range=OKABE_ITO)))
+
+
+def arrows(starts: np.ndarray, ends: np.ndarray, X: np.ndarray, labels: np.ndarray, title: str) -> alt.LayerChart:
+    """A vector field: an arrow from each grid point x̃ to g(f(x̃)), over the data."""
+    d = ends - starts
+    df = pd.DataFrame({"x₁": starts[:, 0], "x₂": starts[:, 1], "e1": ends[:, 0], "e2": ends[:, 1],
+                       "angle": (90 - np.degrees(np.arctan2(d[:, 1], d[:, 0]))) % 360})
+    shafts = alt.Chart(df).mark_rule(color="#333", strokeWidth=1.5).encode(x="x₁:Q", y="x₂:Q", x2="e1:Q", y2="e2:Q")
+    heads = alt.Chart(df).mark_point(shape="triangle", filled=True, size=40, color="#333").encode(
+        x="e1:Q", y="e2:Q", angle=alt.Angle("angle:Q", scale=None))
+    return alt.layer(points(X, labels, title, size=20), shafts, heads)
+
+
+def lines(df: pd.DataFrame, x: str, y: str, series: str, title: str, log_x: bool = False, log_y: bool = False,
+          point: bool = True) -> alt.Chart:
+    """A generic multi-series line chart from a long-form frame."""
+    return alt.Chart(df, title=title).mark_line(point=point, strokeWidth=3).encode(
+        x=alt.X(f"{x}:Q", scale=alt.Scale(type="log") if log_x else alt.Undefined),
+        y=alt.Y(f"{y}:Q", scale=alt.Scale(type="log") if log_y else alt.Undefined),
+        color=alt.Color(f"{series}:N", title="", scale=alt.Scale(range=OKABE_ITO)))
+
+
+def image_rows(rows: list[np.ndarray], shape: tuple[int, int], scale: int = 6, gap: int = 1) -> np.ndarray:
+    """Tile rows of flattened images (each (k, h*w), values in [0, 1]) into one grey image array."""
+    h, w = shape
+    k = max(len(r) for r in rows)
+    tile = np.zeros(((h + gap) * len(rows) - gap, (w + gap) * k - gap))  # gaps stay white
+    for i, row in enumerate(rows):
+        for j, image in enumerate(row):
+            tile[i * (h + gap):i * (h + gap) + h, j * (w + gap):j * (w + gap) + w] = np.clip(image.reshape(h, w), 0, 1)
+    return np.kron(1.0 - tile, np.ones((scale, scale)))  # dark ink on white, enlarged
+
+
+def rule_at(x: float, label: str) -> alt.Chart:
+    """A dashed vertical line at x, labelled in the tooltip."""
+    return alt.Chart(pd.DataFrame({"at": [x], "what": [label]})).mark_rule(strokeDash=[6, 4], color="#555",
+                                                                            strokeWidth=2).encode(x="at:Q", tooltip=["what:N"])

@@ -1,0 +1,177 @@
+"""Trained models, cached by their full config and shared by every session.
+
+A run is trained once per config (data, seed, hyper-parameters) and kept in a bounded LRU store
+in ``st.cache_resource``; moving a slider back to a value seen before finds it at once. Runs are
+immutable (read-only arrays); a page rebuilds a fresh model from a run's parameters when it needs
+one. Two sessions asking for the same new config train it once: the second waits for the first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import streamlit as st
+
+import vae_core as vc
+
+MAX_RUNS = 48  # bound on cached runs (each is at most a few MB with its snapshots)
+N_POINTS = 600  # examples drawn for the 2-D datasets
+SNAPSHOTS = 30  # about this many parameter snapshots per run, for the replay slider
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Which data: a named generator with its seed, or an uploaded CSV by its digest."""
+
+    name: str = "three_clusters"
+    seed: int = 0
+    csv_digest: str = ""  # set for uploaded data
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines a trained model. Frozen, so it hashes by value."""
+
+    kind: str  # "vae", "autoencoder" or "denoising_autoencoder"
+    data: DataSpec = DataSpec()
+    latent_dim: int = 2
+    hidden: tuple[int, ...] = (64, 64)
+    activation: str = "tanh"
+    beta: float = 1.0  # VAE only
+    noise_sigma: float = 0.0  # denoising AE only
+    epochs: int = 300
+    lr: float = 1e-3
+    batch_size: int = 64
+    seed: int = 0
+
+    def build(self, input_dim: int, likelihood: str = "gaussian") -> vc.models._Model:
+        """A fresh, untrained model of this config."""
+        common = {"input_dim": input_dim, "latent_dim": self.latent_dim, "hidden": self.hidden,
+                  "activation": self.activation, "seed": self.seed}
+        if self.kind == "vae":
+            return vc.VAE(beta=self.beta, likelihood=likelihood, **common)
+        if self.kind == "denoising_autoencoder":
+            return vc.DenoisingAutoencoder(noise_sigma=self.noise_sigma, **common)
+        return vc.Autoencoder(**common)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished training run: the final parameters, the history, the snapshots."""
+
+    config: RunConfig
+    likelihood: str
+    input_dim: int
+    params: np.ndarray  # flat, read-only
+    loss: np.ndarray
+    recon: np.ndarray
+    kl: np.ndarray
+    snapshots: tuple[tuple[int, np.ndarray], ...]
+    seconds: float
+
+    def model(self, epoch: int | None = None) -> vc.models._Model:
+        """A model with the final parameters, or those of the snapshot nearest ``epoch``."""
+        model = self.config.build(self.input_dim, self.likelihood)
+        flat = self.params
+        if epoch is not None and self.snapshots:
+            _, flat = min(self.snapshots, key=lambda s: abs(s[0] - epoch))
+        model.params.flat[...] = flat
+        return model
+
+
+def likelihood_for(X: np.ndarray) -> str:
+    """Bernoulli for data in [0, 1] with an image's many dimensions (the digits), else Gaussian."""
+    return "bernoulli" if X.shape[1] > 16 and X.min() >= 0.0 and X.max() <= 1.0 else "gaussian"
+
+
+class RunStore:
+    """A thread-safe LRU of runs with at most ``capacity`` entries; counts the trainings done."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.runs: OrderedDict[RunConfig, Run] = OrderedDict()
+        self.in_flight: dict[RunConfig, threading.Lock] = {}
+        self.lock = threading.Lock()
+        self.trainings = 0
+
+    def get(self, config: RunConfig) -> Run | None:
+        with self.lock:
+            run = self.runs.get(config)
+            if run is not None:
+                self.runs.move_to_end(config)
+            return run
+
+    def put(self, run: Run) -> None:
+        with self.lock:
+            self.runs[run.config] = run
+            self.runs.move_to_end(run.config)
+            while len(self.runs) > self.capacity:
+                self.runs.popitem(last=False)
+
+    def key_lock(self, config: RunConfig) -> threading.Lock:
+        with self.lock:
+            return self.in_flight.setdefault(config, threading.Lock())
+
+
+@st.cache_resource
+def store() -> RunStore:
+    """The one run store of this server process, shared by all sessions."""
+    return RunStore(MAX_RUNS)
+
+
+Progress = Callable[[int, int, np.ndarray, np.ndarray], None]  # (epoch, epochs, recon, kl)
+
+
+def train(config: RunConfig, X: np.ndarray, progress: Progress | None = None) -> Run:
+    """The run for ``config`` on X: from the store, or trained now (and stored).
+
+    Raises ``vc.TrainingDiverged`` for a run that diverges (nothing is stored).
+    """
+    runs = store()
+    run = runs.get(config)
+    if run is not None:
+        return run
+    with runs.key_lock(config):  # a second session asking for the same config waits here
+        run = runs.get(config)
+        if run is None:
+            run = _train_now(config, X, progress)
+            runs.put(run)
+            with runs.lock:
+                runs.trainings += 1
+    return run
+
+
+def _train_now(config: RunConfig, X: np.ndarray, progress: Progress | None) -> Run:
+    likelihood = likelihood_for(X)
+    model = config.build(X.shape[1], likelihood)
+    recon, kl = np.zeros(config.epochs), np.zeros(config.epochs)
+    every = max(1, config.epochs // 20)
+
+    def callback(epoch: int, terms: dict[str, float]) -> None:
+        recon[epoch - 1], kl[epoch - 1] = terms["recon"], terms["kl"]
+        if progress is not None and (epoch % every == 0 or epoch == config.epochs):
+            progress(epoch, config.epochs, recon[:epoch], kl[:epoch])
+
+    history = vc.fit(model, X, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
+                     seed=config.seed, callback=callback, snapshot_every=max(1, config.epochs // SNAPSHOTS))
+    frozen = []
+    for epoch, flat in history.snapshots:
+        flat.setflags(write=False)
+        frozen.append((epoch, flat))
+    params = model.params.flat.copy()
+    for array in (params, history.loss, history.recon, history.kl):
+        array.setflags(write=False)
+    return Run(config, likelihood, X.shape[1], params, history.loss, history.recon, history.kl,
+               tuple(frozen), history.seconds)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+__all__ = ["DataSpec", "Run", "RunConfig", "digest", "likelihood_for", "replace", "store", "train"]
