@@ -19,9 +19,13 @@ with left:
     beta = controls.widget("h_beta")
     latent = controls.widget("h_latent")
 with shell.secondary():
-    epochs = controls.widget("h_epochs")
+    c1, c2 = st.columns(2)
+    with c1:
+        epochs = controls.widget("h_epochs")
+    with c2:
+        lr = controls.widget("h_lr")
 
-config = runs.RunConfig("vae", data.spec, latent_dim=latent, beta=beta, epochs=epochs,
+config = runs.RunConfig("vae", data.spec, latent_dim=latent, beta=beta, epochs=epochs, lr=lr,
                         seed=int(controls.value("seed")))
 run = shell.train_with_progress(config, data.X, "the VAE")
 if run is None:

@@ -96,6 +96,7 @@ class RunStore:
         self.capacity = capacity
         self.runs: OrderedDict[RunConfig, Run] = OrderedDict()
         self.in_flight: dict[RunConfig, threading.Lock] = {}
+        self.failures: OrderedDict[RunConfig, vc.TrainingDiverged] = OrderedDict()  # diverged runs, bounded too
         self.lock = threading.Lock()
         self.trainings = 0
 
@@ -112,6 +113,12 @@ class RunStore:
             self.runs.move_to_end(run.config)
             while len(self.runs) > self.capacity:
                 self.runs.popitem(last=False)
+
+    def fail(self, config: RunConfig, error: vc.TrainingDiverged) -> None:
+        with self.lock:
+            self.failures[config] = error
+            while len(self.failures) > self.capacity:
+                self.failures.popitem(last=False)
 
     def key_lock(self, config: RunConfig) -> threading.Lock:
         with self.lock:
@@ -138,11 +145,17 @@ def train(config: RunConfig, X: np.ndarray, progress: Progress | None = None) ->
         return run
     with runs.key_lock(config):  # a second session asking for the same config waits here
         run = runs.get(config)
+        if config in runs.failures:
+            raise runs.failures[config]  # diverged before: say so at once
         if run is None:
-            run = _train_now(config, X, progress)
-            runs.put(run)
             with runs.lock:
                 runs.trainings += 1
+            try:
+                run = _train_now(config, X, progress)
+            except vc.TrainingDiverged as err:
+                runs.fail(config, err)
+                raise
+            runs.put(run)
     return run
 
 

@@ -6,7 +6,7 @@ URL keys are short and page-prefixed: ``h_`` home, ``ae_`` autoencoder, ``dae_``
 
 from __future__ import annotations
 
-from .controls import Control, register
+from .controls import REGISTRY, Control, register
 
 DATASETS = {"three_clusters": "Three clusters", "two_moons": "Two moons", "rings": "Rings", "spiral": "Spiral",
             "digits": "Digits (8×8 images)", "csv": "Your CSV (upload)"}
@@ -20,6 +20,7 @@ IWAE_KS = (1, 2, 5, 10, 50, 100, 500, 1000)
 MAX_REPLAY = 1000
 
 SHARED = ("dataset", "seed", "lecture")
+__all__ = ["REGISTRY", "SHARED", "DATASETS"]
 
 register(
     # shared sidebar
@@ -30,6 +31,8 @@ register(
     Control("h_beta", "β (weight of the KL term)", 1.0, "select_slider", options=BETAS),
     Control("h_latent", "Latent dimension d", 2, "slider", lo=1, hi=8, step=1),
     Control("h_epochs", "Epochs", 300, "select_slider", options=EPOCHS, secondary=True),
+    Control("h_lr", "Learning rate", 1e-3, "select_slider", options=RATES, fmt=lambda v: f"{v:g}", secondary=True,
+            help="Adam's step size. Too large and training diverges: try 1 to see it happen."),
     Control("h_replay", "Replay training: epoch", MAX_REPLAY, "slider", lo=0, hi=MAX_REPLAY, step=1,
             help="Show the model as it was at this epoch (from snapshots taken while training)."),
     # autoencoder

@@ -160,7 +160,7 @@ def train_with_progress(config: runs.RunConfig, X: np.ndarray, label: str) -> ru
 
     A diverged run shows a clear message and advice, and returns None.
     """
-    if runs.store().get(config) is None:
+    if runs.store().get(config) is None and config not in runs.store().failures:
         bar = st.progress(0.0, text=f"Training {label}…")
         live = st.empty()
 

@@ -1,0 +1,67 @@
+"""Helpers for driving the app with Streamlit's AppTest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+ENTRY = str(ROOT / "dashboard.py")
+PAGES = {
+    "home": "app_pages/home.py",
+    "autoencoder": "app_pages/autoencoder.py",
+    "denoising": "app_pages/denoising.py",
+    "elbo": "app_pages/elbo.py",
+    "reparameterisation": "app_pages/reparameterisation.py",
+}
+
+
+def app(page: str = "home", **query: str) -> AppTest:
+    """A fresh session, opened with the given URL query, on ``page``; already run."""
+    at = AppTest.from_file(ENTRY, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "home":
+        at.switch_page(PAGES[page]).run()
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def charts(at: AppTest) -> list[dict]:
+    """Every Vega-Lite chart on the page as {"title", "spec", "fingerprint"}."""
+    found = []
+    for element in at.get("vega_lite_chart"):
+        proto = element.proto
+        spec = json.loads(proto.spec)
+        digest = hashlib.sha256(proto.spec.encode())
+        for ds in proto.datasets:
+            digest.update(ds.data.data)
+        found.append({"title": _title(spec), "spec": spec, "fingerprint": digest.hexdigest()})
+    return found
+
+
+def _title(spec: dict) -> str:
+    title = spec.get("title") or next((layer.get("title") for layer in spec.get("layer", []) if layer.get("title")), "")
+    return title.get("text", "") if isinstance(title, dict) else str(title or "")
+
+
+def chart(at: AppTest, title_part: str) -> dict:
+    matches = [c for c in charts(at) if title_part in c["title"]]
+    assert matches, f"no chart titled like {title_part!r}: {[c['title'] for c in charts(at)]}"
+    return matches[0]
+
+
+def texts(at: AppTest, kind: str) -> list[str]:
+    """The text of every element of a kind: "warning", "error", "info", "success", "caption"."""
+    return [e.value for e in getattr(at, kind)]
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]

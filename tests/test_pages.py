@@ -1,0 +1,191 @@
+"""The pages, driven with Streamlit's AppTest: they render, the main sliders change what is
+shown, moving a slider back reuses the cache, the URL restores the controls, bad input is told."""
+
+import pytest
+import streamlit as st
+from apptest_helpers import app, assert_clean, chart, charts, metrics, texts
+
+from vae_ui import runs, settings
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+
+
+def trainings() -> int:
+    return runs.store().trainings
+
+
+@pytest.mark.parametrize("page", ["home", "autoencoder", "denoising"])
+def test_every_page_renders_with_defaults(page):
+    at = app(page)
+    assert_clean(at)
+    assert at.title and charts(at) and at.latex
+    assert at.get("expander"), "the source-code expander is there"
+    assert not at.warning, texts(at, "warning")
+
+
+def test_home_beta_changes_the_numbers_and_moving_back_reuses_the_cache():
+    at = app("home")
+    before, latent_before = metrics(at), chart(at, "Latent space")["fingerprint"]
+    at.select_slider(key="w_h_beta").set_value(4.0).run()
+    assert_clean(at)
+    after = metrics(at)
+    assert after["KL (nats)"] != before["KL (nats)"] and float(after["KL (nats)"]) < float(before["KL (nats)"])
+    assert chart(at, "Latent space")["fingerprint"] != latent_before
+    assert at.query_params["h_beta"] == ["4"] or at.query_params["h_beta"] == "4"
+    count = trainings()
+    at.select_slider(key="w_h_beta").set_value(1.0).run()
+    assert metrics(at) == before, "back to β = 1 shows the same numbers"
+    assert trainings() == count, "and trains nothing"
+
+
+def test_home_latent_dimension_and_replay():
+    at = app("home")
+    at.slider(key="w_h_latent").set_value(1).run()
+    assert_clean(at)
+    assert metrics(at)["Active units"].endswith("/ 1")
+    at.slider(key="w_h_replay").set_value(0).run()
+    assert any("Showing epoch 0 of 300" in c for c in texts(at, "caption"))
+    assert "h_replay" in at.query_params
+
+
+def test_url_restores_the_controls():
+    at = app("home", h_beta="2", h_latent="3", seed="5")
+    assert_clean(at)
+    assert at.select_slider(key="w_h_beta").value == 2.0
+    assert at.slider(key="w_h_latent").value == 3
+    assert at.number_input(key="w_seed").value == 5
+    assert metrics(at)["Active units"].endswith("/ 3")
+
+
+@pytest.mark.parametrize("query, words", [
+    ({"h_beta": "7.77"}, "β (weight of the KL term)"),
+    ({"h_latent": "99"}, "outside"),
+    ({"seed": "abc"}, "Seed"),
+    ({"dataset": "mnist"}, "not one of the choices"),
+    ({"lecture": "maybe"}, "Lecture mode"),
+    ({"h_epochs": "1" * 500}, "too long"),
+    ({"nonsense": "1"}, "unknown link parameter"),
+])
+def test_bad_url_values_fall_back_to_defaults_with_a_note(query, words):
+    at = app("home", **query)
+    assert_clean(at)
+    notes = " ".join(texts(at, "warning"))
+    assert words in notes.replace("\\", ""), notes
+    assert at.select_slider(key="w_h_beta").value == 1.0 and at.slider(key="w_h_latent").value == 2
+
+
+def test_html_in_the_url_is_shown_as_text_not_markup():
+    at = app("home", dataset="<script>alert(1)</script>")
+    assert_clean(at)
+    note = texts(at, "warning")[0]
+    assert "<script>" not in note and "\\<script\\>" in note  # escaped: Markdown shows it literally
+
+
+def test_diverged_run_shows_a_message_and_the_page_stays_usable():
+    at = app("home")
+    at.select_slider(key="w_h_lr").set_value(1.0).run()
+    assert_clean(at)
+    errors = " ".join(texts(at, "error"))
+    assert "Training diverged" in errors and "lower the learning rate" in errors
+    at.select_slider(key="w_h_lr").set_value(1e-3).run()
+    assert_clean(at)
+    assert not at.error and metrics(at)["Active units"] == "2 / 2"
+
+
+def test_shared_and_page_controls_survive_page_switches():
+    at = app("home")
+    at.number_input(key="w_seed").set_value(3).run()
+    at.select_slider(key="w_h_beta").set_value(0.5).run()
+    at.switch_page("app_pages/denoising.py").run()
+    at.slider(key="w_dae_sigma").set_value(0.6).run()
+    assert_clean(at)
+    assert at.number_input(key="w_seed").value == 3
+    at.switch_page("app_pages/home.py").run()
+    assert_clean(at)
+    assert at.select_slider(key="w_h_beta").value == 0.5 and at.number_input(key="w_seed").value == 3
+    assert at.query_params["seed"] in ("3", ["3"])
+
+
+def test_reset_puts_every_control_back():
+    at = app("home", h_beta="3", seed="9")
+    at.button(key="reset").click().run()
+    assert_clean(at)
+    assert at.select_slider(key="w_h_beta").value == 1.0 and at.number_input(key="w_seed").value == 0
+    assert dict(at.query_params) == {}
+
+
+def test_autoencoder_latent_slider_and_side_by_side():
+    at = app("autoencoder")
+    error_d1 = metrics(at)["Test reconstruction error"]
+    at.slider(key="w_ae_latent").set_value(2).run()
+    assert_clean(at)
+    assert float(metrics(at)["Test reconstruction error"]) < float(error_d1)
+    count = trainings()
+    at.slider(key="w_ae_latent").set_value(1).run()
+    assert metrics(at)["Test reconstruction error"] == error_d1 and trainings() == count
+    assert {"Test error, d = 1", "Test error, d = 2"} <= set(metrics(at))
+    at.multiselect(key="w_ae_compare").set_value([1, 2, 3]).run()
+    assert_clean(at)
+    assert "Test error, d = 3" in metrics(at)
+    assert at.query_params["ae_compare"] in ("1,2,3", ["1,2,3"])
+
+
+def test_autoencoder_on_digits_shows_images():
+    at = app("autoencoder", dataset="digits", ae_epochs="50", ae_compare="2")
+    assert_clean(at)
+    assert len(at.image) >= 2, "originals above reconstructions, and the side-by-side column"
+
+
+def test_denoising_sigma_changes_the_picture():
+    at = app("denoising")
+    before = metrics(at)
+    field = chart(at, "Denoising field")["fingerprint"]
+    at.slider(key="w_dae_sigma").set_value(0.8).run()
+    assert_clean(at)
+    assert metrics(at)["Training noise σ"] == "0.8"
+    assert metrics(at)["Denoising AE error on noisy test inputs"] != before["Denoising AE error on noisy test inputs"]
+    assert chart(at, "Denoising field")["fingerprint"] != field
+    assert chart(at, "Error on noisy test inputs")
+
+
+def test_lecture_mode_folds_secondary_controls():
+    at = app("home", lecture="1")
+    assert_clean(at)
+    labels = [e.label for e in at.get("expander")]
+    assert "More controls" in labels
+
+
+GOOD_CSV = b"a,b,c\n" + b"".join(f"{i % 7},{(i * 3) % 11},{i % 5}\n".encode() for i in range(200))
+
+
+@pytest.mark.parametrize("bad, message", [
+    (b"", "empty"),
+    (b"x,y\n", "header row but no data"),
+    (b"a,b\n1,hello\n2,3\n", "not a number"),
+    (b"a,b\n1,nan\n2,3\n", "missing or infinite"),
+    (b"a\n1\n2\n3\n", "at least 2 numeric columns"),
+    (b"1,2\n" * 30_000, "at most 20,000"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not UTF-8"),
+])
+def test_csv_upload_good_then_bad_keeps_the_good_data(bad, message):
+    at = app("home", dataset="csv")
+    assert any("Upload a CSV" in t for t in texts(at, "info"))
+    at.sidebar.get("file_uploader")[0].set_value(("good.csv", GOOD_CSV, "text/csv")).run()
+    assert_clean(at)
+    good_metrics = metrics(at)
+    assert "Upload a CSV" not in " ".join(texts(at, "info"))
+    at.sidebar.get("file_uploader")[0].set_value(("bad.csv", bad, "text/csv")).run()
+    assert_clean(at)
+    errors = " ".join(texts(at, "error"))
+    assert message in errors and "previous data is kept" in errors
+    assert metrics(at) == good_metrics
+
+
+def test_every_control_default_parses_back_from_its_url_form():
+    for control in settings.REGISTRY.values():
+        assert control.parse(control.encode(control.default)) == control.default, control.key
