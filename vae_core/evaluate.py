@@ -217,3 +217,30 @@ def denoising_curve(model, x: Array, sigmas: Array, rng: np.random.Generator, dr
     x = np.asarray(x, dtype=np.float64)
     base = rng.standard_normal((draws, *x.shape))  # (draws, n, D)
     return np.array([np.mean([reconstruction_error(model, x, s * e).mean() for e in base]) for s in sigmas])
+
+
+# ------------------------------------------------------- posteriors in pictures
+def posterior_on_grid(model: VAE, x: Array, lo: Array, hi: Array, m: int = 81) -> tuple[Array, Array]:
+    r"""The exact posterior :math:`p(z|x) \propto p(x|z)p(z)` of one example on a regular grid over [lo, hi]
+    (latent_dim ≤ 2), normalised to a density: grid (m**d, d), density (m**d,)."""
+    grid, volume = _box_grid(np.asarray(lo, float), np.asarray(hi, float), m)
+    log_joint = log_joint_on_grid(model, np.asarray(x, float).reshape(1, -1), grid)[0]
+    density = np.exp(log_joint - logsumexp(log_joint[None], axis=1)[0]) / volume
+    return grid, density
+
+
+def aggregate_posterior_density(model: VAE, x: Array, z: Array) -> Array:
+    r"""The aggregate posterior :math:`q(z) = \frac1N\sum_i q(z|x_i)` at the points z: x (N, D), z (m, d) -> (m,)."""
+    mu, log_var = model.encode(np.asarray(x, dtype=np.float64))  # (N, d)
+    log_q = gaussian_log_density(z[:, None, :], mu[None], log_var[None])  # (m, N)
+    return np.exp(logsumexp(log_q, axis=1) - np.log(len(mu)))
+
+
+def prior_holes(model: VAE, x: Array, n: int, rng: np.random.Generator, candidates: int = 2000) -> tuple[Array, Array]:
+    r"""Samples from the prior where the data never goes: of ``candidates`` draws z ~ N(0, I), the n with the
+    smallest ratio :math:`q(z)/p(z)` of aggregate posterior to prior, and their decodings: (n, d), (n, D)."""
+    z = rng.standard_normal((candidates, model.latent_dim))
+    log_prior = -0.5 * np.sum(z * z, axis=1)  # up to a constant, enough for ranking
+    ratio = np.log(aggregate_posterior_density(model, x, z) + 1e-300) - log_prior
+    holes = z[np.argsort(ratio)[:n]]
+    return holes, model.decode(holes)
