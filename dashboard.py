@@ -18,6 +18,11 @@ pages = {
         st.Page("app_pages/autoencoder.py", title="Autoencoder", icon=":material/compress:", url_path="autoencoder"),
         st.Page("app_pages/denoising.py", title="Denoising AE", icon=":material/blur_off:", url_path="denoising"),
     ],
+    "Variational": [
+        st.Page("app_pages/elbo.py", title="ELBO & KL explorer", icon=":material/functions:", url_path="elbo"),
+        st.Page("app_pages/reparameterisation.py", title="Reparameterisation", icon=":material/shuffle:",
+                url_path="reparameterisation"),
+    ],
 }
 page = st.navigation(pages)
 st.session_state["page_path"] = page.url_path

@@ -48,6 +48,15 @@ def elbo(model: VAE, x: Array, n_samples: int, rng: np.random.Generator) -> Arra
     return -_nll_of_samples(model, x, z).mean(axis=0) - kl
 
 
+def rate_distortion(model: VAE, x: Array, n_samples: int, rng: np.random.Generator) -> tuple[float, float]:
+    r"""Mean rate :math:`\mathrm{KL}(q(z|x)\,\|\,p(z))` (closed form) and distortion :math:`\mathbb E_q[-\log p(x|z)]`
+    (Monte Carlo, ``n_samples`` per example) over x, in nats. Their sum is minus the mean ELBO."""
+    x = np.asarray(x, dtype=np.float64)
+    z, mu, log_var = _posterior_samples(model, x, n_samples, rng)
+    kl, _, _ = kl_standard_normal(mu, log_var)
+    return float(kl.mean()), float(_nll_of_samples(model, x, z).mean())
+
+
 def iwae_bound(model: VAE, x: Array, k: int, rng: np.random.Generator, chunk: int = 50) -> Array:
     r"""Importance-weighted bound :math:`\log \frac1k \sum_{i=1}^k \frac{p(x, z_i)}{q(z_i|x)}`, :math:`z_i \sim q(z|x)`.
 

@@ -10,6 +10,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+alt.data_transformers.disable_max_rows()  # our own caps (MAX_POINTS) keep charts small; histograms bin in Vega
+
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 MAX_POINTS = 1500  # points drawn per scatter; the browser is the bottleneck
 
@@ -34,7 +36,7 @@ def _colour(field: str, title: str) -> alt.Color:
 
 
 def points(X: np.ndarray, labels: np.ndarray | None = None, title: str = "", x: str = "x₁", y: str = "x₂",
-           label_title: str = "cluster", size: int = 40, domain: tuple | None = None) -> alt.Chart:
+           label_title: str = "cluster", size: int = 40, domain: tuple | None = None, color: str = "#000") -> alt.Chart:
     """A scatter of the first two columns of X, coloured by label."""
     keep = _thin(len(X))
     df = pd.DataFrame({x: X[keep, 0], y: X[keep, 1], "idx": keep})
@@ -43,7 +45,8 @@ def points(X: np.ndarray, labels: np.ndarray | None = None, title: str = "", x: 
     if labels is not None:
         df[label_title] = labels[keep].astype(str)
         enc["color"] = _colour(label_title, label_title)
-    return alt.Chart(df, title=title).mark_circle(size=size, opacity=0.75).encode(**enc)
+    mark = alt.Chart(df, title=title).mark_circle(size=size, opacity=0.75, **({} if labels is not None else {"color": color}))
+    return mark.encode(**enc)
 
 
 def latent_space(mu: np.ndarray, log_var: np.ndarray, labels: np.ndarray, title: str = "Latent space: μ(x) and 1σ ellipses",
@@ -148,3 +151,102 @@ def rule_at(x: float, label: str) -> alt.Chart:
     """A dashed vertical line at x, labelled in the tooltip."""
     return alt.Chart(pd.DataFrame({"at": [x], "what": [label]})).mark_rule(strokeDash=[6, 4], color="#555",
                                                                             strokeWidth=2).encode(x="at:Q", tooltip=["what:N"])
+
+
+def running_mean(mean: np.ndarray, se: np.ndarray, exact: float, title: str) -> alt.LayerChart:
+    """A Monte-Carlo running mean with a ±2 standard-error band and the exact value, on a log sample axis."""
+    n = np.unique(np.geomspace(2, len(mean), 300).astype(int))
+    df = pd.DataFrame({"samples": n, "estimate": mean[n - 1], "lo": mean[n - 1] - 2 * se[n - 1],
+                       "hi": mean[n - 1] + 2 * se[n - 1]})
+    x = alt.X("samples:Q", scale=alt.Scale(type="log"), title="number of samples")
+    band = alt.Chart(df).mark_area(opacity=0.25, color=OKABE_ITO[0]).encode(x=x, y=alt.Y("lo:Q", title="KL (nats)"), y2="hi:Q")
+    line = alt.Chart(df).mark_line(color=OKABE_ITO[0], strokeWidth=3).encode(x=x, y="estimate:Q")
+    rule = alt.Chart(pd.DataFrame({"exact": [exact]})).mark_rule(color="#000", strokeDash=[6, 4], strokeWidth=2).encode(
+        y="exact:Q")
+    return alt.layer(band, line, rule, title=title)
+
+
+def decomposition(elbo: float, gap: float, log_px: float) -> alt.LayerChart:
+    """log p(x) = ELBO + KL(q ‖ p(z|x)) as a waterfall: the ELBO bar, then the gap up to log p(x)."""
+    df = pd.DataFrame({"term": ["ELBO(q)", "+ KL(q ‖ p(z|x))", "= log p(x)"],
+                       "start": [0.0, elbo, 0.0], "end": [elbo, elbo + gap, log_px]})
+    order = list(df["term"])
+    bars = alt.Chart(df, title="log p(x) = ELBO + gap").mark_bar(height=34).encode(
+        y=alt.Y("term:N", sort=order, title=""), x=alt.X("start:Q", title="nats"), x2="end:Q",
+        color=alt.Color("term:N", sort=order, legend=None, scale=alt.Scale(range=[OKABE_ITO[0], OKABE_ITO[5], "#444"])))
+    return bars
+
+
+def rate_distortion(frame: pd.DataFrame) -> alt.LayerChart:
+    """The β sweep as a rate–distortion curve, the current β ringed."""
+    base = alt.Chart(frame, title="Rate–distortion as β varies").encode(
+        x=alt.X("rate:Q", title="rate: KL (nats)"), y=alt.Y("distortion:Q", title="distortion (nats)"))
+    curve = base.mark_line(point=True, strokeWidth=3, color=OKABE_ITO[0]).encode(order="β:Q", tooltip=["β:Q"])
+    labels = base.mark_text(dx=12, dy=-10, fontSize=14).encode(text=alt.Text("β:Q", format="g"))
+    current = base.transform_filter("datum.current").mark_point(size=500, strokeWidth=3, color=OKABE_ITO[5])
+    return alt.layer(curve, labels, current)
+
+
+def bars(df: pd.DataFrame, x: str, y: str, title: str) -> alt.Chart:
+    return alt.Chart(df, title=title).mark_bar(color=OKABE_ITO[0]).encode(x=alt.X(f"{x}:O"), y=f"{y}:Q")
+
+
+def posterior_vs_q(grid: np.ndarray, density: np.ndarray, mu: np.ndarray, std: np.ndarray) -> alt.LayerChart:
+    """The exact posterior on a grid (heat map, or a curve in 1-D) with the encoder's q(z|x) over it."""
+    if grid.shape[1] == 1:
+        z = grid[:, 0]
+        q = np.exp(-0.5 * ((z - mu[0]) / std[0]) ** 2) / (np.sqrt(2 * np.pi) * std[0])
+        df = pd.DataFrame({"z": np.tile(z, 2), "density": np.concatenate([density, q]),
+                           "curve": np.repeat(["exact p(z|x)", "encoder q(z|x)"], len(z))})
+        return lines(df, "z", "density", "curve", "Encoder q(z|x) against the exact posterior", point=False)
+    m = int(round(np.sqrt(len(grid))))
+    step = (grid[-1] - grid[0]) / (m - 1)
+    df = pd.DataFrame({"z1": grid[:, 0], "z2": grid[:, 1], "z1b": grid[:, 0] + step[0], "z2b": grid[:, 1] + step[1],
+                       "density": density})
+    heat = alt.Chart(df, title="Exact p(z|x) (shade) and q(z|x) (1σ, 2σ)").mark_rect().encode(
+        x="z1:Q", x2="z1b:Q", y="z2:Q", y2="z2b:Q",
+        color=alt.Color("density:Q", scale=alt.Scale(scheme="blues"), legend=None))
+    t = np.linspace(0, 2 * np.pi, 81)
+    rings = pd.concat([pd.DataFrame({"e1": mu[0] + k * std[0] * np.cos(t), "e2": mu[1] + k * std[1] * np.sin(t),
+                                     "k": f"{k}σ", "order": np.arange(len(t))}) for k in (1, 2)])
+    ellipse = alt.Chart(rings).mark_line(color=OKABE_ITO[5], strokeWidth=3).encode(
+        x="e1:Q", y="e2:Q", detail="k:N", order="order:Q")
+    return alt.layer(heat, ellipse)
+
+
+def aggregate_posterior(z: np.ndarray, labels: np.ndarray, holes: np.ndarray) -> alt.LayerChart:
+    """One sample of q(z|x) per example (the aggregate posterior) over the prior's 1-, 2-, 3-σ circles."""
+    t = np.linspace(0, 2 * np.pi, 121)
+    circles = pd.concat([pd.DataFrame({"c1": r * np.cos(t), "c2": r * np.sin(t), "r": r, "order": np.arange(len(t))})
+                         for r in (1, 2, 3)])
+    prior = alt.Chart(circles).mark_line(color="#999", strokeDash=[4, 4]).encode(
+        x="c1:Q", y="c2:Q", detail="r:N", order="order:Q")
+    if z.shape[1] == 1:
+        z = np.hstack([z, np.zeros_like(z)])
+        holes = np.hstack([holes, np.zeros_like(holes)])
+    cloud = points(z, labels, "Aggregate posterior vs prior N(0, I); ◆ = prior holes", x="z1", y="z2", size=20)
+    hole_marks = alt.Chart(pd.DataFrame({"z1": holes[:, 0], "z2": holes[:, 1]})).mark_point(
+        shape="diamond", size=160, filled=True, color="#000").encode(x="z1:Q", y="z2:Q")
+    return alt.layer(prior, cloud, hole_marks)
+
+
+def epsilon_to_z(eps: np.ndarray, z: np.ndarray) -> alt.LayerChart:
+    """The ε cloud (grey) and its image z (colour), a few pairs joined."""
+    df = pd.DataFrame({"x1": eps[:, 0], "x2": eps[:, 1], "z1": z[:, 0], "z2": z[:, 1]})
+    joined = df.iloc[::10]
+    x, y = alt.X("x1:Q", title="coordinate 1", scale=alt.Scale(domain=[-9, 9])), alt.Y("x2:Q", title="coordinate 2",
+                                                                                        scale=alt.Scale(domain=[-9, 9]))
+    grey = alt.Chart(df).mark_circle(size=25, color="#aaa", opacity=0.7).encode(x=x, y=y)
+    lines_ = alt.Chart(joined).mark_rule(color=OKABE_ITO[1], opacity=0.6).encode(x=x, y=y, x2="z1:Q", y2="z2:Q")
+    coloured = alt.Chart(df).mark_circle(size=30, color=OKABE_ITO[0], opacity=0.8).encode(x="z1:Q", y="z2:Q")
+    return alt.layer(grey, lines_, coloured, title="ε (grey) ↦ z = μ + σ ⊙ ε (blue)")
+
+
+def histograms(df: pd.DataFrame, value: str, series: str, exact: float, title: str) -> alt.LayerChart:
+    """Overlaid histograms of one column per series, with the exact value as a dashed line."""
+    lo, hi = np.percentile(df[value], [1, 99])
+    clipped = df[(df[value] >= lo) & (df[value] <= hi)]
+    hist = alt.Chart(clipped, title=title).mark_bar(opacity=0.5, binSpacing=0).encode(
+        x=alt.X(f"{value}:Q", bin=alt.Bin(maxbins=60), title="estimate"), y=alt.Y("count():Q", stack=None),
+        color=alt.Color(f"{series}:N", title="", scale=alt.Scale(range=OKABE_ITO)))
+    return alt.layer(hist, rule_at(exact, "exact"))

@@ -140,10 +140,30 @@ def widget(key: str, container: Any = None, **overrides: Any) -> Any:
     if control.kind == "multiselect":
         new = tuple(new) or control.default  # never empty: fall back to the default choice
     set_value(key, new)
+    mark_drawn(key)
+    return new
+
+
+def mark_drawn(key: str) -> None:
+    """Record that this run shows control ``key``, so the URL carries it."""
     drawn = st.session_state.setdefault("page_keys", [])
     if key not in drawn:
         drawn.append(key)
-    return new
+
+
+def tabs(key: str) -> list:
+    """Tabs whose active label is a control (kept in the URL); only the open tab's code needs to run.
+
+    Returns the tab containers; ``tab.open`` is True for the active one.
+    """
+    control = REGISTRY[key]
+    wkey = f"w_{key}"
+    containers = st.tabs(list(control.options), default=value(key), key=wkey, on_change="rerun")
+    active = st.session_state.get(wkey) or value(key)
+    if active in control.options:
+        set_value(key, active)
+    mark_drawn(key)
+    return containers
 
 
 def reset(keys: Sequence[str] | None = None) -> None:

@@ -18,6 +18,7 @@ WIDTHS = (8, 16, 32, 64, 128, 256)
 SAMPLE_SIZES = (100, 1_000, 10_000, 100_000)
 IWAE_KS = (1, 2, 5, 10, 50, 100, 500, 1000)
 MAX_REPLAY = 1000
+ELBO_TABS = ("KL in closed form", "The ELBO gap", "β-VAE", "Hidden β")
 
 SHARED = ("dataset", "seed", "lecture")
 __all__ = ["REGISTRY", "SHARED", "DATASETS"]
@@ -47,6 +48,7 @@ register(
     Control("dae_latent", "Latent dimension d", 1, "slider", lo=1, hi=16, step=1, secondary=True),
     Control("dae_epochs", "Epochs", 300, "select_slider", options=EPOCHS, secondary=True),
     # ELBO & KL explorer
+    Control("el_tab", "Section", ELBO_TABS[0], "select", options=ELBO_TABS),
     Control("kl_mu", "μ of q", 1.0, "slider", lo=-3.0, hi=3.0, step=0.1),
     Control("kl_sigma", "σ of q", 0.5, "slider", lo=0.1, hi=3.0, step=0.05),
     Control("kl_mu2", "μ₂ of q (2-D)", -0.5, "slider", lo=-3.0, hi=3.0, step=0.1, secondary=True),

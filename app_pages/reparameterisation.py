@@ -1,0 +1,125 @@
+"""The reparameterisation trick — z = μ + σ ⊙ ε makes sampling differentiable in μ and σ."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import vae_core as vc
+from vae_core import theory
+from vae_ui import charts, controls, shell
+
+st.title("The reparameterisation trick")
+st.markdown("Sampling z ~ N(μ, σ²) directly is a dead end for gradients: the sample does not say how it "
+            "depends on μ and σ. Draw ε ~ N(0, I) once, outside the model, and **compute** z = μ + σ ⊙ ε: "
+            "now z is a deterministic, differentiable function of (μ, σ), and backpropagation goes through it.")
+seed = int(controls.value("seed"))
+NODE = 'node [shape=box, style="rounded,filled", fillcolor="#eef4fb", fontsize=16];'
+NAIVE_GRAPH = f"""digraph naive {{ rankdir=LR; {NODE}
+    mu [label="μ"]; sigma [label="σ"]; z [label="z ~ N(μ, σ²)", shape=ellipse, fillcolor="#f9d9d9"];
+    dec [label="decoder"]; L [label="loss L"];
+    mu -> z; sigma -> z; z -> dec -> L;
+    L -> z [style=dashed, color="#cc3333", label="∂L/∂z"];
+    z -> mu [style=dotted, color="#cc3333", label="∂z/∂μ = ?"];
+    z -> sigma [style=dotted, color="#cc3333", label="∂z/∂σ = ?"]; }}"""
+REPARAM_GRAPH = f"""digraph reparam {{ rankdir=LR; {NODE}
+    eps [label="ε ~ N(0, I)", shape=ellipse, fillcolor="#fdf1dc"];
+    mu [label="μ"]; sigma [label="σ"]; z [label="z = μ + σ ⊙ ε", fillcolor="#e3f4ea"];
+    dec [label="decoder"]; L [label="loss L"];
+    mu -> z; sigma -> z; eps -> z [style=dashed]; z -> dec -> L;
+    L -> z [color="#2a7a3b", label="∂L/∂z"]; z -> mu [color="#2a7a3b", label="I"];
+    z -> sigma [color="#2a7a3b", label="diag(ε)"]; }}"""
+
+cols = st.columns(4)
+with cols[0]:
+    mu1 = controls.widget("rp_mu1")
+with cols[1]:
+    mu2 = controls.widget("rp_mu2")
+with cols[2]:
+    s1 = controls.widget("rp_s1")
+with cols[3]:
+    s2 = controls.widget("rp_s2")
+mu, sigma = np.array([mu1, mu2]), np.array([s1, s2])
+
+# -- 1. the same ε cloud, mapped by (μ, σ) -------------------------------------------------------------
+eps = np.random.default_rng(seed).standard_normal((300, 2))  # persistent for a given seed
+z, _ = vc.losses.reparameterize(mu[None], np.log(sigma**2)[None], eps)
+left, right = shell.columns(2)
+with left:
+    shell.figure(lambda: charts.epsilon_to_z(eps, z), "eps_to_z", (seed, mu1, mu2, s1, s2), height=380)
+    st.caption("Grey: ε ~ N(0, I), drawn once for this seed. Colour: z = μ + σ ⊙ ε. Move the sliders: the same "
+               "points move, because z is a function of (μ, σ, ε).")
+with right:
+    naive = controls.widget("rp_naive")
+    if naive:
+        st.graphviz_chart(NAIVE_GRAPH)
+        st.error("Naive sampling: z is a random draw, not a function of μ and σ — no gradient reaches them.",
+                 icon=":material/block:")
+    else:
+        st.graphviz_chart(REPARAM_GRAPH)
+        st.success("The random node ε sits outside the gradient path: ∂L/∂μ = ∂L/∂z and ∂L/∂σ = ∂L/∂z ⊙ ε.",
+                   icon=":material/check_circle:")
+    shell.formula(r"z = \mu + \sigma\odot\varepsilon,\quad \varepsilon\sim\mathcal N(0, I)\qquad\Rightarrow\qquad"
+                  r"\frac{\partial z}{\partial\mu} = I,\quad \frac{\partial z}{\partial\sigma} = \operatorname{diag}(\varepsilon)")
+
+# -- 2. the Jacobians, checked numerically -------------------------------------------------------------
+st.subheader("∂z/∂μ = I and ∂z/∂σ = diag(ε), checked by finite differences")
+jac = theory.reparam_jacobians(mu, sigma, eps[0])
+table = pd.DataFrame({
+    "entry": ["∂z₁/∂·₁", "∂z₁/∂·₂", "∂z₂/∂·₁", "∂z₂/∂·₂"],
+    "∂z/∂μ formula": jac["dz_dmu"].ravel(), "∂z/∂μ finite diff.": jac["dz_dmu_fd"].ravel(),
+    "∂z/∂σ formula": jac["dz_dsigma"].ravel(), "∂z/∂σ finite diff.": jac["dz_dsigma_fd"].ravel()})
+st.dataframe(table, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.6f")
+                                                    for c in table.columns[1:]})
+st.caption(f"For the first ε of the cloud, ε = ({eps[0, 0]:.4f}, {eps[0, 1]:.4f}); central differences with h = 1e-6.")
+
+# -- 3. gradient estimators: reparameterisation vs score function vs exact ------------------------------
+st.subheader("Gradient of E_q[f(z)]: reparameterisation vs score function")
+c1, c2 = st.columns(2)
+with c1:
+    name = controls.widget("rp_f")
+with shell.secondary():
+    n = controls.widget("rp_n")
+f = theory.TEST_FUNCTIONS[name]
+shell.formula(f.latex + r",\qquad q = \mathcal N(\mu_1, \sigma_1^2)")
+shell.formula(r"\hat g_\text{reparam} = f'(\mu+\sigma\varepsilon)\,\big(1,\ \varepsilon\big),\qquad"
+              r"\hat g_\text{score} = \big(f(z) - b\big)\,\nabla_{\mu,\sigma}\log q(z) = \big(f(z)-b\big)"
+              r"\Big(\frac{\varepsilon}{\sigma},\ \frac{\varepsilon^2-1}{\sigma}\Big)")
+exact = f.grad(mu1, s1)
+draws = np.random.default_rng(seed + 3).standard_normal(n)
+estimates = theory.gradient_estimates(f, mu1, s1, draws)
+rows = [{"estimator": "exact", "∂/∂μ": exact[0], "∂/∂σ": exact[1], "s.e. ∂/∂μ": 0.0, "s.e. ∂/∂σ": 0.0}]
+for est_name, g in estimates.items():
+    se = g.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.array([np.nan, np.nan])
+    rows.append({"estimator": est_name, "∂/∂μ": g[:, 0].mean(), "∂/∂σ": g[:, 1].mean(), "s.e. ∂/∂μ": se[0],
+                 "s.e. ∂/∂σ": se[1]})
+st.dataframe(pd.DataFrame(rows), hide_index=True,
+             column_config={c: st.column_config.NumberColumn(format="%.4f") for c in ("∂/∂μ", "∂/∂σ", "s.e. ∂/∂μ", "s.e. ∂/∂σ")})
+if not f.smooth:
+    st.warning("f is a step: f′ = 0 almost everywhere, so the reparameterisation estimate is 0 — biased. "
+               "The score function does not differentiate f and stays unbiased.", icon=":material/warning:")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def variances(fname: str, mu: float, sigma: float, seed: int) -> pd.DataFrame:
+    sizes = (1, 3, 10, 30, 100, 300, 1000)
+    var = theory.estimator_variance(theory.TEST_FUNCTIONS[fname], mu, sigma, sizes, 200, np.random.default_rng(seed))
+    return pd.concat([pd.DataFrame({"samples": sizes, "variance": v, "estimator": k}) for k, v in var.items()])
+
+
+left, right = shell.columns(2)
+with left:
+    var = variances(name, mu1, s1, seed)
+    shown = var[var["variance"] > 0]
+    shell.figure(lambda: charts.lines(shown, "samples", "variance", "estimator", "Variance of the ∂/∂μ estimate",
+                                      log_x=True, log_y=True), "estimator_variance", (name, mu1, s1, seed))
+with right:
+    singles = theory.gradient_estimates(f, mu1, s1, np.random.default_rng(seed + 4).standard_normal(2000))
+    hist = pd.concat([pd.DataFrame({"estimate": g[:, 0], "estimator": k}) for k, g in singles.items()])
+    shell.figure(lambda: charts.histograms(hist, "estimate", "estimator", exact[0],
+                                           "Single-sample ∂/∂μ estimates (dashed: exact)"),
+                 "estimate_histograms", (name, mu1, s1, seed))
+
+st.subheader("The core's backward through z = μ + σ ⊙ ε")
+st.markdown("This is the code that trains every VAE in this app: the upstream gradient ∂L/∂z becomes "
+            "∂L/∂μ and ∂L/∂log σ² (since σ = exp(½ log σ²), ∂σ/∂log σ² = σ/2).")
+shell.source(vc.losses.reparameterize, vc.losses.reparameterize_backward, theory.score_gradient)
