@@ -77,8 +77,8 @@ def error_curves(dae_cfg: runs.RunConfig, ae_cfg: runs.RunConfig, _X_test: np.nd
 cols = shell.columns(2)
 with cols[0]:
     if data.is_2d:
-        lo, hi = data.X.min(axis=0) - 0.5, data.X.max(axis=0) + 0.5
-        g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], 17), np.linspace(lo[1], hi[1], 17))
+        lo, hi = data.X.min(axis=0) - 0.3, data.X.max(axis=0) + 0.3
+        g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], 13), np.linspace(lo[1], hi[1], 13))
         grid = np.stack([g1.ravel(), g2.ravel()], axis=1)
         shell.figure(lambda: charts.arrows(grid, dae.reconstruct(grid), data.X, data.y,
                                            "Denoising field: x̃ → g(f(x̃)) points back to the data"),

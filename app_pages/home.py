@@ -50,7 +50,7 @@ active, _ = vc.evaluate.active_units(vae, data.X)
 
 with right:
     c1, c2, c3 = st.columns(3)
-    c1.metric("Test ELBO (nats)", f"{test_elbo:.3f}", help="Mean over the test points, 10 samples each (β = 1).")
+    c1.metric("Test ELBO", f"{test_elbo:.3f}", help="Nats per example: mean over the test points, 10 samples each (β = 1).")
     c2.metric("KL (nats)", f"{kl_dims.sum():.3f}", help="Mean KL(q(z|x) ‖ N(0, I)) on the training data.")
     c3.metric("Active units", f"{active} / {latent}", help="Dimensions whose μ varies with x (Cov > 0.01).")
     st.caption(f"Showing epoch {shown} of {epochs}; trained in {run.seconds:.2f} s "
@@ -89,28 +89,25 @@ else:
         shell.figure(lambda: charts.points(samples, None, "Samples: g(z), z ~ N(0, I)", domain=domain), "prior_samples", key)
 
 # -- the model, its formulas and its code ------------------------------------------------------
-cols = shell.columns(2)
-with cols[0]:
-    st.subheader("Architecture")
-    hidden = " → ".join(str(h) for h in config.hidden)
-    hidden_back = " → ".join(str(h) for h in reversed(config.hidden))
-    st.graphviz_chart(f"""digraph VAE {{
-        rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef4fb", fontsize=16];
-        x [label="x ∈ ℝ^{data.X.shape[1]}"]; enc [label="encoder\\n{hidden}, tanh"];
-        mu [label="μ ∈ ℝ^{latent}"]; lv [label="log σ² ∈ ℝ^{latent}"];
-        eps [label="ε ~ N(0, I)", shape=ellipse, fillcolor="#fdf1dc"];
-        z [label="z = μ + σ ⊙ ε", fillcolor="#e3f4ea"]; dec [label="decoder\\n{hidden_back}, tanh"];
-        xh [label="x̂"];
-        x -> enc; enc -> mu; enc -> lv; mu -> z; lv -> z; eps -> z [style=dashed]; z -> dec; dec -> xh;
-    }}""")
-    shell.model_download(run, "vae")
-with cols[1]:
-    st.subheader("The objective")
-    shell.formula(r"\log p(x) \;\ge\; \mathrm{ELBO} = \mathbb{E}_{q_\phi(z|x)}[\log p_\theta(x|z)]"
-                  r" - \mathrm{KL}\big(q_\phi(z|x)\,\|\,p(z)\big)",
-                  "Jensen's inequality; equality when q(z|x) is the true posterior p(z|x).")
-    shell.formula(r"\mathrm{KL}\big(\mathcal N(\mu,\sigma^2)\,\|\,\mathcal N(0,I)\big)"
-                  r" = -\tfrac12\sum_j\big(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\big)")
-    shell.formula(r"\mathcal L_\beta = \tfrac12\lVert x-\hat x\rVert^2 + \tfrac D2\log 2\pi + \beta\,\mathrm{KL},"
-                  r"\qquad z = \mu + \sigma\odot\varepsilon")
+st.subheader("Architecture")
+hidden = " → ".join(str(h) for h in config.hidden)
+hidden_back = " → ".join(str(h) for h in reversed(config.hidden))
+st.graphviz_chart(f"""digraph VAE {{
+    rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef4fb", fontsize=18];
+    x [label="x ∈ ℝ^{data.X.shape[1]}"]; enc [label="encoder\\n{hidden}, tanh"];
+    mu [label="μ ∈ ℝ^{latent}"]; lv [label="log σ² ∈ ℝ^{latent}"];
+    eps [label="ε ~ N(0, I)", shape=ellipse, fillcolor="#fdf1dc"];
+    z [label="z = μ + σ ⊙ ε", fillcolor="#e3f4ea"]; dec [label="decoder\\n{hidden_back}, tanh"];
+    xh [label="x̂ ({run.likelihood})"];
+    x -> enc; enc -> mu; enc -> lv; mu -> z; lv -> z; eps -> z [style=dashed]; z -> dec; dec -> xh;
+}}""", width="stretch")
+shell.model_download(run, "vae")
+st.subheader("The objective")
+shell.formula(r"\log p(x) \;\ge\; \mathrm{ELBO} = \mathbb{E}_{q_\phi(z|x)}[\log p_\theta(x|z)]"
+              r" - \mathrm{KL}\big(q_\phi(z|x)\,\|\,p(z)\big)",
+              "Jensen's inequality; equality when q(z|x) is the true posterior p(z|x).")
+shell.formula(r"\mathrm{KL}\big(\mathcal N(\mu,\sigma^2)\,\|\,\mathcal N(0,I)\big)"
+              r" = -\tfrac12\sum_j\big(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\big)")
+shell.formula(r"\mathcal L_\beta = \tfrac12\lVert x-\hat x\rVert^2 + \tfrac D2\log 2\pi + \beta\,\mathrm{KL},"
+              r"\qquad z = \mu + \sigma\odot\varepsilon,\quad \varepsilon\sim\mathcal N(0, I)")
 shell.source(vc.VAE._loss_and_grads_into, vc.losses.kl_standard_normal, vc.losses.reparameterize)

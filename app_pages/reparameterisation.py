@@ -58,8 +58,9 @@ with right:
         st.graphviz_chart(REPARAM_GRAPH)
         st.success("The random node ε sits outside the gradient path: ∂L/∂μ = ∂L/∂z and ∂L/∂σ = ∂L/∂z ⊙ ε.",
                    icon=":material/check_circle:")
-    shell.formula(r"z = \mu + \sigma\odot\varepsilon,\quad \varepsilon\sim\mathcal N(0, I)\qquad\Rightarrow\qquad"
-                  r"\frac{\partial z}{\partial\mu} = I,\quad \frac{\partial z}{\partial\sigma} = \operatorname{diag}(\varepsilon)")
+
+shell.formula(r"z = \mu + \sigma\odot\varepsilon,\quad \varepsilon\sim\mathcal N(0, I)\qquad\Rightarrow\qquad"
+              r"\frac{\partial z}{\partial\mu} = I,\quad \frac{\partial z}{\partial\sigma} = \operatorname{diag}(\varepsilon)")
 
 # -- 2. the Jacobians, checked numerically -------------------------------------------------------------
 st.subheader("∂z/∂μ = I and ∂z/∂σ = diag(ε), checked by finite differences")

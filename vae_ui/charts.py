@@ -63,7 +63,8 @@ def latent_space(mu: np.ndarray, log_var: np.ndarray, labels: np.ndarray, title:
                           "order": np.tile(np.arange(len(t)), len(chosen)),
                           "cluster": np.repeat(labels[chosen].astype(str), len(t))})
     ellipses = alt.Chart(frame).mark_line(strokeWidth=1.2, opacity=0.6).encode(
-        x="ex:Q", y="ey:Q", detail="id:N", order="order:Q", color=_colour("cluster", "cluster"))
+        x=alt.X("ex:Q", title=f"z{i + 1}"), y=alt.Y("ey:Q", title=f"z{j + 1}"), detail="id:N", order="order:Q",
+        color=_colour("cluster", "cluster"))
     return alt.layer(ellipses, base)
 
 
@@ -71,7 +72,7 @@ def latent_strip(z: np.ndarray, labels: np.ndarray, title: str = "Latent codes z
     """A 1-D latent space: each code on the horizontal axis, one row per label."""
     keep = _thin(len(z))
     df = pd.DataFrame({"z": z[keep], "cluster": labels[keep].astype(str), "idx": keep})
-    return alt.Chart(df, title=title).mark_tick(thickness=2, size=26).encode(
+    return alt.Chart(df, title=title).mark_tick(thickness=1.5, size=22, opacity=0.5).encode(
         x="z:Q", y=alt.Y("cluster:N", title="label"), color=_colour("cluster", "cluster"))
 
 
@@ -94,7 +95,8 @@ def reconstruction_pairs(X: np.ndarray, X_hat: np.ndarray, labels: np.ndarray, t
     keep = _thin(len(X), 400)
     df = pd.DataFrame({"x₁": X[keep, 0], "x₂": X[keep, 1], "r1": X_hat[keep, 0], "r2": X_hat[keep, 1],
                        "cluster": labels[keep].astype(str)})
-    lines = alt.Chart(df).mark_rule(color="#888", opacity=0.5).encode(x="x₁:Q", y="x₂:Q", x2="r1:Q", y2="r2:Q")
+    x, y = alt.X("x₁:Q", title="x₁"), alt.Y("x₂:Q", title="x₂")
+    lines = alt.Chart(df).mark_rule(color="#888", opacity=0.5).encode(x=x, y=y, x2="r1:Q", y2="r2:Q")
     data = alt.Chart(df).mark_circle(size=30, opacity=0.6).encode(x="x₁:Q", y="x₂:Q", color=_colour("cluster", "cluster"))
     recon = alt.Chart(df).mark_point(size=40, filled=False, color="#000", opacity=0.8).encode(x="r1:Q", y="r2:Q")
     return alt.layer(lines, data, recon, title=title)
@@ -121,9 +123,10 @@ def arrows(starts: np.ndarray, ends: np.ndarray, X: np.ndarray, labels: np.ndarr
     d = ends - starts
     df = pd.DataFrame({"x₁": starts[:, 0], "x₂": starts[:, 1], "e1": ends[:, 0], "e2": ends[:, 1],
                        "angle": (90 - np.degrees(np.arctan2(d[:, 1], d[:, 0]))) % 360})
-    shafts = alt.Chart(df).mark_rule(color="#333", strokeWidth=1.5).encode(x="x₁:Q", y="x₂:Q", x2="e1:Q", y2="e2:Q")
-    heads = alt.Chart(df).mark_point(shape="triangle", filled=True, size=40, color="#333").encode(
-        x="e1:Q", y="e2:Q", angle=alt.Angle("angle:Q", scale=None))
+    x, y = alt.X("x₁:Q", title="x₁"), alt.Y("x₂:Q", title="x₂")
+    shafts = alt.Chart(df).mark_rule(color="#333", strokeWidth=1.2, opacity=0.6).encode(x=x, y=y, x2="e1:Q", y2="e2:Q")
+    heads = alt.Chart(df).mark_point(shape="triangle", filled=True, size=50, color="#333").encode(
+        x=alt.X("e1:Q", title="x₁"), y=alt.Y("e2:Q", title="x₂"), angle=alt.Angle("angle:Q", scale=None))
     return alt.layer(points(X, labels, title, size=20), shafts, heads)
 
 
@@ -150,7 +153,7 @@ def image_rows(rows: list[np.ndarray], shape: tuple[int, int], scale: int = 6, g
 def rule_at(x: float, label: str) -> alt.Chart:
     """A dashed vertical line at x, labelled in the tooltip."""
     return alt.Chart(pd.DataFrame({"at": [x], "what": [label]})).mark_rule(strokeDash=[6, 4], color="#555",
-                                                                            strokeWidth=2).encode(x="at:Q", tooltip=["what:N"])
+                                                                            strokeWidth=2).encode(x=alt.X("at:Q", title=None), tooltip=["what:N"])
 
 
 def running_mean(mean: np.ndarray, se: np.ndarray, exact: float, title: str) -> alt.LayerChart:
@@ -236,9 +239,9 @@ def epsilon_to_z(eps: np.ndarray, z: np.ndarray) -> alt.LayerChart:
     joined = df.iloc[::10]
     x, y = alt.X("x1:Q", title="coordinate 1", scale=alt.Scale(domain=[-9, 9])), alt.Y("x2:Q", title="coordinate 2",
                                                                                         scale=alt.Scale(domain=[-9, 9]))
-    grey = alt.Chart(df).mark_circle(size=25, color="#aaa", opacity=0.7).encode(x=x, y=y)
+    grey = alt.Chart(df).mark_circle(size=40, color="#aaa", opacity=0.7).encode(x=x, y=y)
     lines_ = alt.Chart(joined).mark_rule(color=OKABE_ITO[1], opacity=0.6).encode(x=x, y=y, x2="z1:Q", y2="z2:Q")
-    coloured = alt.Chart(df).mark_circle(size=30, color=OKABE_ITO[0], opacity=0.8).encode(x="z1:Q", y="z2:Q")
+    coloured = alt.Chart(df).mark_circle(size=45, color=OKABE_ITO[0], opacity=0.8).encode(x="z1:Q", y="z2:Q")
     return alt.layer(grey, lines_, coloured, title="ε (grey) ↦ z = μ + σ ⊙ ε (blue)")
 
 
@@ -247,6 +250,6 @@ def histograms(df: pd.DataFrame, value: str, series: str, exact: float, title: s
     lo, hi = np.percentile(df[value], [1, 99])
     clipped = df[(df[value] >= lo) & (df[value] <= hi)]
     hist = alt.Chart(clipped, title=title).mark_bar(opacity=0.5, binSpacing=0).encode(
-        x=alt.X(f"{value}:Q", bin=alt.Bin(maxbins=60), title="estimate"), y=alt.Y("count():Q", stack=None),
+        x=alt.X(f"{value}:Q", bin=alt.Bin(maxbins=60), title="estimate"), y=alt.Y("count():Q", stack=None, title="count"),
         color=alt.Color(f"{series}:N", title="", scale=alt.Scale(range=OKABE_ITO)))
     return alt.layer(hist, rule_at(exact, "exact"))

@@ -250,11 +250,11 @@ def figure(build: Callable[[], alt.Chart], name: str, key: Hashable = None, heig
     else:
         st.vega_lite_chart(json.loads(spec), width="stretch")
         index = None
-    cols = st.columns([1, 1, 6]) if not lecture() else st.columns([1, 1, 10])
-    cols[0].download_button("PNG", data=lambda: _png(spec), file_name=f"{name}.png", mime="image/png",
-                            key=f"png_{name}", icon=":material/download:", on_click="ignore")
-    cols[1].download_button("SVG", data=lambda: _svg(spec), file_name=f"{name}.svg", mime="image/svg+xml",
-                            key=f"svg_{name}", icon=":material/download:", on_click="ignore")
+    with st.container(horizontal=True, gap="small"):
+        st.download_button("PNG", data=lambda: _png(spec), file_name=f"{name}.png", mime="image/png",
+                           key=f"png_{name}", icon=":material/download:", on_click="ignore", width="content")
+        st.download_button("SVG", data=lambda: _svg(spec), file_name=f"{name}.svg", mime="image/svg+xml",
+                           key=f"svg_{name}", icon=":material/download:", on_click="ignore", width="content")
     return int(index) if index is not None else None
 
 
