@@ -152,8 +152,9 @@ def image_rows(rows: list[np.ndarray], shape: tuple[int, int], scale: int = 6, g
 
 def rule_at(x: float, label: str) -> alt.Chart:
     """A dashed vertical line at x, labelled in the tooltip."""
-    return alt.Chart(pd.DataFrame({"at": [x], "what": [label]})).mark_rule(strokeDash=[6, 4], color="#555",
-                                                                            strokeWidth=2).encode(x=alt.X("at:Q", title=None), tooltip=["what:N"])
+    frame = pd.DataFrame({"at": [x], "what": [label]})
+    return alt.Chart(frame).mark_rule(strokeDash=[6, 4], color="#555", strokeWidth=2).encode(
+        x=alt.X("at:Q", title=None), tooltip=["what:N"])
 
 
 def running_mean(mean: np.ndarray, se: np.ndarray, exact: float, title: str) -> alt.LayerChart:
