@@ -1,0 +1,50 @@
+"""Browser tests: the real app (`streamlit run`) on 127.0.0.1, driven by Playwright in Debian's Chromium.
+
+Every request to a non-loopback address is blocked and recorded: the app must work with no network.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support import CHROMIUM, free_port, launch, offline_context, start_server
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian's /usr/bin/chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def server():
+    port = free_port()
+    proc = start_server(port)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def context(browser):
+    ctx = offline_context(browser)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()

@@ -1,0 +1,162 @@
+"""The real app in Chromium, with the network closed: every page loads and draws, the sliders
+move the figures, links restore slides, uploads and downloads work, nothing leaks as HTML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import assert_healthy, chart_ink, charts_digest, goto, metric_values, slider, step_slider, wait_ready
+from support import SCREENSHOTS, offline_context
+
+PAGES = {"home": "", "autoencoder": "autoencoder", "denoising": "denoising", "elbo": "elbo",
+         "reparameterisation": "reparameterisation"}
+
+
+def _formulas_render(page) -> None:
+    widths = page.locator(".katex").evaluate_all("els => els.map(e => e.getBoundingClientRect().width)")
+    assert widths and all(w > 10 for w in widths), widths
+    assert page.locator(".katex-error").count() == 0
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+@pytest.mark.parametrize("lecture", [False, True])
+def test_every_page_loads_draws_and_is_screenshotted(server, page, name, lecture):
+    goto(page, f"{server}/{PAGES[name]}" + ("?lecture=1" if lecture else ""))
+    assert_healthy(page)
+    ink = chart_ink(page)
+    assert ink and all(n > 0 for n in ink), ink  # every chart has drawn marks
+    _formulas_render(page)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1400, "height": 3200})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}{'_lecture' if lecture else ''}.png"))
+    assert not [u for u in page.context.blocked if "font" not in u], page.context.blocked
+
+
+def test_elbo_tabs_all_render(server, page):
+    for tab in ("The ELBO gap", "β-VAE", "Hidden β"):
+        goto(page, f"{server}/elbo?el_tab={tab}")
+        assert_healthy(page)
+        assert page.get_by_role("tab", name=tab).get_attribute("aria-selected") == "true"
+        _formulas_render(page)
+
+
+def test_digits_images_render(server, page):
+    goto(page, f"{server}/autoencoder?dataset=digits&ae_epochs=50&ae_compare=2")
+    assert_healthy(page)
+    sizes = page.locator("[data-testid=stImage] img").evaluate_all("els => els.map(e => e.naturalWidth)")
+    assert len(sizes) >= 2 and all(w > 0 for w in sizes)
+
+
+@pytest.mark.parametrize("path, label", [("", "β (weight of the KL term)"), ("denoising", "Noise σ (training corruption)"),
+                                         ("autoencoder", "Latent dimension d"), ("", "Latent dimension d")])
+def test_key_stepping_a_main_slider_changes_the_figure(server, page, path, label):
+    goto(page, f"{server}/{path}")
+    before_value = slider(page, label).get_attribute("aria-valuetext")
+    before_charts, before_metrics = charts_digest(page), metric_values(page)
+    step_slider(page, label)
+    assert_healthy(page)
+    assert slider(page, label).get_attribute("aria-valuetext") != before_value
+    assert charts_digest(page) != before_charts
+    assert metric_values(page) != before_metrics
+
+
+def test_controls_survive_a_page_switch_and_a_copied_link(server, browser, page):
+    goto(page, f"{server}/")
+    step_slider(page, "β (weight of the KL term)", times=2)
+    beta = slider(page, "β (weight of the KL term)").get_attribute("aria-valuetext")
+    page.get_by_role("link", name="Denoising AE").click()
+    wait_ready(page)
+    step_slider(page, "Noise σ (training corruption)")
+    sigma = slider(page, "Noise σ (training corruption)").get_attribute("aria-valuetext")
+    page.get_by_role("link", name="Worked example: a VAE").click()
+    wait_ready(page)
+    assert slider(page, "β (weight of the KL term)").get_attribute("aria-valuetext") == beta
+    page.get_by_role("link", name="Denoising AE").click()
+    wait_ready(page)
+    assert slider(page, "Noise σ (training corruption)").get_attribute("aria-valuetext") == sigma
+    link = page.url
+    assert "dae_sigma=" in link
+    fresh = offline_context(browser)
+    try:
+        other = fresh.new_page()
+        goto(other, link)
+        assert slider(other, "Noise σ (training corruption)").get_attribute("aria-valuetext") == sigma
+        assert charts_digest(other) == charts_digest(page)  # the same picture
+    finally:
+        fresh.close()
+
+
+GOOD = "a,b\n" + "".join(f"{i % 9},{(i * 7) % 13}\n" for i in range(300))
+
+
+def test_upload_a_good_then_a_bad_csv(server, page, tmp_path):
+    goto(page, f"{server}/?dataset=csv")
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text(GOOD)
+    bad.write_text("a,b\n1,hello\n")
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(good))
+    page.wait_for_timeout(500)
+    wait_ready(page)
+    assert_healthy(page)
+    trained = metric_values(page)
+    assert "Your CSV" in page.inner_text("[data-testid=stApp]") or trained
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(bad))
+    page.wait_for_timeout(500)
+    wait_ready(page)
+    assert_healthy(page)
+    text = page.inner_text("[data-testid=stApp]")
+    assert "not a number" in text and "previous data is kept" in text
+    assert metric_values(page) == trained
+
+
+def test_an_oversized_upload_is_refused_and_the_app_keeps_working(server, page, tmp_path):
+    goto(page, f"{server}/?dataset=csv")
+    big = tmp_path / "big.csv"
+    big.write_text("1,2\n" * 1_600_000)  # 6.4 MB > the 5 MB limit
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(big))
+    page.wait_for_timeout(1000)
+    wait_ready(page)
+    assert_healthy(page)
+    assert "5.0MB" in page.inner_text("[data-testid=stApp]").replace(" ", "")
+
+
+def test_download_a_figure_as_png_and_svg(server, page):
+    goto(page, f"{server}/denoising")
+    buttons = page.locator("[data-testid=stDownloadButton] button")
+    with page.expect_download() as png:
+        buttons.filter(has_text="PNG").first.click()
+    assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with page.expect_download() as svg:
+        buttons.filter(has_text="SVG").first.click()
+    assert b"<svg" in Path(svg.value.path()).read_bytes()[:2000]
+    assert_healthy(page)
+
+
+def test_html_in_the_url_is_text(server, page):
+    goto(page, f"{server}/?dataset=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&h_beta=%3Cb%3Ebold%3C%2Fb%3E")
+    assert_healthy(page)
+    assert page.locator("img[src=x]").count() == 0 and page.locator("[data-testid=stApp] b", has_text="bold").count() == 0
+    text = page.inner_text("[data-testid=stApp]")
+    assert "<img src=x" in text and "not allowed" in text
+
+
+def test_icons_and_text_render_without_the_font_host(server, page):
+    goto(page, f"{server}/")
+    fonts = page.evaluate("""async () => { await document.fonts.ready;
+        return Array.from(document.fonts).filter(f => f.status === 'loaded').map(f => f.family); }""")
+    assert any("Material" in f for f in fonts), fonts  # the icon font is served by the app itself
+    assert any("KaTeX" in f for f in fonts), fonts
+    blocked = page.context.blocked
+    assert all("font" in u for u in blocked), blocked
+
+
+def test_clicking_a_latent_code_decodes_it(server, page):
+    goto(page, f"{server}/autoencoder")
+    chart = page.locator("[data-testid=stVegaLiteChart]").nth(1)
+    box = chart.locator("svg g.role-mark").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(800)
+    wait_ready(page)
+    assert "decodes to" in page.inner_text("[data-testid=stApp]")
