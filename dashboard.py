@@ -7,7 +7,7 @@ import streamlit as st
 
 from vae_ui import controls, settings, shell
 
-st.set_page_config(page_title="VAE Lab", page_icon=":material/blur_on:", layout="wide")
+st.set_page_config(page_title="VAE Lab", page_icon="assets/favicon.png", layout="wide")  # a local icon: nothing from a CDN
 controls.init_state()
 st.session_state["page_keys"] = []  # the controls drawn in this run, for the URL
 

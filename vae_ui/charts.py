@@ -19,7 +19,8 @@ MAX_POINTS = 1500  # points drawn per scatter; the browser is the bottleneck
 def style(chart: alt.Chart, lecture: bool = False, height: int = 320) -> alt.Chart:
     """Large, plain type; bigger still in lecture mode."""
     size = 20 if lecture else 14
-    return (chart.properties(height=height + (80 if lecture else 0))
+    return (chart.properties(height=height + (80 if lecture else 0),
+                             usermeta={"embedOptions": {"renderer": "canvas"}})  # far cheaper than SVG to redraw
             .configure_axis(labelFontSize=size, titleFontSize=size + 2, grid=True, gridOpacity=0.4)
             .configure_legend(labelFontSize=size, titleFontSize=size, symbolSize=120 if lecture else 80)
             .configure_title(fontSize=size + 4, anchor="start")
@@ -50,14 +51,14 @@ def points(X: np.ndarray, labels: np.ndarray | None = None, title: str = "", x: 
 
 
 def latent_space(mu: np.ndarray, log_var: np.ndarray, labels: np.ndarray, title: str = "Latent space: μ(x) and 1σ ellipses",
-                 n_ellipses: int = 60, dims: tuple[int, int] = (0, 1)) -> alt.LayerChart:
+                 n_ellipses: int = 40, dims: tuple[int, int] = (0, 1)) -> alt.LayerChart:
     """Encoder means coloured by label, with the 1-σ ellipse of q(z|x) around a few of them."""
     i, j = dims
     std = np.exp(0.5 * log_var)
     base = points(np.stack([mu[:, i], mu[:, j]], axis=1), labels, title, x=f"z{i + 1}", y=f"z{j + 1}")
-    t = np.linspace(0, 2 * np.pi, 41)
+    t = np.linspace(0, 2 * np.pi, 33)
     chosen = _thin(len(mu), n_ellipses)  # (m,)
-    ex = mu[chosen, i, None] + std[chosen, i, None] * np.cos(t)  # (m, 41)
+    ex = mu[chosen, i, None] + std[chosen, i, None] * np.cos(t)  # (m, 33)
     ey = mu[chosen, j, None] + std[chosen, j, None] * np.sin(t)
     frame = pd.DataFrame({"ex": ex.ravel(), "ey": ey.ravel(), "id": np.repeat(chosen, len(t)),
                           "order": np.tile(np.arange(len(t)), len(chosen)),

@@ -23,7 +23,7 @@ import vae_core as vc
 from . import charts, controls, runs
 from .settings import DATASETS, SHARED
 
-LIVE_CHART_EVERY = 0.4  # seconds between redraws of the live loss curve while training
+LIVE_CHART_EVERY = 1.0  # seconds between redraws of the live loss curve while training
 
 LECTURE_CSS = """
 <style>
@@ -229,6 +229,12 @@ def spec_store() -> SpecStore:
     return SpecStore()
 
 
+def compact(spec: str, digits: int = 4) -> str:
+    """The spec with numbers rounded to ``digits`` decimals and no spaces: smaller to send to every viewer."""
+    data = json.loads(spec, parse_float=lambda text: round(float(text), digits))
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
 def figure(build: Callable[[], alt.Chart], name: str, key: Hashable = None, height: int = 320,
            select: bool = False) -> int | None:
     """Show the chart ``build()`` makes, with PNG and SVG downloads.
@@ -239,7 +245,7 @@ def figure(build: Callable[[], alt.Chart], name: str, key: Hashable = None, heig
     full_key = None if key is None else (name, key, lecture(), height)
     spec = spec_store().get(full_key) if full_key is not None else None
     if spec is None:
-        spec = charts.style(build(), lecture(), height).to_json(validate=False, indent=None)
+        spec = compact(charts.style(build(), lecture(), height).to_json(validate=False, indent=None))
         if full_key is not None:
             spec_store().put(full_key, spec)
     if select:

@@ -21,8 +21,8 @@ CHART_INK = """() => Array.from(document.querySelectorAll('[data-testid=stVegaLi
 def wait_ready(page, timeout: float = 90_000) -> None:
     """Wait until the script has finished, nothing is loading, and every chart has drawn."""
     page.wait_for_selector(READY, timeout=timeout)
-    page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')", timeout=timeout)
-    page.wait_for_function(f"() => ({CHART_INK})().every(n => n > 0)", timeout=timeout)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')", polling=100, timeout=timeout)
+    page.wait_for_function(f"() => ({CHART_INK})().every(n => n > 0)", polling=100, timeout=timeout)
     page.wait_for_timeout(300)
 
 

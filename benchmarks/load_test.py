@@ -1,0 +1,174 @@
+"""Many viewers at once: N concurrent browser sessions against one server, each moving sliders.
+
+Each session opens the worked example, then steps the β slider with the keyboard: even-numbered
+sessions step right, odd ones left (two new configurations per round, as a class following the
+lecturer with a few going their own way). Measured: errors, whether each session sees its own
+controls, the time from a key press to the updated chart (p50/p95), and the server's memory
+(resident set, sampled every 0.1 s): at start, peak, and after the sessions close and expire.
+
+Run: python benchmarks/load_test.py [--sessions 20] [--moves 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+
+from helpers import CHART_INK, READY  # noqa: E402
+from support import CHROMIUM, LOOPBACK, free_port, start_server  # noqa: E402
+
+BETA = "β (weight of the KL term)"
+DIGEST = """() => Array.from(document.querySelectorAll('[data-testid=stVegaLiteChart]'))
+    .map(el => { const c = el.querySelector('canvas'); if (!c) return el.innerHTML.length;
+                 const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let h = 0;
+                 for (let i = 0; i < d.length; i += 97) h = (h * 31 + d[i]) | 0;  // a cheap pixel checksum
+                 return h; })
+    .join('|')"""
+SESSION_TTL = 5  # seconds a closed tab's session lives on (Streamlit's default is 120)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class MemorySampler(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.running = pid, 0.0, True
+
+    def run(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, rss_mb(self.pid))
+            time.sleep(0.1)
+
+
+async def _ready(page) -> None:
+    await page.wait_for_selector(READY, timeout=180_000)
+    await page.wait_for_function(f"() => ({CHART_INK})().every(n => n > 0)", polling=100, timeout=180_000)
+
+
+async def _digest(page) -> str:
+    return await page.evaluate(DIGEST)
+
+
+async def session(browser, url: str, index: int, moves: int, result: dict) -> None:
+    context = await browser.new_context(viewport={"width": 1200, "height": 900})
+
+    async def block_outside(route):
+        host = route.request.url.split("/")[2].split(":")[0] if "://" in route.request.url else ""
+        await (route.continue_() if host in LOOPBACK or not host else route.abort())
+
+    await context.route("**/*", block_outside)
+    page = await context.new_page()
+    try:
+        await page.goto(url, wait_until="domcontentloaded", timeout=180_000)
+        await _ready(page)
+        thumb = page.get_by_role("slider", name=BETA)
+        key = "ArrowRight" if index % 2 == 0 else "ArrowLeft"
+        for _ in range(moves):
+            before_value, before = await thumb.get_attribute("aria-valuetext"), await _digest(page)
+            start = time.perf_counter()
+            await thumb.focus()
+            await thumb.press(key)
+            # the rerun this move starts has finished and its charts differ from before
+            await page.wait_for_function(f"""(before) => {{
+                const app = document.querySelector('{READY}');
+                return app && ({DIGEST})() !== before; }}""", arg=before, polling=50, timeout=180_000)
+            await _ready(page)
+            result["latencies"].append(time.perf_counter() - start)
+            if await thumb.get_attribute("aria-valuetext") == before_value:
+                result["errors"].append(f"session {index}: the slider did not move")
+        result["values"][index] = await thumb.get_attribute("aria-valuetext")
+        if await page.locator("[data-testid=stException]").count():
+            result["errors"].append(f"session {index}: exception on the page")
+    except Exception as err:  # a failed session is reported, not raised
+        result["errors"].append(f"session {index}: {type(err).__name__}: {str(err)[:120]}")
+    finally:
+        await context.close()
+
+
+async def _drive(url: str, sessions: int, moves: int) -> dict:
+    from playwright.async_api import async_playwright
+
+    result: dict = {"latencies": [], "errors": [], "values": {}}
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
+                                                                          "--disable-background-networking"])
+        await asyncio.gather(*(session(browser, url, i, moves, result) for i in range(sessions)))
+        await browser.close()
+    return result
+
+
+def run(sessions: int = 20, moves: int = 3) -> dict:
+    """Start a server, measure, stop it; returns every number the table prints."""
+    port = free_port()
+    server = start_server(port, ("--server.disconnectedSessionTTL", str(SESSION_TTL)))
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        asyncio.run(_drive(url, 1, 0))  # one visitor first: the default model is trained and cached
+        baseline = rss_mb(server.pid)
+        sampler = MemorySampler(server.pid)
+        sampler.start()
+        started, cpu = time.perf_counter(), cpu_seconds(server.pid)
+        result = asyncio.run(_drive(url, sessions, moves))
+        result["wall"] = time.perf_counter() - started
+        result["server_cpu"] = cpu_seconds(server.pid) - cpu
+        time.sleep(SESSION_TTL + 6)  # closed sessions expire
+        sampler.running = False
+        result |= {"baseline_mb": baseline, "peak_mb": sampler.peak, "after_mb": rss_mb(server.pid)}
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    expected = {}
+    for i in range(sessions):  # β steps through the slider's options from 1.0
+        from vae_ui.settings import BETAS
+
+        start = BETAS.index(1.0)
+        expected[i] = f"{BETAS[min(len(BETAS) - 1, start + moves) if i % 2 == 0 else max(0, start - moves)]:g}"
+    result["isolated"] = all(result["values"].get(i) in (expected[i], expected[i] + ".0") for i in range(sessions))
+    result["expected"], result["sessions"], result["moves"] = expected, sessions, moves
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--moves", type=int, default=3)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    r = run(args.sessions, args.moves)
+    lat = sorted(r["latencies"])
+    p95 = lat[int(0.95 * (len(lat) - 1))] if lat else float("nan")
+    print(f"\n{args.sessions} sessions x {args.moves} slider moves, one server, 2 cores (wall {r['wall']:.1f} s, "
+          f"server CPU {r['server_cpu']:.1f} s: the rest of the 2 cores went to the {args.sessions} browser tabs)")
+    print("| measure | value | target |\n|---|---|---|")
+    print(f"| sessions with an error | {len(r['errors'])} | 0 |")
+    print(f"| each session sees its own controls | {'yes' if r['isolated'] else 'NO'} | yes |")
+    print(f"| slider → updated chart, p50 | {statistics.median(lat) if lat else float('nan'):.2f} s | |")
+    print(f"| slider → updated chart, p95 | {p95:.2f} s | ≤ 3 s |")
+    print(f"| server memory: baseline / peak / after close | {r['baseline_mb']:.0f} / {r['peak_mb']:.0f} / "
+          f"{r['after_mb']:.0f} MB | peak ≤ 1536 MB, after ≈ baseline |")
+    for e in r["errors"][:10]:
+        print("error:", e)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""Many viewers at once (marked ``load``: not in the default run; select with ``pytest -m load``).
+
+Drives 20 concurrent Chromium sessions against one server; see benchmarks/load_test.py for the table.
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.load
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's /usr/bin/chromium")
+def test_twenty_sessions_render_stay_isolated_and_memory_is_bounded():
+    load_test = pytest.importorskip("load_test")
+    r = load_test.run(sessions=20, moves=3)
+    assert r["errors"] == []
+    assert r["isolated"], (r["values"], r["expected"])
+    assert r["peak_mb"] <= 1536
+    assert r["after_mb"] <= r["baseline_mb"] + 150  # the run cache is bounded; sessions expire
+    assert len(r["latencies"]) == 20 * 3
