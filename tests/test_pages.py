@@ -170,6 +170,7 @@ GOOD_CSV = b"a,b,c\n" + b"".join(f"{i % 7},{(i * 3) % 11},{i % 5}\n".encode() fo
     (b"a,b\n1,nan\n2,3\n", "missing or infinite"),
     (b"a\n1\n2\n3\n", "at least 2 numeric columns"),
     (b"1,2\n" * 30_000, "at most 20,000"),
+    (b"1,2\n" * 1_000_000, "at most 20,000"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not UTF-8"),
 ])
 def test_csv_upload_good_then_bad_keeps_the_good_data(bad, message):
@@ -189,3 +190,22 @@ def test_csv_upload_good_then_bad_keeps_the_good_data(bad, message):
 def test_every_control_default_parses_back_from_its_url_form():
     for control in settings.REGISTRY.values():
         assert control.parse(control.encode(control.default)) == control.default, control.key
+
+
+@pytest.mark.parametrize("page, query, expect_error", [
+    ("home", {"h_lr": "1", "h_beta": "10"}, "Training diverged"),  # largest learning rate with largest β
+    ("denoising", {"dae_sigma": "1.5"}, None),  # σ at its maximum
+    ("autoencoder", {"dataset": "digits", "ae_latent": "16", "ae_epochs": "50", "ae_compare": "16"}, None),
+    ("home", {"dataset": "digits", "h_latent": "8", "h_epochs": "50"}, None),
+])
+def test_extreme_slider_combinations_keep_the_page_working(page, query, expect_error):
+    at = app(page, **query)
+    assert_clean(at)
+    errors = " ".join(texts(at, "error"))
+    if expect_error:
+        assert expect_error in errors and "lower the learning rate" in errors and "β" in errors
+    else:
+        assert not errors and metrics(at)
+    at.button(key="reset").click().run()  # and the page still works afterwards
+    assert_clean(at)
+    assert metrics(at) and not texts(at, "error")
