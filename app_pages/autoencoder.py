@@ -15,13 +15,7 @@ seed = int(controls.value("seed"))
 
 latent = controls.widget("ae_latent")
 with shell.secondary():
-    c1, c2, c3 = st.columns(3)
-    with c1:
-        width = controls.widget("ae_width")
-    with c2:
-        epochs = controls.widget("ae_epochs")
-    with c3:
-        lr = controls.widget("ae_lr")
+    width, epochs, lr = controls.row("ae_width", "ae_epochs", "ae_lr")
 
 
 def config(d: int) -> runs.RunConfig:

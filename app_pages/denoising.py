@@ -16,11 +16,7 @@ seed = int(controls.value("seed"))
 
 sigma = controls.widget("dae_sigma")
 with shell.secondary():
-    c1, c2 = st.columns(2)
-    with c1:
-        latent = controls.widget("dae_latent")
-    with c2:
-        epochs = controls.widget("dae_epochs")
+    latent, epochs = controls.row("dae_latent", "dae_epochs")
 
 dae_config = runs.RunConfig("denoising_autoencoder", data.spec, latent_dim=latent, noise_sigma=sigma,
                             epochs=epochs, lr=3e-3, seed=seed)

@@ -14,19 +14,9 @@ kl_tab, gap_tab, beta_tab, scale_tab = controls.tabs("el_tab")
 # -- 1. KL in closed form against Monte Carlo ---------------------------------------------------------
 if kl_tab.open:
     with kl_tab:
-        c1, c2 = st.columns(2)
-        with c1:
-            mu = controls.widget("kl_mu")
-        with c2:
-            sigma = controls.widget("kl_sigma")
+        mu, sigma = controls.row("kl_mu", "kl_sigma")
         with shell.secondary():
-            c1, c2, c3 = st.columns(3)
-            with c1:
-                mu2 = controls.widget("kl_mu2")
-            with c2:
-                sigma2 = controls.widget("kl_sigma2")
-            with c3:
-                n = controls.widget("kl_n")
+            mu2, sigma2, n = controls.row("kl_mu2", "kl_sigma2", "kl_n")
         log_var = np.log(np.array([sigma, sigma2]) ** 2)
         means = np.array([mu, mu2])
         kl_1d = float(vc.losses.kl_standard_normal(means[None, :1], log_var[None, :1])[0][0])
@@ -73,11 +63,7 @@ if beta_tab.open:
 if scale_tab.open:
     with scale_tab:
         data = shell.data()
-        c1, c2 = st.columns(2)
-        with c1:
-            reduction = controls.widget("ls_reduction")
-        with c2:
-            sigma_x = controls.widget("ls_sigma_x")
+        reduction, sigma_x = controls.row("ls_reduction", "ls_sigma_x")
         D = data.X.shape[1]
         beta_eff = theory.effective_beta(1.0, sigma_x, reduction, D)
         st.metric(f"Effective β of a loss written with β = 1 (D = {D})", f"{beta_eff:.4g}")

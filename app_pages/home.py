@@ -19,11 +19,7 @@ with left:
     beta = controls.widget("h_beta")
     latent = controls.widget("h_latent")
 with shell.secondary():
-    c1, c2 = st.columns(2)
-    with c1:
-        epochs = controls.widget("h_epochs")
-    with c2:
-        lr = controls.widget("h_lr")
+    epochs, lr = controls.row("h_epochs", "h_lr")
 
 config = runs.RunConfig("vae", data.spec, latent_dim=latent, beta=beta, epochs=epochs, lr=lr,
                         seed=int(controls.value("seed")))
@@ -32,9 +28,6 @@ if run is None:
     st.stop()
 
 # -- replay: the model at any snapshot epoch (the control's default, its maximum, means "the end") ----
-if st.session_state.get("w_h_replay", 0) > epochs:
-    st.session_state["w_h_replay"] = epochs
-controls.set_value("h_replay", min(controls.value("h_replay"), epochs))
 epoch = controls.widget("h_replay", max_value=epochs, label=f"Replay training: epoch (0 … {epochs})")
 if epoch == epochs:
     controls.set_value("h_replay", settings.MAX_REPLAY)  # "the end" stays out of the URL

@@ -29,15 +29,7 @@ REPARAM_GRAPH = f"""digraph reparam {{ rankdir=LR; {NODE}
     L -> z [color="#2a7a3b", label="∂L/∂z"]; z -> mu [color="#2a7a3b", label="I"];
     z -> sigma [color="#2a7a3b", label="diag(ε)"]; }}"""
 
-cols = st.columns(4)
-with cols[0]:
-    mu1 = controls.widget("rp_mu1")
-with cols[1]:
-    mu2 = controls.widget("rp_mu2")
-with cols[2]:
-    s1 = controls.widget("rp_s1")
-with cols[3]:
-    s2 = controls.widget("rp_s2")
+mu1, mu2, s1, s2 = controls.row("rp_mu1", "rp_mu2", "rp_s1", "rp_s2")
 mu, sigma = np.array([mu1, mu2]), np.array([s1, s2])
 
 # -- 1. the same ε cloud, mapped by (μ, σ) -------------------------------------------------------------

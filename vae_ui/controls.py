@@ -125,6 +125,14 @@ def widget(key: str, container: Any = None, **overrides: Any) -> Any:
     container = container if container is not None else st
     wkey = f"w_{key}"
     current = value(key)
+    if control.kind in ("slider", "number"):  # a page may narrow the range (say, to the epochs trained)
+        lo, hi = overrides.get("min_value", control.lo), overrides.get("max_value", control.hi)
+        if not lo <= current <= hi:
+            current = min(max(current, lo), hi)
+            set_value(key, current)
+        shown = st.session_state.get(wkey)
+        if shown is not None and not lo <= shown <= hi:
+            st.session_state.pop(wkey)  # the widget is redrawn from the clamped value
     if wkey not in st.session_state:
         st.session_state[wkey] = list(current) if control.kind == "multiselect" else current
     label = overrides.pop("label", control.label)
@@ -142,6 +150,12 @@ def widget(key: str, container: Any = None, **overrides: Any) -> Any:
     set_value(key, new)
     mark_drawn(key)
     return new
+
+
+def row(*keys: str, overrides: dict[str, dict[str, Any]] | None = None) -> tuple:
+    """The controls ``keys`` side by side, one column each; their values in order."""
+    overrides = overrides or {}
+    return tuple(widget(key, column, **overrides.get(key, {})) for key, column in zip(keys, st.columns(len(keys))))
 
 
 def mark_drawn(key: str) -> None:

@@ -29,13 +29,7 @@ def _set_q_to_posterior() -> None:
 def gap_section() -> None:
     st.markdown("A model we can solve exactly: z ~ N(0, 1), x | z ~ N(Wz + b, σₓ² I) with x in 2-D. "
                 "Move q's μ and σ: the ELBO never exceeds log p(x), and the gap is exactly KL(q ‖ p(z|x)).")
-    c1, c2, c3 = st.columns(3)
-    with c1:
-        i = controls.widget("lg_point")
-    with c2:
-        mu = controls.widget("lg_mu")
-    with c3:
-        sigma = controls.widget("lg_sigma")
+    i, mu, sigma = controls.row("lg_point", "lg_mu", "lg_sigma")
     st.button("Set q to the exact posterior", on_click=_set_q_to_posterior, key="q_to_posterior",
               icon=":material/my_location:")
     x = POINTS[i]
@@ -83,19 +77,10 @@ def _bounds(config: runs.RunConfig, k: int, _X: np.ndarray) -> dict[str, float]:
 
 
 def beta_section(data: shell.Data) -> None:
-    c1, c2 = st.columns(2)
-    with c1:
-        beta = controls.widget("vb_beta")
-    with c2:
-        latent = controls.widget("vb_latent")
+    beta, latent = controls.row("vb_beta", "vb_latent")
     with shell.secondary():
-        c1, c2, c3 = st.columns(3)
-        with c1:
-            k = controls.widget("vb_k")
-        with c2:
-            beta2 = controls.widget("vb_beta2")
-        with c3:
-            point = controls.widget("vb_point", max_value=min(EVAL_POINTS, len(data.X_test)) - 1)
+        last_point = min(EVAL_POINTS, len(data.X_test)) - 1
+        k, beta2, point = controls.row("vb_k", "vb_beta2", "vb_point", overrides={"vb_point": {"max_value": last_point}})
     config = _vae_config(data, beta, latent)
     run = shell.train_with_progress(config, data.X, f"the β-VAE (β = {beta:g})")
     if run is None:

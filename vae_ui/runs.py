@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -18,6 +17,8 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc
+
+from .lru import LRU
 
 MAX_RUNS = 48  # bound on cached runs (each is at most a few MB with its snapshots)
 N_POINTS = 600  # examples drawn for the 2-D datasets
@@ -90,39 +91,26 @@ def likelihood_for(X: np.ndarray) -> str:
 
 
 class RunStore:
-    """A thread-safe LRU of runs with at most ``capacity`` entries; counts the trainings done."""
+    """Finished and diverged runs (each a bounded LRU), a lock per config stripe, and a training count."""
+
+    LOCK_STRIPES = 64  # one config always maps to the same lock; the set of locks stays bounded
 
     def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self.runs: OrderedDict[RunConfig, Run] = OrderedDict()
-        self.in_flight: dict[RunConfig, threading.Lock] = {}
-        self.failures: OrderedDict[RunConfig, vc.TrainingDiverged] = OrderedDict()  # diverged runs, bounded too
-        self.lock = threading.Lock()
+        self.runs = LRU(capacity)
+        self.failures = LRU(capacity)  # diverged configs, so moving back to one answers at once
+        self._locks = [threading.Lock() for _ in range(self.LOCK_STRIPES)]
+        self._count_lock = threading.Lock()
         self.trainings = 0
 
     def get(self, config: RunConfig) -> Run | None:
-        with self.lock:
-            run = self.runs.get(config)
-            if run is not None:
-                self.runs.move_to_end(config)
-            return run
-
-    def put(self, run: Run) -> None:
-        with self.lock:
-            self.runs[run.config] = run
-            self.runs.move_to_end(run.config)
-            while len(self.runs) > self.capacity:
-                self.runs.popitem(last=False)
-
-    def fail(self, config: RunConfig, error: vc.TrainingDiverged) -> None:
-        with self.lock:
-            self.failures[config] = error
-            while len(self.failures) > self.capacity:
-                self.failures.popitem(last=False)
+        return self.runs.get(config)
 
     def key_lock(self, config: RunConfig) -> threading.Lock:
-        with self.lock:
-            return self.in_flight.setdefault(config, threading.Lock())
+        return self._locks[hash(config) % self.LOCK_STRIPES]
+
+    def count_training(self) -> None:
+        with self._count_lock:
+            self.trainings += 1
 
 
 @st.cache_resource
@@ -145,17 +133,17 @@ def train(config: RunConfig, X: np.ndarray, progress: Progress | None = None) ->
         return run
     with runs.key_lock(config):  # a second session asking for the same config waits here
         run = runs.get(config)
-        if config in runs.failures:
-            raise runs.failures[config]  # diverged before: say so at once
+        failure = runs.failures.get(config)
+        if failure is not None:
+            raise failure  # diverged before: say so at once
         if run is None:
-            with runs.lock:
-                runs.trainings += 1
+            runs.count_training()
             try:
                 run = _train_now(config, X, progress)
             except vc.TrainingDiverged as err:
-                runs.fail(config, err)
+                runs.failures.put(config, err)
                 raise
-            runs.put(run)
+            runs.runs.put(config, run)
     return run
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import inspect
 import json
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +19,7 @@ import streamlit as st
 import vae_core as vc
 
 from . import charts, controls, runs
+from .lru import LRU
 from .settings import DATASETS, SHARED
 
 LIVE_CHART_EVERY = 1.0  # seconds between redraws of the live loss curve while training
@@ -203,30 +202,10 @@ def source(*functions: Callable) -> None:
             st.code(inspect.getsource(f), language="python")
 
 
-class SpecStore:
-    """A bounded, thread-safe LRU of Vega-Lite specs (JSON text) keyed by what determines them."""
-
-    def __init__(self, capacity: int = 256) -> None:
-        self.capacity, self.specs, self.lock = capacity, OrderedDict(), threading.Lock()
-
-    def get(self, key: Hashable) -> str | None:
-        with self.lock:
-            spec = self.specs.get(key)
-            if spec is not None:
-                self.specs.move_to_end(key)
-            return spec
-
-    def put(self, key: Hashable, spec: str) -> None:
-        with self.lock:
-            self.specs[key] = spec
-            while len(self.specs) > self.capacity:
-                self.specs.popitem(last=False)
-
-
 @st.cache_resource
-def spec_store() -> SpecStore:
-    """Figures already drawn, shared by all sessions: a warm rerun skips building charts."""
-    return SpecStore()
+def spec_store() -> LRU:
+    """Figures already drawn (Vega-Lite JSON by key), shared by all sessions: a warm rerun skips building charts."""
+    return LRU(256)
 
 
 def compact(spec: str, digits: int = 4) -> str:
