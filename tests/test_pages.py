@@ -209,3 +209,26 @@ def test_extreme_slider_combinations_keep_the_page_working(page, query, expect_e
     at.button(key="reset").click().run()  # and the page still works afterwards
     assert_clean(at)
     assert metrics(at) and not texts(at, "error")
+
+
+def _bad_values(control):
+    """Two malformed values of each kind: (out of range or unknown, wrong type / hostile text)."""
+    if control.kind in ("slider", "number"):
+        return "1e9", "<script>alert(1)</script>"
+    if control.kind == "toggle":
+        return "maybe", "x" * 300
+    if control.kind == "multiselect":
+        return "0,0", "1,<b>2</b>"
+    return "nope", "<img src=x onerror=alert(1)>"
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_every_url_parameter_is_validated(which):
+    query = {key: _bad_values(c)[which] for key, c in settings.REGISTRY.items()}
+    at = app("home", **query)
+    assert_clean(at)
+    notes = " ".join(texts(at, "warning")).replace("\\", "")
+    for control in settings.REGISTRY.values():
+        assert control.label.replace("\\", "") in notes, control.key
+    assert "<script>" not in " ".join(texts(at, "warning"))
+    assert metrics(at)["Active units"] == "2 / 2"  # defaults everywhere: the page works

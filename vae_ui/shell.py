@@ -144,9 +144,11 @@ def current_link() -> str:
 
 
 def show_notes() -> None:
-    """Messages about link parameters that were not allowed (shown as plain text)."""
-    for note in st.session_state.get("url_notes", []):
-        st.warning(escape(note), icon=":material/link_off:")
+    """One message listing the link parameters that were not allowed (shown as plain text)."""
+    notes = st.session_state.get("url_notes", [])
+    if notes:
+        lines = "\n".join(f"- {escape(note)}" for note in notes)
+        st.warning(f"Some settings in this link were not used:\n{lines}", icon=":material/link_off:")
 
 
 def escape(text: str) -> str:
