@@ -71,6 +71,7 @@ async def _digest(page) -> str:
 
 async def session(browser, url: str, index: int, moves: int, result: dict) -> None:
     context = await browser.new_context(viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(240_000)  # 20 tabs share 2 cores with the server: be patient, then measure
 
     async def block_outside(route):
         host = route.request.url.split("/")[2].split(":")[0] if "://" in route.request.url else ""
