@@ -187,7 +187,7 @@ def rate_distortion(frame: pd.DataFrame) -> alt.LayerChart:
     base = alt.Chart(frame, title="Rate–distortion as β varies").encode(
         x=alt.X("rate:Q", title="rate: KL (nats)"), y=alt.Y("distortion:Q", title="distortion (nats)"))
     curve = base.mark_line(point=True, strokeWidth=3, color=OKABE_ITO[0]).encode(order="β:Q", tooltip=["β:Q"])
-    labels = base.mark_text(dx=12, dy=-10, fontSize=14).encode(text=alt.Text("β:Q", format="g"))
+    labels = base.mark_text(dx=14, dy=-12, fontSize=14).encode(text=alt.Text("β:Q", format="~g"))
     current = base.transform_filter("datum.current").mark_point(size=500, strokeWidth=3, color=OKABE_ITO[5])
     return alt.layer(curve, labels, current)
 
@@ -209,13 +209,13 @@ def posterior_vs_q(grid: np.ndarray, density: np.ndarray, mu: np.ndarray, std: n
     df = pd.DataFrame({"z1": grid[:, 0], "z2": grid[:, 1], "z1b": grid[:, 0] + step[0], "z2b": grid[:, 1] + step[1],
                        "density": density})
     heat = alt.Chart(df, title="Exact p(z|x) (shade) and q(z|x) (1σ, 2σ)").mark_rect().encode(
-        x="z1:Q", x2="z1b:Q", y="z2:Q", y2="z2b:Q",
+        x=alt.X("z1:Q", title="z1"), x2="z1b:Q", y=alt.Y("z2:Q", title="z2"), y2="z2b:Q",
         color=alt.Color("density:Q", scale=alt.Scale(scheme="blues"), legend=None))
     t = np.linspace(0, 2 * np.pi, 81)
     rings = pd.concat([pd.DataFrame({"e1": mu[0] + k * std[0] * np.cos(t), "e2": mu[1] + k * std[1] * np.sin(t),
                                      "k": f"{k}σ", "order": np.arange(len(t))}) for k in (1, 2)])
     ellipse = alt.Chart(rings).mark_line(color=OKABE_ITO[5], strokeWidth=3).encode(
-        x="e1:Q", y="e2:Q", detail="k:N", order="order:Q")
+        x=alt.X("e1:Q", title="z1"), y=alt.Y("e2:Q", title="z2"), detail="k:N", order="order:Q")
     return alt.layer(heat, ellipse)
 
 
@@ -225,7 +225,7 @@ def aggregate_posterior(z: np.ndarray, labels: np.ndarray, holes: np.ndarray) ->
     circles = pd.concat([pd.DataFrame({"c1": r * np.cos(t), "c2": r * np.sin(t), "r": r, "order": np.arange(len(t))})
                          for r in (1, 2, 3)])
     prior = alt.Chart(circles).mark_line(color="#999", strokeDash=[4, 4]).encode(
-        x="c1:Q", y="c2:Q", detail="r:N", order="order:Q")
+        x=alt.X("c1:Q", title="z1"), y=alt.Y("c2:Q", title="z2"), detail="r:N", order="order:Q")
     if z.shape[1] == 1:
         z = np.hstack([z, np.zeros_like(z)])
         holes = np.hstack([holes, np.zeros_like(holes)])

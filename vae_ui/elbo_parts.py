@@ -142,6 +142,7 @@ def beta_section(data: shell.Data) -> None:
 
     st.subheader(f"β = {beta:g} and β = {beta2:g} side by side")
     cols = st.columns(2)
+    domain = tuple(zip(data.X.min(axis=0)[:2] - 0.5, data.X.max(axis=0)[:2] + 0.5))  # the same axes for both
     for slot, (col, b) in enumerate(zip(cols, (beta, beta2))):
         with col:
             r = shell.train_with_progress(runs.replace(config, beta=b), data.X, f"β = {b:g}")
@@ -155,5 +156,6 @@ def beta_section(data: shell.Data) -> None:
                          caption="data · reconstructions · prior samples", output_format="PNG")
             else:
                 shell.figure(lambda: charts.points(recon, data.y_test, f"β = {b:g}: reconstructions (colour) and prior "
-                                                   "samples (black)") + charts.points(samples, None, size=15),
+                                                   "samples (black)", domain=domain)
+                             + charts.points(samples, None, size=15, domain=domain),
                              f"beta_side_{slot}", r.config, height=280)
