@@ -32,7 +32,6 @@ class Control:
     step: float | None = None
     options: tuple = ()
     help: str | None = None
-    secondary: bool = False  # folded away in lecture mode
     fmt: Callable[[Any], str] | None = field(default=None, compare=False)
 
     def parse(self, raw: str) -> Any:

@@ -160,15 +160,11 @@ def _train_now(config: RunConfig, X: np.ndarray, progress: Progress | None) -> R
 
     history = vc.fit(model, X, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
                      seed=config.seed, callback=callback, snapshot_every=max(1, config.epochs // SNAPSHOTS))
-    frozen = []
-    for epoch, flat in history.snapshots:
-        flat.setflags(write=False)
-        frozen.append((epoch, flat))
     params = model.params.flat.copy()
-    for array in (params, history.loss, history.recon, history.kl):
-        array.setflags(write=False)
+    for array in (params, history.loss, history.recon, history.kl, *(flat for _, flat in history.snapshots)):
+        array.setflags(write=False)  # shared by every session: never mutated
     return Run(config, likelihood, X.shape[1], params, history.loss, history.recon, history.kl,
-               tuple(frozen), history.seconds)
+               tuple(history.snapshots), history.seconds)
 
 
 def digest(data: bytes) -> str:
