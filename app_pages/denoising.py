@@ -59,9 +59,10 @@ else:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def error_curves(dae_cfg: runs.RunConfig, ae_cfg: runs.RunConfig, _X_test: np.ndarray) -> pd.DataFrame:
+def error_curves(dae_cfg: runs.RunConfig, ae_cfg: runs.RunConfig, _dae_run: runs.Run, _ae_run: runs.Run,
+                 _X_test: np.ndarray) -> pd.DataFrame:
     """AE vs DAE error on noisy test inputs as the test noise grows (keyed by the two configs)."""
-    dae_model, ae_model = runs.store().get(dae_cfg).model(), runs.store().get(ae_cfg).model()
+    dae_model, ae_model = _dae_run.model(), _ae_run.model()
     sigmas = np.linspace(0.0, 1.5, 16)
     rows = []
     for name, model in (("denoising AE", dae_model), ("plain AE", ae_model)):
@@ -82,7 +83,7 @@ with cols[0]:
     else:
         st.caption("The denoising vector field is drawn for 2-D data.")
 with cols[1]:
-    curves = error_curves(dae_config, ae_config, data.X_test)
+    curves = error_curves(dae_config, ae_config, dae_run, ae_run, data.X_test)
     shell.figure(lambda: charts.lines(curves, "test noise σ", "error", "model", "Error on noisy test inputs ½‖x − g(f(x̃))‖²")
                  + charts.rule_at(sigma, "training σ"), "dae_vs_ae", dae_run.config, height=420)
 shell.model_download(dae_run, f"denoising_ae_sigma{sigma:g}")

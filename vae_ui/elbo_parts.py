@@ -65,9 +65,9 @@ def _vae_config(data: shell.Data, beta: float, latent: int) -> runs.RunConfig:
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def _bounds(config: runs.RunConfig, k: int, _X: np.ndarray) -> dict[str, float]:
+def _bounds(config: runs.RunConfig, k: int, _run: runs.Run, _X: np.ndarray) -> dict[str, float]:
     """Mean ELBO, IWAE_k and exact log p(x) over the evaluation points (keyed by config and k)."""
-    vae = runs.store().get(config).model()
+    vae = _run.model()
     rng = np.random.default_rng(config.seed)
     out = {"ELBO": float(vae.elbo(_X, n_samples=50, rng=rng).mean()),
            f"IWAE, k = {k}": float(vae.log_likelihood_iwae(_X, k=k, rng=rng).mean())}
@@ -112,7 +112,7 @@ def beta_section(data: shell.Data) -> None:
                      "kl_per_dimension", config)
 
     if latent <= 2:
-        bounds = _bounds(config, k, X_eval)
+        bounds = _bounds(config, k, run, X_eval)
         st.subheader("ELBO ≤ IWAE_k ≤ log p(x)")
         cols = st.columns(len(bounds))
         for col, (name, value) in zip(cols, bounds.items()):
