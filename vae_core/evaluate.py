@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .layers import mlp_forward, softplus
-from .losses import LOG_2PI, gaussian_log_density, kl_per_dimension, kl_standard_normal, logsumexp
+from .losses import (
+    LOG_2PI,
+    gaussian_log_density,
+    kl_per_dimension,
+    kl_standard_normal,
+    logsumexp,
+    squared_error,
+    standard_normal_log_density,
+)
 
 if TYPE_CHECKING:
     from .models import VAE
@@ -68,7 +76,7 @@ def iwae_bound(model: VAE, x: Array, k: int, rng: np.random.Generator, chunk: in
     log_w = []
     for start in range(0, k, chunk):  # chunks bound the memory to chunk * n decoder rows
         z, mu, log_var = _posterior_samples(model, x, min(chunk, k - start), rng)  # (c, n, d)
-        log_prior = -0.5 * np.sum(z * z, axis=-1) - 0.5 * z.shape[-1] * LOG_2PI  # (c, n)
+        log_prior = standard_normal_log_density(z)  # (c, n)
         log_q = gaussian_log_density(z, mu, log_var)  # (c, n)
         log_w.append(-_nll_of_samples(model, x, z) + log_prior - log_q)
     return logsumexp(np.concatenate(log_w, axis=0), axis=0) - np.log(k)
@@ -94,8 +102,7 @@ def log_joint_on_grid(model: VAE, x: Array, grid: Array) -> Array:
         else:  # ‖x‖² − 2 x·x̂ + ‖x̂‖²: a matrix product, fine unless ‖x̂‖ is huge
             sq = np.sum(x * x, axis=1)[:, None] - 2.0 * x @ out.T + np.sum(out * out, axis=1)[None, :]
         log_lik = -0.5 * sq - 0.5 * x.shape[1] * LOG_2PI
-    log_prior = -0.5 * np.sum(grid * grid, axis=1) - 0.5 * grid.shape[1] * LOG_2PI  # (G,)
-    return log_lik + log_prior
+    return log_lik + standard_normal_log_density(grid)  # (n, G) + (G,)
 
 
 def _box_grid(lo: Array, hi: Array, m: int) -> tuple[Array, float]:
@@ -212,8 +219,7 @@ def reconstruction_error(model, x: Array, noise: Array | None = None) -> Array:
     x: (n, D), noise: (n, D) or None -> (n,).
     """
     x = np.asarray(x, dtype=np.float64)
-    x_hat = model.reconstruct(x if noise is None else x + noise)
-    return 0.5 * np.sum((x - x_hat) ** 2, axis=1)
+    return squared_error(x, model.reconstruct(x if noise is None else x + noise))[0]
 
 
 def denoising_curve(model, x: Array, sigmas: Array, rng: np.random.Generator, draws: int = 5) -> Array:
@@ -238,18 +244,22 @@ def posterior_on_grid(model: VAE, x: Array, lo: Array, hi: Array, m: int = 81) -
     return grid, density
 
 
-def aggregate_posterior_density(model: VAE, x: Array, z: Array) -> Array:
-    r"""The aggregate posterior :math:`q(z) = \frac1N\sum_i q(z|x_i)` at the points z: x (N, D), z (m, d) -> (m,)."""
+def aggregate_posterior_log_density(model: VAE, x: Array, z: Array) -> Array:
+    r""":math:`\log q(z)` of the aggregate posterior :math:`q(z) = \frac1N\sum_i q(z|x_i)`: x (N, D), z (m, d) -> (m,)."""
     mu, log_var = model.encode(np.asarray(x, dtype=np.float64))  # (N, d)
     log_q = gaussian_log_density(z[:, None, :], mu[None], log_var[None])  # (m, N)
-    return np.exp(logsumexp(log_q, axis=1) - np.log(len(mu)))
+    return logsumexp(log_q, axis=1) - np.log(len(mu))
+
+
+def aggregate_posterior_density(model: VAE, x: Array, z: Array) -> Array:
+    r"""The aggregate posterior :math:`q(z) = \frac1N\sum_i q(z|x_i)` at the points z: x (N, D), z (m, d) -> (m,)."""
+    return np.exp(aggregate_posterior_log_density(model, x, z))
 
 
 def prior_holes(model: VAE, x: Array, n: int, rng: np.random.Generator, candidates: int = 2000) -> tuple[Array, Array]:
     r"""Samples from the prior where the data never goes: of ``candidates`` draws z ~ N(0, I), the n with the
     smallest ratio :math:`q(z)/p(z)` of aggregate posterior to prior, and their decodings: (n, d), (n, D)."""
     z = rng.standard_normal((candidates, model.latent_dim))
-    log_prior = -0.5 * np.sum(z * z, axis=1)  # up to a constant, enough for ranking
-    ratio = np.log(aggregate_posterior_density(model, x, z) + 1e-300) - log_prior
-    holes = z[np.argsort(ratio)[:n]]
+    log_ratio = aggregate_posterior_log_density(model, x, z) - standard_normal_log_density(z)
+    holes = z[np.argsort(log_ratio)[:n]]
     return holes, model.decode(holes)

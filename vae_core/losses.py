@@ -102,6 +102,11 @@ def gaussian_log_density(z: Array, mu: Array, log_var: Array) -> Array:
     return -0.5 * np.sum(LOG_2PI + log_var + (z - mu) ** 2 / np.exp(log_var), axis=-1)
 
 
+def standard_normal_log_density(z: Array) -> Array:
+    r""":math:`\log \mathcal N(z; 0, I) = -\tfrac12\lVert z\rVert^2 - \tfrac d2\log 2\pi`, over the last axis."""
+    return -0.5 * np.sum(z * z, axis=-1) - 0.5 * z.shape[-1] * LOG_2PI
+
+
 def logsumexp(a: Array, axis: int = -1) -> Array:
     r"""Stable :math:`\log\sum_i e^{a_i} = m + \log\sum_i e^{a_i - m}`, m = max a."""
     m = np.max(a, axis=axis, keepdims=True)

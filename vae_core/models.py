@@ -224,11 +224,14 @@ class VAE(_Model):
         rng = rng if rng is not None else self._rng
         return self.decode(rng.standard_normal((n, self.latent_dim)))
 
+    def _nll(self, x: Array, out: Array) -> tuple[Array, Array]:
+        """-log p(x|z) per row and its gradient, from the decoder output (mean or logits)."""
+        return (bernoulli_nll if self.likelihood == "bernoulli" else gaussian_nll)(x, out)
+
     def neg_log_likelihood(self, x: Array, z: Array) -> Array:
         """-log p(x|z) per row, nats: x (n, D), z (n, d) -> (n,)."""
         out, _ = mlp_forward(np.asarray(z, dtype=np.float64), self._dec, self.activation)
-        nll = bernoulli_nll if self.likelihood == "bernoulli" else gaussian_nll
-        return nll(x, out)[0]
+        return self._nll(x, out)[0]
 
     def _loss_and_grads_into(self, x: Array, eps: Array | None) -> dict[str, float]:
         # callers silence overflow warnings: a diverging run is reported by fit, not by NumPy
@@ -237,8 +240,7 @@ class VAE(_Model):
         mu, log_var = h[:, :d], h[:, d:]  # (n, d) each
         z, std = reparameterize(mu, log_var, eps)  # (n, d)
         out, dec_caches = mlp_forward(z, self._dec, self.activation)  # (n, D)
-        nll = bernoulli_nll if self.likelihood == "bernoulli" else gaussian_nll
-        recon, d_out = nll(x, out)  # (n,), (n, D)
+        recon, d_out = self._nll(x, out)  # (n,), (n, D)
         kl, d_mu_kl, d_log_var_kl = kl_standard_normal(mu, log_var)  # (n,), (n, d), (n, d)
         d_out /= n  # the loss is a mean over the batch
         d_z, _ = mlp_backward(d_out, dec_caches, self.activation, out=self._dec_grads)  # (n, d)

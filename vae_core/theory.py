@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .losses import LOG_2PI
+from .losses import LOG_2PI, standard_normal_log_density
 
 Array = np.ndarray
 
@@ -157,7 +157,7 @@ def kl_monte_carlo(mu: Array, log_var: Array, n: int, rng: np.random.Generator) 
     eps = rng.standard_normal((n, len(mu)))
     z = mu + std * eps
     log_q = -0.5 * np.sum(LOG_2PI + log_var + eps**2, axis=1)  # (z - mu)^2 / sigma^2 = eps^2
-    log_p = -0.5 * np.sum(LOG_2PI + z**2, axis=1)
+    log_p = standard_normal_log_density(z)
     return log_q - log_p
 
 
