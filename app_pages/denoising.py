@@ -49,8 +49,7 @@ if data.image_shape:
         st.image(charts.image_rows([data.X_test[:10], noisy[:10], cleaned[:10]], data.image_shape), clamp=True,
                  output_format="PNG")
 else:
-    both = np.vstack([data.X_test, noisy])
-    domain = tuple(zip(both.min(axis=0)[:2] - 0.2, both.max(axis=0)[:2] + 0.2))
+    domain = charts.domain(np.vstack([data.X_test, noisy]), pad=0.2)
     for col, X, title, name in zip(cols, (data.X_test, noisy, cleaned),
                                    ("Clean x", f"Noisy x̃ = x + ε (σ = {sigma:g})", "Reconstructed g(f(x̃))"),
                                    ("clean", "noisy", "reconstructed")):

@@ -73,7 +73,7 @@ if data.image_shape:
         st.subheader("New samples from the prior")
         st.image(charts.image_rows([samples[:12], samples[12:24]], data.image_shape), clamp=True, output_format="PNG")
 else:
-    domain = tuple(zip(data.X.min(axis=0)[:2] - 0.5, data.X.max(axis=0)[:2] + 0.5))
+    domain = charts.domain(data.X)
     with cols[0]:
         shell.figure(lambda: charts.points(data.X, data.y, "Data", domain=domain), "data", key)
     with cols[1]:

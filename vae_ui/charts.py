@@ -32,6 +32,12 @@ def _thin(n: int, limit: int = MAX_POINTS) -> np.ndarray:
     return np.arange(n) if n <= limit else np.linspace(0, n - 1, limit).astype(int)
 
 
+def domain(X: np.ndarray, pad: float = 0.5) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Axis ranges around the first two columns of X, for charts that must share their axes."""
+    lo, hi = X.min(axis=0)[:2] - pad, X.max(axis=0)[:2] + pad
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+
+
 def _colour(field: str, title: str) -> alt.Color:
     return alt.Color(f"{field}:N", title=title, scale=alt.Scale(range=OKABE_ITO))
 

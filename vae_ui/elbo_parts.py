@@ -142,7 +142,7 @@ def beta_section(data: shell.Data) -> None:
 
     st.subheader(f"β = {beta:g} and β = {beta2:g} side by side")
     cols = st.columns(2)
-    domain = tuple(zip(data.X.min(axis=0)[:2] - 0.5, data.X.max(axis=0)[:2] + 0.5))  # the same axes for both
+    domain = charts.domain(data.X)  # the same axes for both
     for slot, (col, b) in enumerate(zip(cols, (beta, beta2))):
         with col:
             r = shell.train_with_progress(runs.replace(config, beta=b), data.X, f"β = {b:g}")
