@@ -89,3 +89,21 @@ def test_fit_checks_its_input():
         vc.fit(vc.VAE(), np.zeros((10, 3)), epochs=1)
     with pytest.raises(ValueError, match="optimizer"):
         vc.fit(vc.VAE(), np.zeros((10, 2)), epochs=1, optimizer="lbfgs")
+
+
+def test_adam_is_algorithm_1_of_kingma_and_ba():
+    """The fused Adam (scaled moments, folded constants) takes the textbook steps."""
+    rng = np.random.default_rng(0)
+    theta = rng.standard_normal(50)
+    reference = theta.copy()
+    m, v = np.zeros(50), np.zeros(50)
+    lr, b1, b2, eps = 1e-2, 0.9, 0.999, 1e-8
+    adam = vc.train.Adam(50, lr, b1, b2, eps)
+    for t in range(1, 201):
+        g = rng.standard_normal(50) * rng.choice([1e-6, 1.0, 1e3], size=50)  # gradients of every scale
+        adam.step(theta, g)
+        m = b1 * m + (1 - b1) * g  # Algorithm 1, line by line
+        v = b2 * v + (1 - b2) * g**2
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        reference = reference - lr * m_hat / (np.sqrt(v_hat) + eps)
+    np.testing.assert_allclose(theta, reference, rtol=1e-12, atol=1e-14)

@@ -237,7 +237,7 @@ class VAE(_Model):
         # callers silence overflow warnings: a diverging run is reported by fit, not by NumPy
         n, d, beta = len(x), self.latent_dim, self.beta
         h, enc_caches = mlp_forward(x, self._enc, self.activation)  # (n, 2d)
-        mu, log_var = h[:, :d], h[:, d:]  # (n, d) each
+        mu, log_var = h[:, :d].copy(), h[:, d:].copy()  # (n, d) each; contiguous copies are faster below
         z, std = reparameterize(mu, log_var, eps)  # (n, d)
         out, dec_caches = mlp_forward(z, self._dec, self.activation)  # (n, D)
         recon, d_out = self._nll(x, out)  # (n,), (n, D)
@@ -245,11 +245,9 @@ class VAE(_Model):
         d_out /= n  # the loss is a mean over the batch
         d_z, _ = mlp_backward(d_out, dec_caches, self.activation, out=self._dec_grads)  # (n, d)
         d_mu, d_log_var = reparameterize_backward(d_z, eps, std)  # through z = mu + std * eps
-        d_h = np.empty_like(h)  # (n, 2d): [∂L/∂mu | ∂L/∂log_var], the KL term added
-        np.multiply(d_mu_kl, beta / n, out=d_h[:, :d])
-        d_h[:, :d] += d_mu
-        np.multiply(d_log_var_kl, beta / n, out=d_h[:, d:])
-        d_h[:, d:] += d_log_var
+        d_mu += (beta / n) * d_mu_kl  # add the KL's gradient, weighted by β / n (d_mu is d_z: no longer needed)
+        d_log_var += (beta / n) * d_log_var_kl
+        d_h = np.concatenate([d_mu, d_log_var], axis=1)  # (n, 2d): ∂L/∂[mu | log_var]
         mlp_backward(d_h, enc_caches, self.activation, out=self._enc_grads, need_d_x=False)
         recon_mean, kl_mean = float(np.add.reduce(recon)) / n, float(np.add.reduce(kl)) / n
         return {"loss": recon_mean + beta * kl_mean, "recon": recon_mean, "kl": kl_mean}

@@ -52,33 +52,39 @@ class History:
 
 
 class Adam:
-    r"""Adam on a flat buffer: :math:`m \leftarrow \beta_1 m + (1-\beta_1) g`,
-    :math:`v \leftarrow \beta_2 v + (1-\beta_2) g^2`,
-    :math:`\theta \leftarrow \theta - \alpha_t\, m / (\sqrt v + \hat\epsilon)` with the bias
-    corrections folded into :math:`\alpha_t = \alpha \sqrt{1-\beta_2^t}/(1-\beta_1^t)`."""
+    r"""Adam (Kingma & Ba, Algorithm 1) on a flat buffer:
+
+    .. math:: m \leftarrow \beta_1 m + (1-\beta_1) g,\quad v \leftarrow \beta_2 v + (1-\beta_2) g^2,\quad
+              \theta \leftarrow \theta - \alpha\, \hat m / (\sqrt{\hat v} + \epsilon)
+
+    with :math:`\hat m = m/(1-\beta_1^t)` and :math:`\hat v = v/(1-\beta_2^t)`.
+
+    To save two passes over the buffer per step, it stores :math:`m/(1-\beta_1)` and
+    :math:`v/(1-\beta_2)` (then each moving average is two in-place operations,
+    ``m *= β1; m += g``) and folds all the constants into one step size and one ε;
+    the update is the same number (tests check it against Algorithm 1 as written).
+    """
 
     def __init__(self, size: int, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
-        self.m, self.v, self.t = np.zeros(size), np.zeros(size), 0
+        self.m, self.v, self.t = np.zeros(size), np.zeros(size), 0  # m/(1-β1), v/(1-β2)
         self._tmp = np.empty(size)  # preallocated scratch: no allocation per step
 
     def step(self, theta: Array, g: Array) -> None:
         self.t += 1
-        m, v, tmp = self.m, self.v, self._tmp
-        # m += (1 - b1) (g - m)  and  v += (1 - b2) (g² - v): the moving averages, in place
-        np.subtract(g, m, out=tmp)
-        tmp *= 1.0 - self.beta1
-        m += tmp
+        b1, b2, m, v, tmp = self.beta1, self.beta2, self.m, self.v, self._tmp
+        m *= b1
+        m += g
         np.multiply(g, g, out=tmp)
-        tmp -= v
-        tmp *= 1.0 - self.beta2
+        v *= b2
         v += tmp
-        correction = np.sqrt(1.0 - self.beta2**self.t)
-        lr_t = self.lr * correction / (1.0 - self.beta1**self.t)
+        # m_hat = (1-b1)/(1-b1^t) m  and  sqrt(v_hat) = scale * sqrt(v), scale = sqrt((1-b2)/(1-b2^t))
+        scale = np.sqrt((1.0 - b2) / (1.0 - b2**self.t))
+        step_size = self.lr * (1.0 - b1) / (1.0 - b1**self.t) / scale
         np.sqrt(v, out=tmp)
-        tmp += self.eps * correction  # the textbook eps, added to the bias-corrected sqrt(v)
+        tmp += self.eps / scale
         np.divide(m, tmp, out=tmp)
-        tmp *= lr_t
+        tmp *= step_size
         theta -= tmp
 
 
@@ -137,11 +143,13 @@ def fit(
     started = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught below
         for epoch in range(1, epochs + 1):
-            order = rng.permutation(n)
+            X_epoch = X[rng.permutation(n)]  # shuffled once: each minibatch is then a contiguous slice
+            noise = model.draw_noise(n, rng)  # the epoch's noise in one draw (the same numbers as per batch)
             sums = dict.fromkeys(history, 0.0)
             for start in range(0, n, batch_size):
-                xb = X[order[start:start + batch_size]]
-                terms = model._loss_and_grads_into(xb, model.draw_noise(len(xb), rng))
+                stop = start + batch_size
+                xb = X_epoch[start:stop]
+                terms = model._loss_and_grads_into(xb, None if noise is None else noise[start:stop])
                 if limit is None:
                     limit = BLOW_UP * max(1.0, abs(terms["loss"]))
                 for key, value in terms.items():
