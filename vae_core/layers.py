@@ -62,7 +62,7 @@ def linear_backward(
         out = {"W": np.empty_like(W), "b": np.empty(W.shape[1])}
     np.matmul(x.T, d_y, out=out["W"])
     np.dot(_ones(len(d_y)), d_y, out=out["b"])  # the sum over the batch, as 1ᵀ d_y (BLAS is faster)
-    d_x = d_y @ W.T if need_d_x else None
+    d_x = d_y @ np.ascontiguousarray(W.T) if need_d_x else None  # BLAS: a copied Wᵀ beats a transposed view
     return d_x, out
 
 

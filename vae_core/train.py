@@ -143,7 +143,7 @@ def fit(
     started = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught below
         for epoch in range(1, epochs + 1):
-            X_epoch = X[rng.permutation(n)]  # shuffled once: each minibatch is then a contiguous slice
+            X_epoch = np.take(X, rng.permutation(n), axis=0)  # shuffled once: minibatches are slices
             noise = model.draw_noise(n, rng)  # the epoch's noise in one draw (the same numbers as per batch)
             sums = dict.fromkeys(history, 0.0)
             for start in range(0, n, batch_size):
