@@ -206,30 +206,62 @@ def source(*functions: Callable) -> None:
 
 @st.cache_resource
 def spec_store() -> LRU:
-    """Figures already drawn (Vega-Lite JSON by key), shared by all sessions: a warm rerun skips building charts."""
+    """Figures already drawn (:class:`Figure` by key), shared by all sessions: a warm rerun skips building charts."""
     return LRU(256)
 
 
-def compact(spec: str, digits: int = 4) -> str:
-    """The spec made cheap to send: numbers rounded to ``digits`` decimals, no spaces, and every named
-    dataset written inline where it is used (Streamlit converts top-level ``datasets`` to Arrow on
-    every rerun, which costs ~20 ms a chart; inline values cost ~4 ms)."""
-    data = json.loads(spec, parse_float=lambda text: round(float(text), digits))
-    datasets = data.pop("datasets", {})
+@dataclass(frozen=True)
+class Figure:
+    """A chart ready to send: its Vega-Lite spec without data, and its data as Arrow bytes.
 
-    def inline(node: Any) -> None:
+    The datasets get names by position (``figure_data_0``, ...), not by content, so a figure whose data
+    changes but whose look does not (β moved, same axes) keeps the same spec text: the browser then
+    swaps the data in the drawn view instead of building a new one. The Arrow bytes are made once;
+    Streamlit passes bytes through without converting them again on every rerun.
+    """
+
+    spec: str
+    datasets: dict[str, bytes]
+
+    def to_vega_lite(self) -> dict:
+        return {**json.loads(self.spec), "datasets": dict(self.datasets)}
+
+    def with_values(self) -> str:
+        """The full spec with the data written in (for PNG/SVG export)."""
+        import pyarrow as pa
+
+        rows = {name: pa.ipc.open_stream(data).read_all().to_pylist() for name, data in self.datasets.items()}
+        return json.dumps({**json.loads(self.spec), "datasets": rows}, separators=(",", ":"), ensure_ascii=False)
+
+
+def prepare(chart: alt.TopLevelMixin, digits: int = 4) -> Figure:
+    """Split an Altair chart into a data-free spec (numbers rounded to ``digits``) and Arrow datasets."""
+    import pyarrow as pa
+
+    spec = json.loads(chart.to_json(validate=False, indent=None), parse_float=lambda t: round(float(t), digits))
+    datasets = spec.pop("datasets", {})
+    names = {old: f"figure_data_{i}" for i, old in enumerate(datasets)}  # not data_N: Vega-Lite uses those
+
+    def rename(node: Any) -> None:
         if isinstance(node, dict):
             ref = node.get("data")
-            if isinstance(ref, dict) and ref.get("name") in datasets:
-                node["data"] = {"values": datasets[ref["name"]]}
+            if isinstance(ref, dict) and ref.get("name") in names:
+                ref["name"] = names[ref["name"]]
             for value in node.values():
-                inline(value)
+                rename(value)
         elif isinstance(node, list):
             for value in node:
-                inline(value)
+                rename(value)
 
-    inline(data)
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    rename(spec)
+    arrow = {}
+    for old, rows in datasets.items():
+        table = pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False)
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:  # the Arrow IPC stream Streamlit sends
+            writer.write_table(table)
+        arrow[names[old]] = sink.getvalue().to_pybytes()
+    return Figure(json.dumps(spec, separators=(",", ":"), ensure_ascii=False), arrow)
 
 
 def figure(build: Callable[[], alt.Chart], name: str, key: Hashable = None, height: int = 320,
@@ -240,24 +272,25 @@ def figure(build: Callable[[], alt.Chart], name: str, key: Hashable = None, heig
     with the same key is reused without rebuilding. With ``select``, return the clicked row (``pick``).
     """
     full_key = None if key is None else (name, key, lecture(), height)
-    spec = spec_store().get(full_key) if full_key is not None else None
-    if spec is None:
-        spec = compact(charts.style(build(), lecture(), height).to_json(validate=False, indent=None))
+    fig = spec_store().get(full_key) if full_key is not None else None
+    if fig is None:
+        fig = prepare(charts.style(build(), lecture(), height))
         if full_key is not None:
-            spec_store().put(full_key, spec)
+            spec_store().put(full_key, fig)
     if select:
-        event = st.vega_lite_chart(json.loads(spec), width="stretch", on_select="rerun", key=f"chart_{name}",
+        event = st.vega_lite_chart(fig.to_vega_lite(), width="stretch", on_select="rerun", key=f"chart_{name}",
                                    selection_mode="pick")
         picked = (event.selection or {}).get("pick") or []
         index = picked[0].get("idx") if picked and isinstance(picked[0], dict) else None
     else:
-        st.vega_lite_chart(json.loads(spec), width="stretch")
+        st.vega_lite_chart(fig.to_vega_lite(), width="stretch")
         index = None
     with st.container(horizontal=True, gap="small"):
-        st.download_button("PNG", data=lambda: _png(spec), file_name=f"{name}.png", mime="image/png",
+        st.download_button("PNG", data=lambda: _png(fig.with_values()), file_name=f"{name}.png", mime="image/png",
                            key=f"png_{name}", icon=":material/download:", on_click="ignore", width="content")
-        st.download_button("SVG", data=lambda: _svg(spec), file_name=f"{name}.svg", mime="image/svg+xml",
-                           key=f"svg_{name}", icon=":material/download:", on_click="ignore", width="content")
+        st.download_button("SVG", data=lambda: _svg(fig.with_values()), file_name=f"{name}.svg",
+                           mime="image/svg+xml", key=f"svg_{name}", icon=":material/download:", on_click="ignore",
+                           width="content")
     return int(index) if index is not None else None
 
 
