@@ -1,10 +1,45 @@
 """Home — the worked example: a VAE in NumPy, trained on three clusters."""
 
+from dataclasses import dataclass
+
 import numpy as np
 import streamlit as st
 
 import vae_core as vc
 from vae_ui import charts, controls, runs, settings, shell
+
+
+@dataclass(frozen=True)
+class View:
+    """What the page shows of one model at one epoch: computed once, shared by every session (read-only)."""
+
+    mu: np.ndarray
+    log_var: np.ndarray
+    test_elbo: float
+    kl_dims: np.ndarray
+    active: int
+    samples: np.ndarray
+    recon: np.ndarray
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def evaluate(config: runs.RunConfig, epoch: int, _run: runs.Run, _data: shell.Data) -> View:
+    """The encodings, test ELBO, KL per dimension, active units, prior samples and reconstructions.
+
+    Keyed by the run's config (which names its data and seed) and the epoch shown.
+    """
+    vae = _run.model(epoch=epoch)
+    mu, log_var = vae.encode(_data.X)
+    rng = np.random.default_rng(config.seed)
+    test_elbo = float(vae.elbo(_data.X_test, n_samples=10, rng=rng).mean())
+    kl_dims = vc.evaluate.kl_by_dimension(vae, _data.X)
+    active, _ = vc.evaluate.active_units(vae, _data.X)
+    samples = vae.sample(300, np.random.default_rng(config.seed + 1))
+    view = View(mu, log_var, test_elbo, kl_dims, active, samples, vae.reconstruct(_data.X))
+    for array in (view.mu, view.log_var, view.kl_dims, view.samples, view.recon):
+        array.setflags(write=False)
+    return view
+
 
 st.title("The worked example: a VAE in NumPy")
 st.markdown(
@@ -14,7 +49,7 @@ st.markdown(
 )
 data = shell.data()
 
-left, right = st.columns([3, 2]) if not shell.lecture() else (st.container(), st.container())
+left, right = st.columns(2) if not shell.lecture() else (st.container(), st.container())
 with left:
     beta = controls.widget("h_beta")
     latent = controls.widget("h_latent")
@@ -32,22 +67,17 @@ epoch = controls.widget("h_replay", max_value=epochs, label=f"Replay training: e
 if epoch == epochs:
     controls.set_value("h_replay", settings.MAX_REPLAY)  # "the end" stays out of the URL
 shown = min(run.snapshots, key=lambda s: abs(s[0] - epoch))[0]
-vae = run.model(epoch=shown)
-
+view = evaluate(run.config, shown, run, data)
 key = (run.config, shown)  # what every figure below depends on
-mu, log_var = vae.encode(data.X)
-rng = np.random.default_rng(int(controls.value("seed")))
-test_elbo = float(vae.elbo(data.X_test, n_samples=10, rng=rng).mean())
-kl_dims = vc.evaluate.kl_by_dimension(vae, data.X)
-active, _ = vc.evaluate.active_units(vae, data.X)
+mu, log_var, kl_dims = view.mu, view.log_var, view.kl_dims
 
 with right:
     c1, c2, c3 = st.columns(3)
-    c1.metric("Test ELBO", f"{test_elbo:.3f}", help="Nats per example: mean over the test points, 10 samples each (β = 1).")
+    c1.metric("Test ELBO", f"{view.test_elbo:.3f}", help="Nats per example: mean over the test points, 10 samples each (β = 1).")
     c2.metric("KL (nats)", f"{kl_dims.sum():.3f}", help="Mean KL(q(z|x) ‖ N(0, I)) on the training data.")
-    c3.metric("Active units", f"{active} / {latent}", help="Dimensions whose μ varies with x (Cov > 0.01).")
+    c3.metric("Active units", f"{view.active} / {latent}", help="Dimensions whose μ varies with x (Cov > 0.01).")
     st.caption(f"Showing epoch {shown} of {epochs}; trained in {run.seconds:.2f} s "
-               f"({vae.n_params:,} parameters, {run.likelihood} decoder).")
+               f"({run.params.size:,} parameters, {run.likelihood} decoder).")
 
 # -- the latent space, reconstructions and prior samples ---------------------------------------
 cols = shell.columns(2)
@@ -62,8 +92,7 @@ with cols[1]:
     shell.figure(lambda: charts.loss_curves({"reconstruction": run.recon, "KL": run.kl, "loss = recon + β·KL": run.loss}),
                  "training_curves", run.config)
 
-samples = vae.sample(300, np.random.default_rng(int(controls.value("seed")) + 1))
-recon = vae.reconstruct(data.X)
+samples, recon = view.samples, view.recon
 cols = shell.columns(3)
 if data.image_shape:
     with cols[0]:
