@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import statistics
 import sys
 import threading
@@ -80,7 +81,8 @@ async def _settled(page, renders_before: int) -> None:
         arg=renders_before, polling=100, timeout=240_000)
 
 
-async def session(browser, url: str, index: int, moves: int, result: dict, everyone_loaded: asyncio.Event) -> None:
+async def session(browser, url: str, index: int, moves: int, result: dict, everyone_loaded: asyncio.Event,
+                  think: float = 0.0) -> None:
     context = await browser.new_context(viewport={"width": 1200, "height": 900})
     context.set_default_timeout(240_000)  # 20 tabs share 2 cores with the server: be patient, then measure
 
@@ -108,7 +110,9 @@ async def session(browser, url: str, index: int, moves: int, result: dict, every
     try:
         thumb = page.get_by_role("slider", name=BETA)
         key = "ArrowRight" if index % 2 == 0 else "ArrowLeft"
+        pauses = random.Random(index)
         for _ in range(moves):
+            await asyncio.sleep(pauses.uniform(0, think))  # a person looks at the picture, then moves on
             before_value, before = await thumb.get_attribute("aria-valuetext"), await page.evaluate(DIGEST)
             renders = await page.evaluate("window.__renders")
             await thumb.focus()
@@ -130,7 +134,7 @@ async def session(browser, url: str, index: int, moves: int, result: dict, every
         await context.close()
 
 
-async def _drive(url: str, sessions: int, moves: int) -> dict:
+async def _drive(url: str, sessions: int, moves: int, think: float = 0.0) -> dict:
     from playwright.async_api import async_playwright
 
     result: dict = {"latencies": [], "loads": [], "errors": [], "values": {}, "sessions": sessions, "loaded": 0}
@@ -138,12 +142,12 @@ async def _drive(url: str, sessions: int, moves: int) -> dict:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
                                                                           "--disable-background-networking"])
-        await asyncio.gather(*(session(browser, url, i, moves, result, everyone_loaded) for i in range(sessions)))
+        await asyncio.gather(*(session(browser, url, i, moves, result, everyone_loaded, think) for i in range(sessions)))
         await browser.close()
     return result
 
 
-def run(sessions: int = 20, moves: int = 3) -> dict:
+def run(sessions: int = 20, moves: int = 3, think: float = 0.0) -> dict:
     """Start a server, measure, stop it; returns every number the table prints."""
     port = free_port()
     server = start_server(port, ("--server.disconnectedSessionTTL", str(SESSION_TTL)))
@@ -154,7 +158,7 @@ def run(sessions: int = 20, moves: int = 3) -> dict:
         sampler = MemorySampler(server.pid)
         sampler.start()
         started, cpu = time.perf_counter(), cpu_seconds(server.pid)
-        result = asyncio.run(_drive(url, sessions, moves))
+        result = asyncio.run(_drive(url, sessions, moves, think))
         result["wall"] = time.perf_counter() - started
         result["server_cpu"] = cpu_seconds(server.pid) - cpu
         time.sleep(SESSION_TTL + 6)  # closed sessions expire
@@ -178,13 +182,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--moves", type=int, default=3)
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="before each move a session pauses a random 0..THINK seconds (0: all move at once)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    r = run(args.sessions, args.moves)
+    r = run(args.sessions, args.moves, args.think)
     lat = sorted(r["latencies"])
     p95 = lat[int(0.95 * (len(lat) - 1))] if lat else float("nan")
-    print(f"\n{args.sessions} sessions x {args.moves} slider moves, one server, 2 cores (wall {r['wall']:.1f} s, "
-          f"server CPU {r['server_cpu']:.1f} s: the rest of the 2 cores went to the {args.sessions} browser tabs)")
+    print(f"\n{args.sessions} sessions x {args.moves} slider moves (pause before each: 0..{args.think:g} s), "
+          f"one server, 2 cores (wall {r['wall']:.1f} s, server CPU {r['server_cpu']:.1f} s: "
+          f"the rest of the 2 cores went to the {args.sessions} browser tabs)")
     print("| measure | value | target |\n|---|---|---|")
     print(f"| sessions with an error | {len(r['errors'])} | 0 |")
     print(f"| each session sees its own controls | {'yes' if r['isolated'] else 'NO'} | yes |")

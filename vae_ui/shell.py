@@ -240,13 +240,13 @@ def prepare(chart: alt.TopLevelMixin, digits: int = 4) -> Figure:
 
     spec = json.loads(chart.to_json(validate=False, indent=None), parse_float=lambda t: round(float(t), digits))
     datasets = spec.pop("datasets", {})
-    names = {old: f"figure_data_{i}" for i, old in enumerate(datasets)}  # not data_N: Vega-Lite uses those
+    names: dict[str, str] = {}  # Altair's name (a content hash) -> a name by order of use in the spec
 
     def rename(node: Any) -> None:
         if isinstance(node, dict):
             ref = node.get("data")
-            if isinstance(ref, dict) and ref.get("name") in names:
-                ref["name"] = names[ref["name"]]
+            if isinstance(ref, dict) and ref.get("name") in datasets:
+                ref["name"] = names.setdefault(ref["name"], f"figure_data_{len(names)}")  # not data_N: Vega-Lite's
             for value in node.values():
                 rename(value)
         elif isinstance(node, list):
@@ -256,6 +256,8 @@ def prepare(chart: alt.TopLevelMixin, digits: int = 4) -> Figure:
     rename(spec)
     arrow = {}
     for old, rows in datasets.items():
+        if old not in names:
+            continue  # never used
         table = pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False)
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, table.schema) as writer:  # the Arrow IPC stream Streamlit sends
