@@ -23,7 +23,7 @@ class View:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def evaluate(config: runs.RunConfig, epoch: int, _run: runs.Run, _data: shell.Data) -> View:
+def view_of(config: runs.RunConfig, epoch: int, _run: runs.Run, _data: shell.Data) -> View:
     """The encodings, test ELBO, KL per dimension, active units, prior samples and reconstructions.
 
     Keyed by the run's config (which names its data and seed) and the epoch shown.
@@ -67,7 +67,7 @@ epoch = controls.widget("h_replay", max_value=epochs, label=f"Replay training: e
 if epoch == epochs:
     controls.set_value("h_replay", settings.MAX_REPLAY)  # "the end" stays out of the URL
 shown = min(run.snapshots, key=lambda s: abs(s[0] - epoch))[0]
-view = evaluate(run.config, shown, run, data)
+view = view_of(run.config, shown, run, data)
 key = (run.config, shown)  # what every figure below depends on
 mu, log_var, kl_dims = view.mu, view.log_var, view.kl_dims
 

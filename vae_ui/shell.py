@@ -246,7 +246,7 @@ def prepare(chart: alt.TopLevelMixin, digits: int = 4) -> Figure:
         if isinstance(node, dict):
             ref = node.get("data")
             if isinstance(ref, dict) and ref.get("name") in datasets:
-                ref["name"] = names.setdefault(ref["name"], f"figure_data_{len(names)}")  # not data_N: Vega-Lite's
+                ref["name"] = names.setdefault(ref["name"], f"figure_data_{len(names)}")  # data_N is Vega-Lite's own
             for value in node.values():
                 rename(value)
         elif isinstance(node, list):
