@@ -254,15 +254,15 @@ def prepare(chart: alt.TopLevelMixin, digits: int = 4) -> Figure:
                 rename(value)
 
     rename(spec)
+    # Datasets in order of use, not in Altair's order (which varies between runs): the browser builds a
+    # new view, not just new data, when the order of the datasets changes.
     arrow = {}
-    for old, rows in datasets.items():
-        if old not in names:
-            continue  # never used
-        table = pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False)
+    for old, new in names.items():
+        table = pa.Table.from_pandas(pd.DataFrame(datasets[old]), preserve_index=False)
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, table.schema) as writer:  # the Arrow IPC stream Streamlit sends
             writer.write_table(table)
-        arrow[names[old]] = sink.getvalue().to_pybytes()
+        arrow[new] = sink.getvalue().to_pybytes()
     return Figure(json.dumps(spec, separators=(",", ":"), ensure_ascii=False), arrow)
 
 
