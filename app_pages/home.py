@@ -61,6 +61,8 @@ config = runs.RunConfig("vae", data.spec, latent_dim=latent, beta=beta, epochs=e
 run = shell.train_with_progress(config, data.X, "the VAE")
 if run is None:
     st.stop()
+step = settings.BETAS.index(beta)  # the β either side next: a class sweeping β finds its models trained
+runs.prefetch([runs.replace(config, beta=b) for b in settings.BETAS[max(0, step - 1):step + 2] if b != beta], data.X)
 
 # -- replay: the model at any snapshot epoch (the control's default, its maximum, means "the end") ----
 epoch = controls.widget("h_replay", max_value=epochs, label=f"Replay training: epoch (0 … {epochs})")

@@ -4,13 +4,19 @@ A run is trained once per config (data, seed, hyper-parameters) and kept in a bo
 in ``st.cache_resource``; moving a slider back to a value seen before finds it at once. Runs are
 immutable (read-only arrays); a page rebuilds a fresh model from a run's parameters when it needs
 one. Two sessions asking for the same new config train it once: the second waits for the first.
+
+While a class looks at one model, a background thread trains the ones it is likely to ask for next
+(:func:`prefetch`; the worked example asks for the β values either side), so a step of the slider
+usually finds its model ready.
 """
 
 from __future__ import annotations
 
+import collections
 import hashlib
+import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -23,6 +29,7 @@ from .lru import LRU
 MAX_RUNS = 48  # bound on cached runs (each is at most a few MB with its snapshots)
 N_POINTS = 600  # examples drawn for the 2-D datasets
 SNAPSHOTS = 30  # about this many parameter snapshots per run, for the replay slider
+PREFETCH_DEPTH = 4  # configs waiting to be trained in the background; older wishes fall off
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,7 @@ def likelihood_for(X: np.ndarray) -> str:
 
 
 class RunStore:
-    """Finished and diverged runs (each a bounded LRU), a lock per config stripe, and a training count."""
+    """Finished and diverged runs (each a bounded LRU), a lock per config stripe, and training counts."""
 
     LOCK_STRIPES = 64  # one config always maps to the same lock; the set of locks stays bounded
 
@@ -100,7 +107,12 @@ class RunStore:
         self.failures = LRU(capacity)  # diverged configs, so moving back to one answers at once
         self._locks = [threading.Lock() for _ in range(self.LOCK_STRIPES)]
         self._count_lock = threading.Lock()
-        self.trainings = 0
+        self.trainings = 0  # trained because a session asked
+        self.prefetched = 0  # trained in the background, before anyone asked
+        self._wishes: collections.deque = collections.deque(maxlen=PREFETCH_DEPTH)  # (config, X), newest first
+        self._wished = threading.Condition()
+        self._worker: threading.Thread | None = None
+        self._busy = False  # the worker is training
 
     def get(self, config: RunConfig) -> Run | None:
         return self.runs.get(config)
@@ -108,9 +120,44 @@ class RunStore:
     def key_lock(self, config: RunConfig) -> threading.Lock:
         return self._locks[hash(config) % self.LOCK_STRIPES]
 
-    def count_training(self) -> None:
+    def count_training(self, background: bool = False) -> None:
         with self._count_lock:
-            self.trainings += 1
+            if background:
+                self.prefetched += 1
+            else:
+                self.trainings += 1
+
+    def wish(self, configs: Iterable[RunConfig], X: np.ndarray) -> None:
+        """Queue configs to train in the background (one thread, one at a time)."""
+        with self._wished:
+            for config in configs:
+                waiting = any(c == config for c, _ in self._wishes)
+                if self.get(config) is None and config not in self.failures and not waiting:
+                    self._wishes.appendleft((config, X))
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, name="vae-lab-prefetch", daemon=True)
+                self._worker.start()
+            self._wished.notify()
+
+    def idle(self) -> bool:
+        """Nothing waiting and nothing being trained in the background."""
+        with self._wished:
+            return not self._wishes and not self._busy
+
+    def _work(self) -> None:
+        while True:
+            with self._wished:
+                while not self._wishes:
+                    self._busy = False
+                    self._wished.wait()
+                config, X = self._wishes.popleft()
+                self._busy = True
+            try:
+                _train_in(self, config, X, None, background=True)
+            except vc.TrainingDiverged:
+                pass  # stored as a failure: a session that steps there is told at once
+            except Exception:  # never let one bad config stop the worker
+                logging.getLogger(__name__).exception("background training of %s failed", config)
 
 
 @st.cache_resource
@@ -127,17 +174,26 @@ def train(config: RunConfig, X: np.ndarray, progress: Progress | None = None) ->
 
     Raises ``vc.TrainingDiverged`` for a run that diverges (nothing is stored).
     """
-    runs = store()
+    return _train_in(store(), config, X, progress)
+
+
+def prefetch(configs: Iterable[RunConfig], X: np.ndarray) -> None:
+    """Train these configs on X in the background, unless stored already: the next step is ready."""
+    store().wish(configs, X)
+
+
+def _train_in(runs: RunStore, config: RunConfig, X: np.ndarray, progress: Progress | None,
+              background: bool = False) -> Run:
     run = runs.get(config)
     if run is not None:
         return run
-    with runs.key_lock(config):  # a second session asking for the same config waits here
+    with runs.key_lock(config):  # a second session (or the background) asking for the same config waits here
         run = runs.get(config)
         failure = runs.failures.get(config)
         if failure is not None:
             raise failure  # diverged before: say so at once
         if run is None:
-            runs.count_training()
+            runs.count_training(background)
             try:
                 run = _train_now(config, X, progress)
             except vc.TrainingDiverged as err:
@@ -171,4 +227,4 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-__all__ = ["DataSpec", "Run", "RunConfig", "digest", "likelihood_for", "replace", "store", "train"]
+__all__ = ["DataSpec", "Run", "RunConfig", "digest", "likelihood_for", "prefetch", "replace", "store", "train"]

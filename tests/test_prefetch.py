@@ -1,0 +1,69 @@
+"""Background training of the models a class is likely to ask for next (vae_ui.runs.prefetch)."""
+
+import time
+
+import numpy as np
+import streamlit as st
+from apptest_helpers import app, assert_clean, metrics
+
+import vae_core as vc
+from vae_ui import runs
+
+X = vc.data.load("three_clusters", n=120, seed=0).X
+SMALL = runs.RunConfig("vae", epochs=20, hidden=(8,))
+
+
+def wait_idle(store: runs.RunStore, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not store.idle():
+        assert time.monotonic() < deadline, "the background training did not finish"
+        time.sleep(0.02)
+
+
+def test_wished_configs_are_trained_in_the_background_exactly_as_in_the_foreground():
+    store = runs.RunStore(8)
+    wished = [runs.replace(SMALL, beta=b) for b in (0.5, 2.0)]
+    store.wish(wished, X)
+    wait_idle(store)
+    assert (store.prefetched, store.trainings) == (2, 0)
+    foreground = runs.RunStore(8)
+    for config in wished:
+        ahead = store.get(config)
+        assert ahead is not None and ahead.config == config
+        again = runs._train_in(foreground, config, X, None)  # the same config, asked for by a session
+        np.testing.assert_array_equal(ahead.params, again.params)
+        np.testing.assert_array_equal(ahead.loss, again.loss)
+    store.wish(wished, X)  # stored already: nothing more to do
+    wait_idle(store)
+    assert store.prefetched == 2
+
+
+def test_a_diverging_wish_is_remembered_and_the_worker_goes_on():
+    store = runs.RunStore(8)
+    bad, good = runs.replace(SMALL, lr=1e6), runs.replace(SMALL, beta=3.0)
+    store.wish([bad], X)
+    store.wish([good], X)
+    wait_idle(store)
+    assert bad in store.failures and store.get(bad) is None
+    assert store.get(good) is not None
+
+
+def test_only_the_newest_wishes_are_kept():
+    store = runs.RunStore(16)
+    with store._wished:  # hold the worker back while wishing more than the queue holds
+        store._worker = object()  # no worker is started by wish()
+    configs = [runs.replace(SMALL, beta=b) for b in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)]
+    store.wish(configs, X)
+    assert [c.beta for c, _ in store._wishes] == [0.6, 0.5, 0.4, 0.3][: runs.PREFETCH_DEPTH]
+
+
+def test_the_worked_example_has_the_next_beta_ready():
+    st.cache_resource.clear()
+    at = app("home")
+    wait_idle(runs.store())
+    assert runs.store().prefetched == 2  # β = 0.9 and β = 1.25, either side of the default 1.0
+    count = runs.store().trainings
+    at.select_slider(key="w_h_beta").set_value(1.25).run()
+    assert_clean(at)
+    assert runs.store().trainings == count, "the step to β = 1.25 found its model trained"
+    assert float(metrics(at)["KL (nats)"]) > 0
