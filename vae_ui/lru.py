@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 
 class LRU:
     """At most ``capacity`` entries; a lookup refreshes an entry, an insert past capacity drops the oldest."""
 
+    MAKE_STRIPES = 32  # locks for get_or_make: one key always maps to the same lock; the set stays bounded
+
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._making = [threading.Lock() for _ in range(self.MAKE_STRIPES)]
 
     def get(self, key: Hashable) -> Any | None:
         with self._lock:
@@ -29,6 +32,18 @@ class LRU:
             self._items.move_to_end(key)
             while len(self._items) > self.capacity:
                 self._items.popitem(last=False)
+
+    def get_or_make(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The value for ``key``, made by ``make()`` if missing. Made once: when twenty sessions ask for the
+        same new key together, one makes it and the others wait for it instead of all making it."""
+        value = self.get(key)
+        if value is None:
+            with self._making[hash(key) % self.MAKE_STRIPES]:
+                value = self.get(key)
+                if value is None:
+                    value = make()
+                    self.put(key, value)
+        return value
 
     def __contains__(self, key: Hashable) -> bool:
         with self._lock:

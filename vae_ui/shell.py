@@ -273,12 +273,10 @@ def figure(build: Callable[[], alt.Chart], name: str, key: Hashable = None, heig
     ``key`` names everything the chart depends on (run config, epoch, ...): a figure drawn before
     with the same key is reused without rebuilding. With ``select``, return the clicked row (``pick``).
     """
-    full_key = None if key is None else (name, key, lecture(), height)
-    fig = spec_store().get(full_key) if full_key is not None else None
-    if fig is None:
-        fig = prepare(charts.style(build(), lecture(), height))
-        if full_key is not None:
-            spec_store().put(full_key, fig)
+    def make() -> Figure:
+        return prepare(charts.style(build(), lecture(), height))
+
+    fig = make() if key is None else spec_store().get_or_make((name, key, lecture(), height), make)
     if select:
         event = st.vega_lite_chart(fig.to_vega_lite(), width="stretch", on_select="rerun", key=f"chart_{name}",
                                    selection_mode="pick")
