@@ -1,0 +1,79 @@
+"""A viewer without a browser: one Streamlit session driven over the app's own websocket protocol.
+
+It sends what the front end sends (``BackMsg.rerun_script`` with the widget states and the hashes of the
+messages it has cached) and reads what the server sends back, so the server does exactly the work a
+browser session costs it: the script reruns, the same deltas are built and sent. What it leaves out is the
+browser's own drawing, which in a lecture hall happens on each student's laptop. The load test uses it to
+put N sessions on the server while only a few real browsers share the server's cores.
+"""
+
+from __future__ import annotations
+
+import time
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.asyncio.client import connect
+
+
+class ProtocolViewer:
+    """One session: ``await open()``, then ``await select(label, option)`` per slider move."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
+        self.page_hash = ""
+        self.sliders: dict[str, object] = {}  # label -> the Slider proto last drawn
+        self.exceptions: list[str] = []
+        self.query = ""  # the page's URL query as the server last set it (the app keeps its controls there)
+        self._cache: dict[str, ForwardMsg] = {}  # what the browser keeps: large new-element deltas by hash
+        self._states: dict[str, WidgetState] = {}  # the widget values this session has set
+        self._ws = None
+
+    async def open(self) -> float:
+        """Connect and run the page as a new visitor; returns the seconds until the script finished."""
+        self._ws = await connect(self.url, subprotocols=["streamlit"], max_size=None)
+        return await self._rerun()
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+
+    def options(self, label: str) -> list[str]:
+        return list(self.sliders[label].options)
+
+    async def select(self, label: str, option: str) -> float:
+        """Move a select-slider to ``option``; returns the seconds until the server finished the rerun."""
+        state = WidgetState(id=self.sliders[label].id)
+        state.string_array_value.data.append(option)
+        self._states[state.id] = state
+        return await self._rerun()
+
+    async def _rerun(self) -> float:
+        msg = BackMsg()
+        client = msg.rerun_script
+        client.page_script_hash = self.page_hash
+        client.widget_states.widgets.extend(self._states.values())
+        client.cached_message_hashes.extend(self._cache)
+        started = time.perf_counter()
+        await self._ws.send(msg.SerializeToString())
+        async for raw in self._ws:
+            fwd = ForwardMsg.FromString(raw)
+            if fwd.WhichOneof("type") == "ref_hash":  # the server relies on our cache for this one
+                fwd = self._cache[fwd.ref_hash]
+            elif fwd.metadata.cacheable:
+                self._cache[fwd.hash] = fwd
+            kind = fwd.WhichOneof("type")
+            if kind == "new_session":
+                self.page_hash = fwd.new_session.page_script_hash
+            elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                element = fwd.delta.new_element
+                if element.WhichOneof("type") == "slider":
+                    self.sliders[element.slider.label] = element.slider
+                elif element.WhichOneof("type") == "exception":
+                    self.exceptions.append(element.exception.message[:200])
+            elif kind == "page_info_changed":
+                self.query = fwd.page_info_changed.query_string
+            elif kind == "script_finished" and fwd.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                return time.perf_counter() - started
+        raise ConnectionError("the server closed the connection during a rerun")
