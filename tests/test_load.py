@@ -21,3 +21,13 @@ def test_twenty_sessions_render_stay_isolated_and_memory_is_bounded():
     assert r["peak_mb"] <= 1536
     assert r["after_mb"] <= r["baseline_mb"] + 150  # the run cache is bounded; sessions expire
     assert len(r["latencies"]) == 20 * 3
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's /usr/bin/chromium")
+def test_twenty_sessions_two_of_them_browsers_all_move_and_stay_isolated():
+    load_test = pytest.importorskip("load_test")
+    r = load_test.run(sessions=20, moves=3, browsers=2)
+    assert r["errors"] == []
+    assert r["isolated"], (r["values"], r["expected"])
+    assert len(r["latencies"]) == 2 * 3 and len(r["protocol_latencies"]) == 18 * 3
+    assert r["peak_mb"] <= 1536

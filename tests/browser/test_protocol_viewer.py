@@ -3,6 +3,7 @@ must cost the server what a browser session costs, so they must really run the p
 
 import asyncio
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -12,7 +13,7 @@ from protocol_viewer import ProtocolViewer  # noqa: E402
 BETA = "β (weight of the KL term)"
 
 
-async def _session(url: str) -> tuple[ProtocolViewer, list[str]]:
+async def _session(url: str) -> tuple[ProtocolViewer, list[str], int]:
     viewer = ProtocolViewer(url)
     await viewer.open()
     queries = []
@@ -25,7 +26,8 @@ async def _session(url: str) -> tuple[ProtocolViewer, list[str]]:
 
 
 def test_a_protocol_session_runs_the_page_and_moves_the_slider(server):
-    (one, queries, cached), (other, other_queries, _) = asyncio.run(_both(server))
+    with ThreadPoolExecutor(1) as pool:  # its own event loop: Playwright's sync API runs one in this thread
+        (one, queries, cached), (_, other_queries, _) = pool.submit(asyncio.run, _both(server)).result()
     assert one.exceptions == [] and BETA in one.sliders and "Latent dimension d" in one.sliders
     assert queries == ["h_beta=1.25", "h_beta=1.5", "h_beta=1.25"]  # the server's own record of the control
     assert other_queries == ["h_beta=1.25", "h_beta=1.5", "h_beta=1.25"]  # a second session at the same time
