@@ -27,7 +27,7 @@ def test_a_figure_keeps_its_spec_and_dataset_order_when_only_the_data_changes():
     assert "values" not in figures[0].spec
 
 
-def test_the_datasets_hold_the_chart_data_rounded_to_four_digits():
+def test_the_datasets_hold_the_chart_data():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(50, 2))
     fig = shell.prepare(charts.points(X, np.zeros(50, dtype=int), "Data"))
