@@ -37,3 +37,16 @@ def test_the_datasets_hold_the_chart_data():
     np.testing.assert_allclose(table.column("x₂").to_numpy(), X[:, 1], atol=5e-5)
     full = json.loads(fig.with_values())  # for PNG/SVG export: the same rows written into the spec
     assert [round(r["x₁"], 4) for r in full["datasets"][name]] == [round(v, 4) for v in X[:, 0]]
+
+
+def test_values_written_into_a_layered_chart_travel_as_a_dataset_too():
+    import altair as alt
+    import pandas as pd
+
+    frame = alt.Chart(pd.DataFrame({"a": [1.0]})).mark_point().encode(x="a:Q")
+    written = alt.Chart(alt.InlineData(values=[{"a": 2.0}])).mark_point().encode(x="a:Q")  # Altair moves these up
+    fig = shell.prepare(alt.layer(frame, written))
+    assert len(fig.datasets) == 2 and "values" not in fig.spec
+    assert all(f'"name":"{name}"' in fig.spec for name in fig.datasets)
+    rows = [pa.ipc.open_stream(data).read_all().to_pylist() for data in fig.datasets.values()]
+    assert rows == [[{"a": 1.0}], [{"a": 2.0}]]

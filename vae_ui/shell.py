@@ -259,8 +259,9 @@ def prepare(chart: alt.TopLevelMixin, digits: int = 4) -> Figure:
 
     detach(chart)
     spec = json.loads(chart.to_json(validate=False, indent=None), parse_float=lambda t: round(float(t), digits))
+    inline = {name: pd.DataFrame(rows) for name, rows in spec.pop("datasets", {}).items()}  # values written in the chart
     arrow = {}
-    for name, frame in frames.values():
+    for name, frame in [*frames.values(), *inline.items()]:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, table.schema) as writer:  # the Arrow IPC stream Streamlit sends
