@@ -61,9 +61,10 @@ def test_the_worked_example_has_the_next_beta_ready():
     st.cache_resource.clear()
     at = app("home")
     wait_idle(runs.store())
-    assert runs.store().prefetched == 2  # β = 0.9 and β = 1.25, either side of the default 1.0
+    assert runs.store().prefetched == 4  # β = 0.8, 0.9, 1.25 and 1.5: two steps either side of the default 1.0
     count = runs.store().trainings
-    at.select_slider(key="w_h_beta").set_value(1.25).run()
-    assert_clean(at)
-    assert runs.store().trainings == count, "the step to β = 1.25 found its model trained"
+    for beta in (1.25, 1.5):
+        at.select_slider(key="w_h_beta").set_value(beta).run()
+        assert_clean(at)
+        assert runs.store().trainings == count, f"the step to β = {beta} found its model trained"
     assert float(metrics(at)["KL (nats)"]) > 0
