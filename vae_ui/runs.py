@@ -6,7 +6,7 @@ immutable (read-only arrays); a page rebuilds a fresh model from a run's paramet
 one. Two sessions asking for the same new config train it once: the second waits for the first.
 
 While a class looks at one model, a background thread trains the ones it is likely to ask for next
-(:func:`prefetch`; the worked example asks for the β values either side), so a step of the slider
+(:func:`prefetch`; the worked example asks for β up to two steps either side), so a step of the slider
 usually finds its model ready.
 """
 
