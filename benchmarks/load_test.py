@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import math
 import os
 import random
@@ -59,36 +58,17 @@ DIGEST = """() => Array.from(document.querySelectorAll('[data-testid=stVegaLiteC
 SESSION_TTL = 5  # seconds a closed tab's session lives on (Streamlit's default is 120)
 
 
-def family(pid: int) -> list[int]:
-    """A process and all its descendants (the server's background trainer is its child)."""
-    pids = [pid]
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
-                pids += family(int(child))
-    except OSError:  # it ended while we looked
-        pass
-    return pids
-
-
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its descendants, in MB."""
-    total = 0.0
-    for p in family(pid):
-        with contextlib.suppress(OSError):  # it ended while we looked
-            total += sum(int(line.split()[1]) for line in Path(f"/proc/{p}/status").read_text().splitlines()
-                         if line.startswith("VmRSS:")) / 1024
-    return total
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time so far of a process and its live descendants."""
-    total = 0.0
-    for p in family(pid):
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class MemorySampler(threading.Thread):
@@ -110,6 +90,20 @@ async def _settled(page, renders_before: int) -> None:
         arg=renders_before, polling=100, timeout=240_000)
 
 
+def _failed(result: dict, index: int, err: Exception) -> None:
+    """A failed session is reported, not raised."""
+    result["errors"].append(f"session {index}: {type(err).__name__}: {str(err)[:120]}")
+
+
+async def _loaded(result: dict, everyone_loaded: asyncio.Event) -> None:
+    """Count this session as loaded, then wait for the others: all sessions move at once, the worst
+    moment for the server."""
+    result["loaded"] += 1
+    if result["loaded"] == result["sessions"]:
+        everyone_loaded.set()
+    await everyone_loaded.wait()
+
+
 async def session(browser, url: str, index: int, moves: int, result: dict, everyone_loaded: asyncio.Event,
                   think: float = 0.0) -> None:
     context = await browser.new_context(viewport={"width": 1200, "height": 900})
@@ -129,13 +123,10 @@ async def session(browser, url: str, index: int, moves: int, result: dict, every
         result["loads"].append(time.perf_counter() - started)
         if not all(n > 0 for n in await page.evaluate(CHART_INK)):
             result["errors"].append(f"session {index}: a chart is blank after loading")
-    except Exception as err:  # a failed session is reported, not raised
-        result["errors"].append(f"session {index}: {type(err).__name__}: {str(err)[:120]}")
+    except Exception as err:
+        _failed(result, index, err)
         moves = 0
-    result["loaded"] += 1
-    if result["loaded"] == result["sessions"]:
-        everyone_loaded.set()
-    await everyone_loaded.wait()  # then all sessions move at once: the worst moment for the server
+    await _loaded(result, everyone_loaded)
     try:
         thumb = page.get_by_role("slider", name=BETA)
         key = "ArrowRight" if index % 2 == 0 else "ArrowLeft"
@@ -158,7 +149,7 @@ async def session(browser, url: str, index: int, moves: int, result: dict, every
             if await page.locator("[data-testid=stException]").count():
                 result["errors"].append(f"session {index}: exception on the page")
     except Exception as err:
-        result["errors"].append(f"session {index}: {type(err).__name__}: {str(err)[:120]}")
+        _failed(result, index, err)
     finally:
         await context.close()
 
@@ -169,27 +160,25 @@ async def protocol_session(url: str, index: int, moves: int, result: dict, every
     viewer = ProtocolViewer(url)
     try:
         result["protocol_loads"].append(await viewer.open())
-    except Exception as err:  # a failed session is reported, not raised
-        result["errors"].append(f"session {index}: {type(err).__name__}: {str(err)[:120]}")
+    except Exception as err:
+        _failed(result, index, err)
         moves = 0
-    result["loaded"] += 1
-    if result["loaded"] == result["sessions"]:
-        everyone_loaded.set()
-    await everyone_loaded.wait()
+    await _loaded(result, everyone_loaded)
     try:
-        options = viewer.options(BETA) if moves else []
-        at = options.index("1.0") if moves else 0
-        pauses = random.Random(index)
-        for _ in range(moves):
-            await asyncio.sleep(pauses.uniform(0, think))
-            at = min(len(options) - 1, at + 1) if index % 2 == 0 else max(0, at - 1)
-            result["protocol_latencies"].append(await viewer.select(BETA, options[at]))
-        if moves:  # the controls as the server holds them for this session: the app writes them into the URL
+        if moves:
+            options = viewer.options(BETA)
+            at = options.index("1.0")
+            pauses = random.Random(index)
+            for _ in range(moves):
+                await asyncio.sleep(pauses.uniform(0, think))
+                at = min(len(options) - 1, at + 1) if index % 2 == 0 else max(0, at - 1)
+                result["protocol_latencies"].append(await viewer.select(BETA, options[at]))
+            # the controls as the server holds them for this session: the app writes them into the URL
             shown = dict(pair.split("=", 1) for pair in viewer.query.split("&") if "=" in pair)
             result["values"][index] = shown.get("h_beta", "1.0")
         result["errors"] += [f"session {index}: exception on the page: {e}" for e in viewer.exceptions]
     except Exception as err:
-        result["errors"].append(f"session {index}: {type(err).__name__}: {str(err)[:120]}")
+        _failed(result, index, err)
     finally:
         await viewer.close()
 
