@@ -1,0 +1,139 @@
+"""What a β move costs the browser: the worked example beside a one-slider Streamlit page.
+
+For each page, N Chromium tabs are opened one after another on this machine; then
+  * one tab moves β alone a few times: the browser's CPU per move (all Chromium processes),
+  * all N tabs move β at once, twice: the time from each key press to the page's last change
+    (p50 / p95 by nearest rank) and the browser's CPU per move. The first round is each tab's first
+    move (JavaScript not yet optimised for it), the second a warm one.
+The reference page (benchmarks/reference_app.py: the same slider and one line of text) is the floor
+of Streamlit's front end: no page of ours can cost the browser less per rerun. Its numbers show how much
+of the load test's latency with N tabs on one machine is the browsers' own work, not the server's.
+
+Run: python benchmarks/browser_cost.py [--tabs 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+
+from helpers import READY  # noqa: E402
+from load_test import BETA, cpu_seconds  # noqa: E402
+from support import CHROMIUM, free_port, start_server  # noqa: E402
+
+PAGES = {"one slider and a line of text (reference)": "benchmarks/reference_app.py",
+         "the worked example (home page)": "dashboard.py"}
+# The time of the page's last change, on the page's own clock: an element added, removed or retyped
+# outside the slider and the header (the slider redraws its own value at once; the header shows the
+# running indicator), or a chart canvas redrawn (Vega redraws a canvas without touching the DOM; each
+# redraw starts with one clearRect).
+PROBE = """
+window.__changed = 0; window.__pressedAt = 0;
+const clear = CanvasRenderingContext2D.prototype.clearRect;
+CanvasRenderingContext2D.prototype.clearRect = function (...args) {
+  window.__changed = performance.now(); return clear.apply(this, args); };
+document.addEventListener('keydown', () => { window.__pressedAt = performance.now(); }, true);
+const aside = node => { const el = node.nodeType === 1 ? node : node.parentElement;
+                        return !!(el && el.closest('[data-testid=stSlider], header')); };
+new MutationObserver(records => { if (records.some(r => !aside(r.target))) window.__changed = performance.now(); })
+  .observe(document, {subtree: true, childList: true, characterData: true});
+"""
+QUIET_MS = 500  # done: the script has finished and nothing has changed for this long
+
+
+def chromium_cpu() -> float:
+    """CPU seconds used so far by every Chromium process on the machine."""
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and "chrom" in (proc / "comm").read_text():
+                total += cpu_seconds(int(proc.name))
+        except OSError:  # the process ended meanwhile
+            pass
+    return total
+
+
+async def _quiet(page) -> None:
+    await page.wait_for_function(
+        f"() => !!document.querySelector('{READY}') && performance.now() - window.__changed > {QUIET_MS}",
+        polling=100, timeout=600_000)
+
+
+async def _move(page, key: str) -> float:
+    """Press ``key`` on the β slider; seconds from the press to the page's last change."""
+    thumb = page.get_by_role("slider", name=BETA)
+    await thumb.focus()
+    await thumb.press(key)
+    await page.wait_for_function("() => window.__changed > window.__pressedAt", polling=100, timeout=600_000)
+    await _quiet(page)
+    return await page.evaluate("(window.__changed - window.__pressedAt) / 1000")
+
+
+def _p50_p95(values: list[float]) -> str:
+    ordered = sorted(values)
+    return f"{statistics.median(ordered):.2f} / {ordered[math.ceil(0.95 * len(ordered)) - 1]:.2f} s"
+
+
+async def measure(script: str, tabs: int) -> dict:
+    from playwright.async_api import async_playwright
+
+    port = free_port()
+    server = start_server(port, script=script)
+    try:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
+                                                                              "--disable-background-networking"])
+            pages = []
+            for _ in range(tabs):  # one after another: loading is not what is measured here
+                context = await browser.new_context(viewport={"width": 1200, "height": 900})
+                await context.add_init_script(PROBE)
+                page = await context.new_page()
+                await page.goto(f"http://127.0.0.1:{port}/", timeout=180_000)
+                await _quiet(page)
+                pages.append(page)
+            for key in ("ArrowRight", "ArrowLeft"):  # the β values both sides are trained (server warm)
+                await _move(pages[0], key)
+            keys = ("ArrowRight", "ArrowLeft") * 3
+            cpu = chromium_cpu()
+            for key in keys:
+                await _move(pages[0], key)
+            result = {"alone_cpu": (chromium_cpu() - cpu) / len(keys)}
+            for name, key in (("first", "ArrowLeft"), ("warm", "ArrowRight")):  # tab 0 is warm in both
+                cpu, server_cpu = chromium_cpu(), cpu_seconds(server.pid)
+                result[name] = await asyncio.gather(*(_move(page, key) for page in pages))
+                result[name + "_cpu"] = (chromium_cpu() - cpu) / tabs
+                result[name + "_server_cpu"] = (cpu_seconds(server.pid) - server_cpu) / tabs
+            await browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tabs", type=int, default=20)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    print(f"\nβ moves in Chromium tabs on this machine (2 cores, server included); {args.tabs} tabs per page")
+    print("| page | one tab alone: browser CPU per move | all tabs at once, first move: p50 / p95 · browser CPU "
+          "per move | all at once, warm: p50 / p95 · browser CPU per move | server CPU per move (warm) |")
+    print("|---|---|---|---|---|")
+    for title, script in PAGES.items():
+        r = asyncio.run(measure(script, args.tabs))
+        print(f"| {title} | {r['alone_cpu']:.3f} s | {_p50_p95(r['first'])} · {r['first_cpu']:.3f} s | "
+              f"{_p50_p95(r['warm'])} · {r['warm_cpu']:.3f} s | {r['warm_server_cpu']:.3f} s |", flush=True)
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    main()
+    print(f"({time.perf_counter() - started:.0f} s)")
