@@ -1,5 +1,6 @@
 """Background training of the models a class is likely to ask for next (vae_ui.runs.prefetch)."""
 
+import threading
 import time
 
 import numpy as np
@@ -68,3 +69,39 @@ def test_the_worked_example_has_the_next_beta_ready():
         assert_clean(at)
         assert runs.store().trainings == count, f"the step to β = {beta} found its model trained"
     assert float(metrics(at)["KL (nats)"]) > 0
+
+
+def test_the_background_steps_aside_while_a_session_trains():
+    store = runs.RunStore(8)
+    config = runs.replace(SMALL, beta=0.7)
+    with store.asked():  # a session's training is under way
+        store.wish([config], X)
+        time.sleep(0.5)  # SMALL trains in a few milliseconds when it is not held back
+        assert store.get(config) is None and not store.idle()
+    wait_idle(store)
+    run = store.get(config)
+    assert run is not None and store.prefetched == 1
+    assert run.seconds < 0.4, "the time spent waiting is not counted as training time"
+    alone = runs._train_in(runs.RunStore(8), config, X, None)
+    np.testing.assert_array_equal(run.params, alone.params)  # pausing changes nothing in the result
+
+
+def test_a_session_waiting_for_a_config_the_background_holds_gets_it():
+    """No deadlock: the paused worker holds only its own config's lock, and a session's training never
+    waits for the worker while it is counted as under way."""
+    store = runs.RunStore(8)
+    first = runs.replace(SMALL, beta=0.6)
+    # A session training ``second`` holds its lock; the one config whose lock it may not share is the
+    # one the worker holds (in the app no training takes a second lock: this test's outer ``asked`` would).
+    second = next(c for c in (runs.replace(SMALL, beta=b) for b in (0.61, 0.62, 0.63, 0.64))
+                  if store.key_lock(c) is not store.key_lock(first))
+    done = []
+    with store.asked():
+        store.wish([first], X)
+        time.sleep(0.2)  # the worker is inside ``first``, paused
+        worker = threading.Thread(target=lambda: done.append(runs._train_in(store, first, X, None)))
+        worker.start()  # a session asks for the held config: it waits on that config's lock
+        done.append(runs._train_in(store, second, X, None))  # another session's training goes ahead
+    worker.join(timeout=30)
+    assert len(done) == 2 and store.get(first) is not None
+    assert store.prefetched == 1 and store.trainings == 1  # ``first`` was trained once, in the background

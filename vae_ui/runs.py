@@ -7,16 +7,18 @@ one. Two sessions asking for the same new config train it once: the second waits
 
 While a class looks at one model, a background thread trains the ones it is likely to ask for next
 (:func:`prefetch`; the worked example asks for β up to two steps either side), so a step of the slider
-usually finds its model ready.
+usually finds its model ready. It steps aside while a session trains a model it is waiting for.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -80,7 +82,7 @@ class Run:
     recon: np.ndarray
     kl: np.ndarray
     snapshots: tuple[tuple[int, np.ndarray], ...]
-    seconds: float
+    seconds: float  # time spent training (not drawing progress or waiting)
 
     def model(self, epoch: int | None = None) -> vc.models._Model:
         """A model with the final parameters, or those of the snapshot nearest ``epoch``."""
@@ -113,6 +115,8 @@ class RunStore:
         self._wished = threading.Condition()
         self._worker: threading.Thread | None = None
         self._busy = False  # the worker is training
+        self._asked = 0  # trainings under way that a session is waiting for
+        self._none_asked = threading.Condition()
 
     def get(self, config: RunConfig) -> Run | None:
         return self.runs.get(config)
@@ -138,6 +142,25 @@ class RunStore:
                 self._worker = threading.Thread(target=self._work, name="vae-lab-prefetch", daemon=True)
                 self._worker.start()
             self._wished.notify()
+
+    @contextlib.contextmanager
+    def asked(self) -> Iterator[None]:
+        """Mark a training a session waits for: the background pauses until none is under way."""
+        with self._none_asked:
+            self._asked += 1
+        try:
+            yield
+        finally:
+            with self._none_asked:
+                self._asked -= 1
+                self._none_asked.notify_all()
+
+    def step_aside(self) -> None:
+        """Called by background training between epochs: wait while a session's training runs
+        (both would share one interpreter lock, and the session would wait twice as long)."""
+        with self._none_asked:
+            while self._asked:
+                self._none_asked.wait()
 
     def idle(self) -> bool:
         """Nothing waiting and nothing being trained in the background."""
@@ -195,7 +218,11 @@ def _train_in(runs: RunStore, config: RunConfig, X: np.ndarray, progress: Progre
         if run is None:
             runs.count_training(background)
             try:
-                run = _train_now(config, X, progress)
+                if background:  # the worker holds only this config's lock while it steps aside
+                    run = _train_now(config, X, lambda *_: runs.step_aside())
+                else:
+                    with runs.asked():
+                        run = _train_now(config, X, progress)
             except vc.TrainingDiverged as err:
                 runs.failures.put(config, err)
                 raise
@@ -208,11 +235,14 @@ def _train_now(config: RunConfig, X: np.ndarray, progress: Progress | None) -> R
     model = config.build(X.shape[1], likelihood)
     recon, kl = np.zeros(config.epochs), np.zeros(config.epochs)
     every = max(1, config.epochs // 20)
+    aside = [0.0]  # seconds spent in ``progress`` (drawing, or waiting in the background): not training
 
     def callback(epoch: int, terms: dict[str, float]) -> None:
         recon[epoch - 1], kl[epoch - 1] = terms["recon"], terms["kl"]
         if progress is not None and (epoch % every == 0 or epoch == config.epochs):
+            started = time.perf_counter()
             progress(epoch, config.epochs, recon[:epoch], kl[:epoch])
+            aside[0] += time.perf_counter() - started
 
     history = vc.fit(model, X, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
                      seed=config.seed, callback=callback, snapshot_every=max(1, config.epochs // SNAPSHOTS))
@@ -220,7 +250,7 @@ def _train_now(config: RunConfig, X: np.ndarray, progress: Progress | None) -> R
     for array in (params, history.loss, history.recon, history.kl, *(flat for _, flat in history.snapshots)):
         array.setflags(write=False)  # shared by every session: never mutated
     return Run(config, likelihood, X.shape[1], params, history.loss, history.recon, history.kl,
-               tuple(history.snapshots), history.seconds)
+               tuple(history.snapshots), history.seconds - aside[0])
 
 
 def digest(data: bytes) -> str:
