@@ -50,3 +50,24 @@ def test_values_written_into_a_layered_chart_travel_as_a_dataset_too():
     assert all(f'"name":"{name}"' in fig.spec for name in fig.datasets)
     rows = [pa.ipc.open_stream(data).read_all().to_pylist() for data in fig.datasets.values()]
     assert rows == [[{"a": 1.0}], [{"a": 2.0}]]
+
+
+def test_the_latent_ellipses_are_the_one_sigma_contours_each_a_closed_piece_of_its_cluster_line():
+    rng = np.random.default_rng(2)
+    mu, log_var = rng.normal(size=(90, 3)), rng.normal(size=(90, 3)) - 1
+    labels = np.repeat(np.arange(3), 30)
+    chart = charts.latent_space(mu, log_var, labels, dims=(0, 2), n_ellipses=12)
+    frame = chart.layer[0].data
+    ex, ey = frame["ex"].to_numpy().reshape(12, 34), frame["ey"].to_numpy().reshape(12, 34)
+    assert np.isnan(ex[:, -1]).all() and not np.isnan(ex[:, :-1]).any()  # each piece ends in a break
+    k = charts._thin(90, 12)  # the examples whose ellipses are drawn
+    std = np.exp(0.5 * log_var)
+    radius = ((ex[:, :-1] - mu[k, 0, None]) / std[k, 0, None]) ** 2 + ((ey[:, :-1] - mu[k, 2, None]) / std[k, 2, None]) ** 2
+    np.testing.assert_allclose(radius, 1.0, atol=1e-12)  # on the 1-σ contour of q(z|x) in dims 1 and 3
+    np.testing.assert_allclose(ex[:, 0], ex[:, -2], atol=1e-12)  # closed
+    assert (frame["cluster"].to_numpy().reshape(12, 34) == labels[k, None].astype(str)).all()
+    assert list(frame["order"]) == sorted(frame["order"])  # drawn in row order within each cluster's line
+    fig = shell.prepare(charts.style(chart))
+    table = pa.ipc.open_stream(fig.datasets["figure_data_0"]).read_all()
+    assert table.column("ex").null_count == 12  # the breaks reach the browser as nulls (a line gap in Vega)
+    assert '"aria":false' in fig.spec
