@@ -25,6 +25,8 @@ dae_run = shell.train_with_progress(dae_config, data.X, f"the denoising AE (σ =
 ae_run = shell.train_with_progress(ae_config, data.X, "the plain AE, for comparison")
 if dae_run is None or ae_run is None:
     st.stop()
+# the noise levels two steps either side, trained in the background: a sweep of σ finds them ready
+runs.prefetch([runs.replace(dae_config, noise_sigma=s) for s in controls.neighbours("dae_sigma", sigma)], data.X)
 dae, ae = dae_run.model(), ae_run.model()
 
 shell.formula(r"\tilde x = x + \varepsilon,\quad \varepsilon\sim\mathcal N(0,\sigma^2 I),\qquad"

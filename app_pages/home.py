@@ -62,10 +62,8 @@ run = shell.train_with_progress(config, data.X, "the VAE")
 if run is None:
     st.stop()
 # Train the β values two steps either side in the background, nearest first: a lecturer sweeping β
-# with the arrow keys finds each next model ready. (Wishes are served newest first, so far ones go in first.)
-step = settings.BETAS.index(beta)
-ahead = [settings.BETAS[i] for i in (step - 2, step + 2, step - 1, step + 1) if 0 <= i < len(settings.BETAS)]
-runs.prefetch([runs.replace(config, beta=b) for b in ahead], data.X)
+# with the arrow keys finds each next model ready.
+runs.prefetch([runs.replace(config, beta=b) for b in controls.neighbours("h_beta", beta)], data.X)
 
 # -- replay: the model at any snapshot epoch (the control's default, its maximum, means "the end") ----
 epoch = controls.widget("h_replay", max_value=epochs, label=f"Replay training: epoch (0 … {epochs})")

@@ -8,7 +8,7 @@ import streamlit as st
 from apptest_helpers import app, assert_clean, metrics
 
 import vae_core as vc
-from vae_ui import runs
+from vae_ui import controls, runs
 
 X = vc.data.load("three_clusters", n=120, seed=0).X
 SMALL = runs.RunConfig("vae", epochs=20, hidden=(8,))
@@ -105,3 +105,27 @@ def test_a_session_waiting_for_a_config_the_background_holds_gets_it():
     worker.join(timeout=30)
     assert len(done) == 2 and store.get(first) is not None
     assert store.prefetched == 1 and store.trainings == 1  # ``first`` was trained once, in the background
+
+
+def test_neighbours_are_the_values_a_few_key_presses_away_farthest_first():
+    assert controls.neighbours("h_beta", 1.0) == [0.8, 1.5, 0.9, 1.25]
+    assert controls.neighbours("h_beta", 0.0) == [0.02, 0.01]  # the slider's end
+    assert controls.neighbours("h_beta", 10.0, steps=1) == [8.0]
+    sigmas = controls.neighbours("dae_sigma", 0.3)
+    assert sigmas == [0.2, 0.4, 0.25, 0.35]
+    assert [repr(s) for s in sigmas] == ["0.2", "0.4", "0.25", "0.35"]  # as the browser sends them, no float drift
+    assert controls.neighbours("dae_sigma", 1.5) == [1.4, 1.45]
+    assert controls.neighbours("h_latent", 1) == [3, 2] and all(type(d) is int for d in controls.neighbours("h_latent", 4))
+
+
+def test_the_denoising_page_has_the_next_noise_levels_ready():
+    st.cache_resource.clear()
+    at = app("denoising")
+    wait_idle(runs.store())
+    count = runs.store().trainings
+    for sigma in (0.35, 0.4, 0.25):
+        at.slider(key="w_dae_sigma").set_value(sigma).run()
+        assert_clean(at)
+        assert runs.store().trainings == count, f"the step to σ = {sigma} found its model trained"
+        wait_idle(runs.store())  # the page wished the next ones; let them finish, as a class's pause would
+    assert metrics(at)["Training noise σ"] == "0.25"
