@@ -91,21 +91,25 @@ async def measure(script: str, tabs: int) -> dict:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
                                                                               "--disable-background-networking"])
-            pages = []
-            for _ in range(tabs):  # one after another: loading is not what is measured here
+
+            async def open_tab():
                 context = await browser.new_context(viewport={"width": 1200, "height": 900})
                 await context.add_init_script(PROBE)
                 page = await context.new_page()
                 await page.goto(f"http://127.0.0.1:{port}/", timeout=180_000)
                 await _quiet(page)
-                pages.append(page)
+                return page
+
+            pages = [await open_tab()]
             for key in ("ArrowRight", "ArrowLeft"):  # the β values both sides are trained (server warm)
                 await _move(pages[0], key)
             keys = ("ArrowRight", "ArrowLeft") * 3
             cpu = chromium_cpu()
-            for key in keys:
+            for key in keys:  # before the other tabs exist: their idle CPU is not counted
                 await _move(pages[0], key)
             result = {"alone_cpu": (chromium_cpu() - cpu) / len(keys)}
+            for _ in range(tabs - 1):  # one after another: loading is not what is measured here
+                pages.append(await open_tab())
             for name, key in (("first", "ArrowLeft"), ("warm", "ArrowRight")):  # tab 0 is warm in both
                 cpu, server_cpu = chromium_cpu(), cpu_seconds(server.pid)
                 result[name] = await asyncio.gather(*(_move(page, key) for page in pages))
