@@ -94,7 +94,7 @@ def test_a_session_waiting_for_a_config_the_background_holds_gets_it():
     # A session training ``second`` holds its lock; the one config whose lock it may not share is the
     # one the worker holds (in the app no training takes a second lock: this test's outer ``asked`` would).
     second = next(c for c in (runs.replace(SMALL, beta=b) for b in (0.61, 0.62, 0.63, 0.64))
-                  if store.key_lock(c) is not store.key_lock(first))
+                  if store.runs.make_lock(c) is not store.runs.make_lock(first))
     done = []
     with store.asked():
         store.wish([first], X)

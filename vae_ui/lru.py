@@ -38,12 +38,16 @@ class LRU:
         same new key together, one makes it and the others wait for it instead of all making it."""
         value = self.get(key)
         if value is None:
-            with self._making[hash(key) % self.MAKE_STRIPES]:
+            with self.make_lock(key):
                 value = self.get(key)
                 if value is None:
                     value = make()
                     self.put(key, value)
         return value
+
+    def make_lock(self, key: Hashable) -> threading.Lock:
+        """The lock ``get_or_make`` holds while it makes the value for ``key`` (shared with a few other keys)."""
+        return self._making[hash(key) % self.MAKE_STRIPES]
 
     def __contains__(self, key: Hashable) -> bool:
         with self._lock:

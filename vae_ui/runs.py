@@ -100,14 +100,11 @@ def likelihood_for(X: np.ndarray) -> str:
 
 
 class RunStore:
-    """Finished and diverged runs (each a bounded LRU), a lock per config stripe, and training counts."""
-
-    LOCK_STRIPES = 64  # one config always maps to the same lock; the set of locks stays bounded
+    """Finished and diverged runs (each a bounded LRU), training counts, and the background trainer."""
 
     def __init__(self, capacity: int) -> None:
-        self.runs = LRU(capacity)
+        self.runs = LRU(capacity)  # its get_or_make trains a config once, however many sessions ask
         self.failures = LRU(capacity)  # diverged configs, so moving back to one answers at once
-        self._locks = [threading.Lock() for _ in range(self.LOCK_STRIPES)]
         self._count_lock = threading.Lock()
         self.trainings = 0  # trained because a session asked
         self.prefetched = 0  # trained in the background, before anyone asked
@@ -120,9 +117,6 @@ class RunStore:
 
     def get(self, config: RunConfig) -> Run | None:
         return self.runs.get(config)
-
-    def key_lock(self, config: RunConfig) -> threading.Lock:
-        return self._locks[hash(config) % self.LOCK_STRIPES]
 
     def count_training(self, background: bool = False) -> None:
         with self._count_lock:
@@ -207,27 +201,21 @@ def prefetch(configs: Iterable[RunConfig], X: np.ndarray) -> None:
 
 def _train_in(runs: RunStore, config: RunConfig, X: np.ndarray, progress: Progress | None,
               background: bool = False) -> Run:
-    run = runs.get(config)
-    if run is not None:
-        return run
-    with runs.key_lock(config):  # a second session (or the background) asking for the same config waits here
-        run = runs.get(config)
+    def make() -> Run:  # under the config's lock: a second session (or the background) asking for it waits
         failure = runs.failures.get(config)
         if failure is not None:
             raise failure  # diverged before: say so at once
-        if run is None:
-            runs.count_training(background)
-            try:
-                if background:  # the worker holds only this config's lock while it steps aside
-                    run = _train_now(config, X, lambda *_: runs.step_aside())
-                else:
-                    with runs.asked():
-                        run = _train_now(config, X, progress)
-            except vc.TrainingDiverged as err:
-                runs.failures.put(config, err)
-                raise
-            runs.runs.put(config, run)
-    return run
+        runs.count_training(background)
+        try:
+            if background:  # the worker holds only this config's lock while it steps aside
+                return _train_now(config, X, lambda *_: runs.step_aside())
+            with runs.asked():
+                return _train_now(config, X, progress)
+        except vc.TrainingDiverged as err:
+            runs.failures.put(config, err)
+            raise
+
+    return runs.runs.get_or_make(config, make)
 
 
 def _train_now(config: RunConfig, X: np.ndarray, progress: Progress | None) -> Run:
