@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -26,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from helpers import READY  # noqa: E402
-from load_test import BETA, cpu_seconds  # noqa: E402
+from load_test import BETA, _p50_p95, cpu_seconds  # noqa: E402
 from support import CHROMIUM, free_port, start_server  # noqa: E402
 
 PAGES = {"one slider and a line of text (reference)": "benchmarks/reference_app.py",
@@ -75,11 +73,6 @@ async def _move(page, key: str) -> float:
     await page.wait_for_function("() => window.__changed > window.__pressedAt", polling=100, timeout=600_000)
     await _quiet(page)
     return await page.evaluate("(window.__changed - window.__pressedAt) / 1000")
-
-
-def _p50_p95(values: list[float]) -> str:
-    ordered = sorted(values)
-    return f"{statistics.median(ordered):.2f} / {ordered[math.ceil(0.95 * len(ordered)) - 1]:.2f} s"
 
 
 async def measure(script: str, tabs: int) -> dict:
