@@ -25,6 +25,8 @@ def config(d: int) -> runs.RunConfig:
 run = shell.train_with_progress(config(latent), data.X, f"the autoencoder (d = {latent})")
 if run is None:
     st.stop()
+# the bottlenecks two steps either side, trained in the background: a sweep of d finds them ready
+runs.prefetch([config(d) for d in controls.neighbours("ae_latent", latent)], data.X)
 ae = run.model()
 z = ae.encode(data.X)  # (n, d)
 recon = ae.reconstruct(data.X)

@@ -53,22 +53,52 @@ def test_only_the_newest_wishes_are_kept():
     store = runs.RunStore(16)
     with store._wished:  # hold the worker back while wishing more than the queue holds
         store._worker = object()  # no worker is started by wish()
-    configs = [runs.replace(SMALL, beta=b) for b in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)]
-    store.wish(configs, X)
-    assert [c.beta for c, _ in store._wishes] == [0.6, 0.5, 0.4, 0.3][: runs.PREFETCH_DEPTH]
+    betas = [0.1 * k for k in range(1, runs.PREFETCH_DEPTH + 3)]
+    store.wish([runs.replace(SMALL, beta=b) for b in betas], X)
+    assert [c.beta for c, _ in store._wishes] == betas[::-1][: runs.PREFETCH_DEPTH]
 
 
 def test_the_worked_example_has_the_next_beta_ready():
     st.cache_resource.clear()
     at = app("home")
     wait_idle(runs.store())
-    assert runs.store().prefetched == 4  # β = 0.8, 0.9, 1.25 and 1.5: two steps either side of the default 1.0
+    # β = 0.8, 0.9, 1.25 and 1.5 (two steps either side of the default 1.0) and d = 1, 3 (one step from 2)
+    assert runs.store().prefetched == 6
     count = runs.store().trainings
     for beta in (1.25, 1.5):
         at.select_slider(key="w_h_beta").set_value(beta).run()
         assert_clean(at)
         assert runs.store().trainings == count, f"the step to β = {beta} found its model trained"
     assert float(metrics(at)["KL (nats)"]) > 0
+    at.select_slider(key="w_h_beta").set_value(1.0).run()
+    at.slider(key="w_h_latent").set_value(3).run()
+    assert_clean(at)
+    assert runs.store().trainings == count, "the step to d = 3 found its model trained"
+    assert metrics(at)["Active units"].endswith("/ 3")
+
+
+def test_the_autoencoder_page_has_the_next_bottlenecks_ready():
+    st.cache_resource.clear()
+    at = app("autoencoder")
+    wait_idle(runs.store())
+    count = runs.store().trainings
+    for d in (2, 3):  # the page trains d = 1 and 2 for its comparison; d = 3 only in the background
+        at.slider(key="w_ae_latent").set_value(d).run()
+        assert_clean(at)
+        assert runs.store().trainings == count, f"the step to d = {d} found its model trained"
+        wait_idle(runs.store())
+    assert metrics(at)["Bottleneck"].startswith("d = 3")
+
+
+def test_the_beta_vae_section_has_the_next_beta_ready():
+    st.cache_resource.clear()
+    at = app("elbo", el_tab="β-VAE", vb_latent="1")  # d = 1: not a config the home page (run first) prefetches
+    wait_idle(runs.store())
+    count = runs.store().trainings
+    for beta in (1.25, 1.5):  # not in the rate-distortion sweep: trained only in the background
+        at.select_slider(key="w_vb_beta").set_value(beta).run()
+        assert_clean(at)
+        assert runs.store().trainings == count, f"the step to β = {beta} found its model trained"
 
 
 def test_the_background_steps_aside_while_a_session_trains():

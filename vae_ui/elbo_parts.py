@@ -85,6 +85,8 @@ def beta_section(data: shell.Data) -> None:
     run = shell.train_with_progress(config, data.X, f"the β-VAE (β = {beta:g})")
     if run is None:
         return
+    # β two steps either side, trained in the background (the sweep's values are trained below anyway)
+    runs.prefetch([runs.replace(config, beta=b) for b in controls.neighbours("vb_beta", beta) if b not in SWEEP], data.X)
     vae = run.model()
     X_eval = data.X_test[:EVAL_POINTS]
     rate, distortion = vc.evaluate.rate_distortion(vae, X_eval, 20, np.random.default_rng(config.seed))

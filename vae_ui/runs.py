@@ -31,7 +31,7 @@ from .lru import LRU
 MAX_RUNS = 48  # bound on cached runs (each is at most a few MB with its snapshots)
 N_POINTS = 600  # examples drawn for the 2-D datasets
 SNAPSHOTS = 30  # about this many parameter snapshots per run, for the replay slider
-PREFETCH_DEPTH = 4  # configs waiting to be trained in the background; older wishes fall off
+PREFETCH_DEPTH = 6  # configs waiting to be trained in the background; older wishes fall off
 
 
 @dataclass(frozen=True)
