@@ -61,11 +61,10 @@ config = runs.RunConfig("vae", data.spec, latent_dim=latent, beta=beta, epochs=e
 run = shell.train_with_progress(config, data.X, "the VAE")
 if run is None:
     st.stop()
-# Train in the background the models one or two key presses away, nearest first: β two steps either
-# side and the latent dimension one step. A lecturer sweeping either slider finds the next model ready.
+# Train in the background the models a key press or two away: β two steps either side, then the latent
+# dimension one step (the newest wish is served first). A lecturer sweeping β finds each next model ready.
 betas, dims = controls.neighbours("h_beta", beta), controls.neighbours("h_latent", latent, steps=1)
-runs.prefetch([runs.replace(config, beta=b) for b in betas[:-2]] + [runs.replace(config, latent_dim=d) for d in dims]
-              + [runs.replace(config, beta=b) for b in betas[-2:]], data.X)
+runs.prefetch([runs.replace(config, latent_dim=d) for d in dims] + [runs.replace(config, beta=b) for b in betas], data.X)
 
 # -- replay: the model at any snapshot epoch (the control's default, its maximum, means "the end") ----
 epoch = controls.widget("h_replay", max_value=epochs, label=f"Replay training: epoch (0 … {epochs})")

@@ -1,4 +1,5 @@
-"""What a β move costs the browser: the worked example beside a one-slider Streamlit page.
+"""What a β move costs the browser: the worked example beside a one-slider Streamlit page, and five
+figures like the worked example's drawn as Vega-Lite charts or as server-drawn images.
 
 For each page, N Chromium tabs are opened one after another on this machine; then
   * one tab moves β alone a few times: the browser's CPU per move (all Chromium processes),
@@ -8,8 +9,10 @@ For each page, N Chromium tabs are opened one after another on this machine; the
 The reference page (benchmarks/reference_app.py: the same slider and one line of text) is the floor
 of Streamlit's front end: no page of ours can cost the browser less per rerun. Its numbers show how much
 of the load test's latency with N tabs on one machine is the browsers' own work, not the server's.
+The two figure pages (benchmarks/figures_app.py) show what five charts cost, and whether pictures drawn
+on the server (PNG) would cost the browser less.
 
-Run: python benchmarks/browser_cost.py [--tabs 20]
+Run: python benchmarks/browser_cost.py [--tabs 20] [--pages reference charts images home]
 """
 
 from __future__ import annotations
@@ -27,8 +30,12 @@ from helpers import READY  # noqa: E402
 from load_test import BETA, _p50_p95, cpu_seconds  # noqa: E402
 from support import CHROMIUM, free_port, start_server  # noqa: E402
 
-PAGES = {"one slider and a line of text (reference)": "benchmarks/reference_app.py",
-         "the worked example (home page)": "dashboard.py"}
+PAGES = {  # name: (title, script and its arguments)
+    "reference": ("one slider and a line of text (reference)", ("benchmarks/reference_app.py",)),
+    "charts": ("the slider and five figures, Vega-Lite charts", ("benchmarks/figures_app.py",)),
+    "images": ("the same five figures as server-drawn PNG images", ("benchmarks/figures_app.py", "png")),
+    "home": ("the worked example (home page)", ("dashboard.py",)),
+}
 # The time of the page's last change, on the page's own clock: an element added, removed or retyped
 # outside the slider and the header (the slider redraws its own value at once; the header shows the
 # running indicator), or a chart canvas redrawn (Vega redraws a canvas without touching the DOM; each
@@ -75,11 +82,11 @@ async def _move(page, key: str) -> float:
     return await page.evaluate("(window.__changed - window.__pressedAt) / 1000")
 
 
-async def measure(script: str, tabs: int) -> dict:
+async def measure(script: tuple[str, ...], tabs: int) -> dict:
     from playwright.async_api import async_playwright
 
     port = free_port()
-    server = start_server(port, script=script)
+    server = start_server(port, ("--", *script[1:]) if script[1:] else (), script=script[0])
     try:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
@@ -118,13 +125,14 @@ async def measure(script: str, tabs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tabs", type=int, default=20)
+    parser.add_argument("--pages", nargs="+", choices=PAGES, default=list(PAGES))
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     print(f"\nβ moves in Chromium tabs on this machine (2 cores, server included); {args.tabs} tabs per page")
     print("| page | one tab alone: browser CPU per move | all tabs at once, first move: p50 / p95 · browser CPU "
           "per move | all at once, warm: p50 / p95 · browser CPU per move | server CPU per move (warm) |")
     print("|---|---|---|---|---|")
-    for title, script in PAGES.items():
+    for title, script in (PAGES[name] for name in args.pages):
         r = asyncio.run(measure(script, args.tabs))
         print(f"| {title} | {r['alone_cpu']:.3f} s | {_p50_p95(r['first'])} · {r['first_cpu']:.3f} s | "
               f"{_p50_p95(r['warm'])} · {r['warm_cpu']:.3f} s | {r['warm_server_cpu']:.3f} s |", flush=True)

@@ -1,8 +1,9 @@
 """Many viewers at once: N concurrent sessions against one server, each moving sliders.
 
-Each session opens the worked example, then steps the β slider: even-numbered sessions step right,
-odd ones left (two new configurations per round, as a class following the lecturer with a few going
-their own way). Measured: errors, whether each session sees its own controls, the time from a key
+Each session opens the worked example, then steps the β slider (with ``--page``: the denoising page and
+its σ slider, or the autoencoder page and its latent dimension): even-numbered sessions step right, odd
+ones left (two new configurations per round, as a class following the lecturer with a few going their
+own way). Measured: errors, whether each session sees its own controls, the time from a key
 press to the updated chart (p50/p95), and the server's memory (resident set, sampled every 0.1 s):
 at start, peak, and after the sessions close and expire.
 
@@ -13,7 +14,7 @@ server, which a lecture hall never does: there each browser draws on its own lap
 time is key press -> the server has sent the whole rerun; the tabs' time is still key press -> chart
 redrawn, now with the server under N sessions and the tabs' own drawing not starved of CPU.
 
-Run: python benchmarks/load_test.py [--sessions 20] [--moves 3] [--think T] [--browsers R]
+Run: python benchmarks/load_test.py [--sessions 20] [--moves 3] [--think T] [--browsers R] [--page home]
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ import statistics
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
@@ -36,7 +39,53 @@ from helpers import CHART_INK, READY  # noqa: E402
 from protocol_viewer import ProtocolViewer  # noqa: E402
 from support import CHROMIUM, LOOPBACK, free_port, start_server  # noqa: E402
 
-BETA = "β (weight of the KL term)"
+sys.path.insert(0, str(ROOT))
+from vae_ui import controls, settings  # noqa: E402,F401 (settings fills the controls registry)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The page every session opens, from a link that sets one slider to ``start``, and that slider,
+    which each session then steps with the arrow keys (a control of vae_ui.settings, by key)."""
+
+    page: str  # the page's URL path ("" is the worked example)
+    key: str
+    start: Any
+
+    @property
+    def label(self) -> str:
+        return controls.REGISTRY[self.key].label
+
+    @property
+    def query(self) -> str:
+        default = controls.REGISTRY[self.key].default
+        return "" if self.start == default else f"{self.key}={controls.Control.encode(self.start)}"
+
+    def link(self, url: str) -> str:
+        return f"{url}{self.page}" + (f"?{self.query}" if self.query else "")
+
+    def after(self, presses: int) -> Any:
+        """The slider's value after ``presses`` key presses from the start (negative: to the left)."""
+        value = controls.step(self.key, self.start, presses)
+        assert value is not None, f"{presses} presses from {self.start} leave the range of {self.key}"
+        return value
+
+    def shows(self, text: str | None, presses: int) -> bool:
+        """Whether a slider's text (its aria-valuetext, or the value in the page's URL) is the value
+        ``presses`` key presses from the start."""
+        try:
+            return math.isclose(float(text), float(self.after(presses)))
+        except (TypeError, ValueError):
+            return False
+
+
+SCENARIOS = {  # on each, a new slider value is a training, unless the background has made it already
+    "home": Scenario("", "h_beta", 1.0),
+    "denoising": Scenario("denoising", "dae_sigma", 0.3),
+    "autoencoder": Scenario("autoencoder", "ae_latent", 4),  # from d = 4: sessions can step both ways
+}
+BETA = SCENARIOS["home"].label  # the worked example's β slider, as a user reads it
+
 # Installed in every tab before the app loads: count Vega's canvas redraws (each starts with one
 # clearRect on the chart's canvas) and note the time of the last one and of the last key press, on
 # the page's own clock. Waiting then reads a few numbers instead of pixels: with 20 tabs on 2 cores,
@@ -104,8 +153,8 @@ async def _loaded(result: dict, everyone_loaded: asyncio.Event) -> None:
     await everyone_loaded.wait()
 
 
-async def session(browser, url: str, index: int, moves: int, result: dict, everyone_loaded: asyncio.Event,
-                  think: float = 0.0) -> None:
+async def session(browser, url: str, scenario: Scenario, index: int, moves: int, result: dict,
+                  everyone_loaded: asyncio.Event, think: float = 0.0) -> None:
     context = await browser.new_context(viewport={"width": 1200, "height": 900})
     context.set_default_timeout(240_000)  # 20 tabs share 2 cores with the server: be patient, then measure
 
@@ -118,7 +167,7 @@ async def session(browser, url: str, index: int, moves: int, result: dict, every
     page = await context.new_page()
     try:
         started = time.perf_counter()
-        await page.goto(url, wait_until="domcontentloaded", timeout=180_000)
+        await page.goto(scenario.link(url), wait_until="domcontentloaded", timeout=180_000)
         await _settled(page, 0)
         result["loads"].append(time.perf_counter() - started)
         if not all(n > 0 for n in await page.evaluate(CHART_INK)):
@@ -128,7 +177,7 @@ async def session(browser, url: str, index: int, moves: int, result: dict, every
         moves = 0
     await _loaded(result, everyone_loaded)
     try:
-        thumb = page.get_by_role("slider", name=BETA)
+        thumb = page.get_by_role("slider", name=scenario.label)
         key = "ArrowRight" if index % 2 == 0 else "ArrowLeft"
         pauses = random.Random(index)
         for _ in range(moves):
@@ -154,28 +203,31 @@ async def session(browser, url: str, index: int, moves: int, result: dict, every
         await context.close()
 
 
-async def protocol_session(url: str, index: int, moves: int, result: dict, everyone_loaded: asyncio.Event,
-                           think: float = 0.0) -> None:
+async def protocol_session(url: str, scenario: Scenario, index: int, moves: int, result: dict,
+                           everyone_loaded: asyncio.Event, think: float = 0.0) -> None:
     """A session without a browser: the same reruns, sent and received over the websocket."""
     viewer = ProtocolViewer(url)
+    control = controls.REGISTRY[scenario.key]
     try:
-        result["protocol_loads"].append(await viewer.open())
+        result["protocol_loads"].append(await viewer.open(scenario.page, scenario.query))
     except Exception as err:
         _failed(result, index, err)
         moves = 0
     await _loaded(result, everyone_loaded)
     try:
         if moves:
-            options = viewer.options(BETA)
-            at = options.index("1.0")
             pauses = random.Random(index)
-            for _ in range(moves):
+            for k in range(1, moves + 1):
                 await asyncio.sleep(pauses.uniform(0, think))
-                at = min(len(options) - 1, at + 1) if index % 2 == 0 else max(0, at - 1)
-                result["protocol_latencies"].append(await viewer.select(BETA, options[at]))
+                value = scenario.after(k if index % 2 == 0 else -k)
+                if control.options:  # a select-slider takes the option's text
+                    moved = viewer.select(scenario.label, control.fmt(value) if control.fmt else str(value))
+                else:
+                    moved = viewer.slide(scenario.label, value)
+                result["protocol_latencies"].append(await moved)
             # the controls as the server holds them for this session: the app writes them into the URL
             shown = dict(pair.split("=", 1) for pair in viewer.query.split("&") if "=" in pair)
-            result["values"][index] = shown.get("h_beta", "1.0")
+            result["values"][index] = shown.get(scenario.key, controls.Control.encode(control.default))
         result["errors"] += [f"session {index}: exception on the page: {e}" for e in viewer.exceptions]
     except Exception as err:
         _failed(result, index, err)
@@ -183,7 +235,8 @@ async def protocol_session(url: str, index: int, moves: int, result: dict, every
         await viewer.close()
 
 
-async def _drive(url: str, sessions: int, moves: int, think: float = 0.0, browsers: int | None = None) -> dict:
+async def _drive(url: str, scenario: Scenario, sessions: int, moves: int, think: float = 0.0,
+                 browsers: int | None = None) -> dict:
     from playwright.async_api import async_playwright
 
     browsers = sessions if browsers is None else browsers
@@ -193,25 +246,27 @@ async def _drive(url: str, sessions: int, moves: int, think: float = 0.0, browse
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
                                                                           "--disable-background-networking"])
-        tabs = [session(browser, url, i, moves, result, everyone_loaded, think) for i in range(browsers)]
-        others = [protocol_session(url, i, moves, result, everyone_loaded, think) for i in range(browsers, sessions)]
+        tabs = [session(browser, url, scenario, i, moves, result, everyone_loaded, think) for i in range(browsers)]
+        others = [protocol_session(url, scenario, i, moves, result, everyone_loaded, think)
+                  for i in range(browsers, sessions)]
         await asyncio.gather(*tabs, *others)
         await browser.close()
     return result
 
 
-def run(sessions: int = 20, moves: int = 3, think: float = 0.0, browsers: int | None = None) -> dict:
+def run(sessions: int = 20, moves: int = 3, think: float = 0.0, browsers: int | None = None,
+        scenario: Scenario = SCENARIOS["home"]) -> dict:
     """Start a server, measure, stop it; returns every number the table prints."""
     port = free_port()
     server = start_server(port, ("--server.disconnectedSessionTTL", str(SESSION_TTL)))
     url = f"http://127.0.0.1:{port}/"
     try:
-        asyncio.run(_drive(url, 1, 0))  # one visitor first: the default model is trained and cached
+        asyncio.run(_drive(url, scenario, 1, 0))  # one visitor first: the starting model is trained and cached
         baseline = rss_mb(server.pid)
         sampler = MemorySampler(server.pid)
         sampler.start()
         started, cpu = time.perf_counter(), cpu_seconds(server.pid)
-        result = asyncio.run(_drive(url, sessions, moves, think, browsers))
+        result = asyncio.run(_drive(url, scenario, sessions, moves, think, browsers))
         result["wall"] = time.perf_counter() - started
         result["server_cpu"] = cpu_seconds(server.pid) - cpu
         time.sleep(SESSION_TTL + 6)  # closed sessions expire
@@ -220,13 +275,9 @@ def run(sessions: int = 20, moves: int = 3, think: float = 0.0, browsers: int | 
     finally:
         server.terminate()
         server.wait(timeout=20)
-    expected = {}
-    for i in range(sessions):  # β steps through the slider's options from 1.0
-        from vae_ui.settings import BETAS
-
-        start = BETAS.index(1.0)
-        expected[i] = f"{BETAS[min(len(BETAS) - 1, start + moves) if i % 2 == 0 else max(0, start - moves)]:g}"
-    result["isolated"] = all(result["values"].get(i) in (expected[i], expected[i] + ".0") for i in range(sessions))
+    presses = {i: moves if i % 2 == 0 else -moves for i in range(sessions)}  # even sessions step right
+    result["isolated"] = all(scenario.shows(result["values"].get(i), presses[i]) for i in range(sessions))
+    expected = {i: controls.Control.encode(scenario.after(p)) for i, p in presses.items()}
     result["expected"], result["sessions"], result["moves"] = expected, sessions, moves
     result["browsers"] = sessions if browsers is None else browsers
     return result
@@ -245,13 +296,16 @@ def main() -> None:
     parser.add_argument("--moves", type=int, default=3)
     parser.add_argument("--think", type=float, default=0.0,
                         help="before each move a session pauses a random 0..THINK seconds (0: all move at once)")
+    parser.add_argument("--page", choices=SCENARIOS, default="home",
+                        help="the page the sessions open and the slider they step (default: home, β)")
     parser.add_argument("--browsers", type=int, default=None,
                         help="how many sessions are Chromium tabs (default: all); the rest speak the protocol")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    r = run(args.sessions, args.moves, args.think, args.browsers)
+    scenario = SCENARIOS[args.page]
+    r = run(args.sessions, args.moves, args.think, args.browsers, scenario)
     tabs, others = r["browsers"], args.sessions - r["browsers"]
-    print(f"\n{args.sessions} sessions ({tabs} Chromium tabs on this machine, {others} protocol sessions) x "
+    print(f"\nPage /{scenario.page}, slider '{scenario.label}' from {scenario.start:g}: "
+          f"{args.sessions} sessions ({tabs} Chromium tabs on this machine, {others} protocol sessions) x "
           f"{args.moves} slider moves (pause before each: 0..{args.think:g} s), one server, 2 cores "
           f"(wall {r['wall']:.1f} s, server CPU {r['server_cpu']:.1f} s)")
     print("| measure | value | target |\n|---|---|---|")

@@ -18,22 +18,24 @@ from websockets.asyncio.client import connect  # installed with Streamlit (its s
 
 
 class ProtocolViewer:
-    """One session: ``await open()``, then ``await select(label, option)`` per slider move."""
+    """One session: ``await open()``, then ``await select(label, option)`` or ``slide(label, value)`` per move."""
 
     def __init__(self, url: str) -> None:
         self.url = url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
         self.page_hash = ""
         self.sliders: dict[str, object] = {}  # label -> the Slider proto last drawn
         self.exceptions: list[str] = []
-        self.query = ""  # the page's URL query as the server last set it (the app keeps its controls there)
+        self.query = ""  # the address bar's query: the link's, then as the server last set it (the app keeps its controls there)
         self._cache: dict[str, ForwardMsg] = {}  # what the browser keeps: large new-element deltas by hash
         self._states: dict[str, WidgetState] = {}  # the widget values this session has set
         self._ws = None
 
-    async def open(self) -> float:
-        """Connect and run the page as a new visitor; returns the seconds until the script finished."""
+    async def open(self, page: str = "", query: str = "") -> float:
+        """Connect and run a page as a new visitor of the link ``/page?query``; returns the seconds until
+        the script finished."""
         self._ws = await connect(self.url, subprotocols=["streamlit"], max_size=None)
-        return await self._rerun()
+        self.query = query
+        return await self._rerun(page)
 
     async def close(self) -> None:
         if self._ws is not None:
@@ -49,10 +51,19 @@ class ProtocolViewer:
         self._states[state.id] = state
         return await self._rerun()
 
-    async def _rerun(self) -> float:
+    async def slide(self, label: str, value: float) -> float:
+        """Move a numeric slider to ``value``; returns the seconds until the server finished the rerun."""
+        state = WidgetState(id=self.sliders[label].id)
+        state.double_array_value.data.append(value)
+        self._states[state.id] = state
+        return await self._rerun()
+
+    async def _rerun(self, page: str = "") -> float:
         msg = BackMsg()
         client = msg.rerun_script
         client.page_script_hash = self.page_hash
+        client.page_name = page  # only the first run names the page (by its URL path), as a link does
+        client.query_string = self.query  # the address bar's query: the link's, then what the app last set
         client.widget_states.widgets.extend(self._states.values())
         client.cached_message_hashes.extend(self._cache)
         started = time.perf_counter()
@@ -64,8 +75,8 @@ class ProtocolViewer:
             elif fwd.metadata.cacheable:
                 self._cache[fwd.hash] = fwd
             kind = fwd.WhichOneof("type")
-            if kind == "new_session":
-                self.page_hash = fwd.new_session.page_script_hash
+            if kind == "navigation":  # the page this run showed (new_session names the entry script's)
+                self.page_hash = fwd.navigation.page_script_hash
             elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 element = fwd.delta.new_element
                 if element.WhichOneof("type") == "slider":

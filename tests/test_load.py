@@ -1,6 +1,7 @@
 """Many viewers at once (marked ``load``: not in the default run; select with ``pytest -m load``).
 
-Drives 20 concurrent Chromium sessions against one server; see benchmarks/load_test.py for the table.
+Drives 20 concurrent sessions against one server (all Chromium tabs, or 2 tabs and 18 protocol sessions);
+see benchmarks/load_test.py for the table.
 """
 
 import sys
@@ -27,6 +28,18 @@ def test_twenty_sessions_render_stay_isolated_and_memory_is_bounded():
 def test_twenty_sessions_two_of_them_browsers_all_move_and_stay_isolated():
     load_test = pytest.importorskip("load_test")
     r = load_test.run(sessions=20, moves=3, browsers=2)
+    assert r["errors"] == []
+    assert r["isolated"], (r["values"], r["expected"])
+    assert len(r["latencies"]) == 2 * 3 and len(r["protocol_latencies"]) == 18 * 3
+    assert r["peak_mb"] <= 1536
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's /usr/bin/chromium")
+@pytest.mark.parametrize("page", ["denoising", "autoencoder"])
+def test_twenty_sessions_on_the_other_training_pages(page):
+    """σ on the denoising page, d on the autoencoder page: each new value is a training (or a prefetched one)."""
+    load_test = pytest.importorskip("load_test")
+    r = load_test.run(sessions=20, moves=3, browsers=2, scenario=load_test.SCENARIOS[page])
     assert r["errors"] == []
     assert r["isolated"], (r["values"], r["expected"])
     assert len(r["latencies"]) == 2 * 3 and len(r["protocol_latencies"]) == 18 * 3

@@ -8,7 +8,7 @@ import streamlit as st
 from apptest_helpers import app, assert_clean, metrics
 
 import vae_core as vc
-from vae_ui import controls, runs
+from vae_ui import controls, runs, settings  # noqa: F401 (settings fills the controls registry)
 
 X = vc.data.load("three_clusters", n=120, seed=0).X
 SMALL = runs.RunConfig("vae", epochs=20, hidden=(8,))

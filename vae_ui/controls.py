@@ -157,19 +157,27 @@ def row(*keys: str, overrides: dict[str, dict[str, Any]] | None = None) -> tuple
     return tuple(widget(key, column, **overrides.get(key, {})) for key, column in zip(keys, st.columns(len(keys))))
 
 
+def step(key: str, current: Any, presses: int) -> Any:
+    """The value control ``key`` takes ``presses`` arrow-key presses from ``current`` (negative: to the
+    left), or None past either end. A slider's value is rounded to its step, as the browser sends it
+    (0.35, not 0.35000000000000003).
+    """
+    control = REGISTRY[key]
+    if control.options:
+        at = control.options.index(current) + presses
+        return control.options[at] if 0 <= at < len(control.options) else None
+    decimals = len(f"{control.step:g}".partition(".")[2])
+    value = round(current + presses * control.step, decimals)
+    return type(control.default)(value) if control.lo <= value <= control.hi else None
+
+
 def neighbours(key: str, current: Any, steps: int = 2) -> list:
     """The values control ``key`` takes 1 … ``steps`` arrow-key presses either side of ``current``,
     farthest first: :func:`vae_ui.runs.prefetch` serves its newest wish first, so the nearest ones are
-    trained first. A slider's values are rounded to its step, as the browser sends them (0.35, not 0.35000000000000003).
+    trained first.
     """
-    control = REGISTRY[key]
     offsets = [d for k in range(steps, 0, -1) for d in (-k, k)]
-    if control.options:
-        at = control.options.index(current)
-        return [control.options[at + d] for d in offsets if 0 <= at + d < len(control.options)]
-    decimals = len(f"{control.step:g}".partition(".")[2])
-    values = [round(current + d * control.step, decimals) for d in offsets]
-    return [type(control.default)(v) for v in values if control.lo <= v <= control.hi]
+    return [v for v in (step(key, current, d) for d in offsets) if v is not None]
 
 
 def mark_drawn(key: str) -> None:
