@@ -38,14 +38,15 @@ PAGES = {  # name: (title, script and its arguments)
 }
 # The time of the page's last change, on the page's own clock: an element added, removed or retyped
 # outside the slider and the header (the slider redraws its own value at once; the header shows the
-# running indicator), or a chart canvas redrawn (Vega redraws a canvas without touching the DOM; each
-# redraw starts with one clearRect).
+# running indicator), a chart canvas redrawn (Vega redraws a canvas without touching the DOM; each
+# redraw starts with one clearRect), or an image loaded (a new picture can come in the same <img>).
 PROBE = """
 window.__changed = 0; window.__pressedAt = 0;
 const clear = CanvasRenderingContext2D.prototype.clearRect;
 CanvasRenderingContext2D.prototype.clearRect = function (...args) {
   window.__changed = performance.now(); return clear.apply(this, args); };
 document.addEventListener('keydown', () => { window.__pressedAt = performance.now(); }, true);
+document.addEventListener('load', e => { if (e.target.tagName === 'IMG') window.__changed = performance.now(); }, true);
 const aside = node => { const el = node.nodeType === 1 ? node : node.parentElement;
                         return !!(el && el.closest('[data-testid=stSlider], header')); };
 new MutationObserver(records => { if (records.some(r => !aside(r.target))) window.__changed = performance.now(); })

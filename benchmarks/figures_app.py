@@ -33,6 +33,7 @@ def show(chart) -> None:
         st.vega_lite_chart(figure.to_vega_lite(), width="stretch")
 
 
+st.set_page_config(layout="wide")  # as the app
 beta = st.select_slider("β (weight of the KL term)", options=list(BETAS), value=1.0)
 data = vc.data.load("three_clusters", n=600, seed=0)
 X, y = data.X, data.y
@@ -54,4 +55,4 @@ with cols[0]:
 with cols[1]:
     show(charts.points(X * (0.5 + shrink), y, "Reconstructions", domain=domain))
 with cols[2]:
-    show(charts.points(samples, None, "Samples", domain=domain))
+    show(charts.points(samples, None, "Samples"))
