@@ -108,6 +108,7 @@ SESSION_TTL = 5  # seconds a closed tab's session lives on (Streamlit's default 
 
 
 def rss_mb(pid: int) -> float:
+    """Resident memory of a process, in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
@@ -220,8 +221,8 @@ async def protocol_session(url: str, scenario: Scenario, index: int, moves: int,
             for k in range(1, moves + 1):
                 await asyncio.sleep(pauses.uniform(0, think))
                 value = scenario.after(k if index % 2 == 0 else -k)
-                if control.options:  # a select-slider takes the option's text
-                    moved = viewer.select(scenario.label, control.fmt(value) if control.fmt else str(value))
+                if control.options:  # a select-slider takes the option's text, made as controls.widget makes it
+                    moved = viewer.select(scenario.label, (control.fmt or str)(value))
                 else:
                     moved = viewer.slide(scenario.label, value)
                 result["protocol_latencies"].append(await moved)
