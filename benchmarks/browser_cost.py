@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from helpers import READY  # noqa: E402
-from load_test import BETA, _p50_p95, cpu_seconds  # noqa: E402
+from load_test import BETA, _p50_p95, chromium_cpu, cpu_seconds  # noqa: E402
 from support import CHROMIUM, free_port, start_server  # noqa: E402
 
 PAGES = {  # name: (title, script and its arguments)
@@ -53,18 +53,6 @@ new MutationObserver(records => { if (records.some(r => !aside(r.target))) windo
   .observe(document, {subtree: true, childList: true, characterData: true});
 """
 QUIET_MS = 500  # done: the script has finished and nothing has changed for this long
-
-
-def chromium_cpu() -> float:
-    """CPU seconds used so far by every Chromium process on the machine."""
-    total = 0.0
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and "chrom" in (proc / "comm").read_text():
-                total += cpu_seconds(int(proc.name))
-        except OSError:  # the process ended meanwhile
-            pass
-    return total
 
 
 async def _quiet(page) -> None:

@@ -104,6 +104,7 @@ DIGEST = """() => Array.from(document.querySelectorAll('[data-testid=stVegaLiteC
                  for (let i = 0; i < d.length; i += 97) h = (h * 31 + d[i]) | 0;  // a cheap pixel checksum
                  return h; })
     .join('|')"""
+CORES = os.cpu_count() or 1
 SESSION_TTL = 5  # seconds a closed tab's session lives on (Streamlit's default is 120)
 
 
@@ -119,6 +120,23 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def chromium_cpu() -> float:
+    """CPU seconds used so far by every Chromium process on the machine."""
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and "chrom" in (proc / "comm").read_text():
+                total += cpu_seconds(int(proc.name))
+        except OSError:  # the process ended meanwhile
+            pass
+    return total
+
+
+def cpu_now(server_pid: int | None) -> tuple[float, float, float]:
+    """(time, the browsers' CPU seconds, the server's CPU seconds) so far."""
+    return time.perf_counter(), chromium_cpu(), cpu_seconds(server_pid) if server_pid else 0.0
 
 
 class MemorySampler(threading.Thread):
@@ -145,17 +163,25 @@ def _failed(result: dict, index: int, err: Exception) -> None:
     result["errors"].append(f"session {index}: {type(err).__name__}: {str(err)[:120]}")
 
 
-async def _loaded(result: dict, everyone_loaded: asyncio.Event) -> None:
-    """Count this session as loaded, then wait for the others: all sessions move at once, the worst
-    moment for the server."""
-    result["loaded"] += 1
-    if result["loaded"] == result["sessions"]:
-        everyone_loaded.set()
-    await everyone_loaded.wait()
+class Stage:
+    """A point every session reaches (all loaded, all moved): the last to arrive notes the time and the CPU
+    used so far, then all go on together (all sessions move at once: the worst moment for the server)."""
+
+    def __init__(self, sessions: int, server_pid: int | None) -> None:
+        self.sessions, self.server_pid, self.arrived = sessions, server_pid, 0
+        self.at: tuple[float, float, float] | None = None  # cpu_now() when the last session arrived
+        self._everyone = asyncio.Event()
+
+    async def arrive(self) -> None:
+        self.arrived += 1
+        if self.arrived == self.sessions:
+            self.at = cpu_now(self.server_pid)
+            self._everyone.set()
+        await self._everyone.wait()
 
 
 async def session(browser, url: str, scenario: Scenario, index: int, moves: int, result: dict,
-                  everyone_loaded: asyncio.Event, think: float = 0.0) -> None:
+                  all_loaded: Stage, all_moved: Stage, think: float = 0.0) -> None:
     context = await browser.new_context(viewport={"width": 1200, "height": 900})
     context.set_default_timeout(240_000)  # 20 tabs share 2 cores with the server: be patient, then measure
 
@@ -176,7 +202,7 @@ async def session(browser, url: str, scenario: Scenario, index: int, moves: int,
     except Exception as err:
         _failed(result, index, err)
         moves = 0
-    await _loaded(result, everyone_loaded)
+    await all_loaded.arrive()
     try:
         thumb = page.get_by_role("slider", name=scenario.label)
         key = "ArrowRight" if index % 2 == 0 else "ArrowLeft"
@@ -201,11 +227,12 @@ async def session(browser, url: str, scenario: Scenario, index: int, moves: int,
     except Exception as err:
         _failed(result, index, err)
     finally:
+        await all_moved.arrive()  # the tabs stay open until all have moved: their CPU is counted in full
         await context.close()
 
 
 async def protocol_session(url: str, scenario: Scenario, index: int, moves: int, result: dict,
-                           everyone_loaded: asyncio.Event, think: float = 0.0) -> None:
+                           all_loaded: Stage, all_moved: Stage, think: float = 0.0) -> None:
     """A session without a browser: the same reruns, sent and received over the websocket."""
     viewer = ProtocolViewer(url)
     control = controls.REGISTRY[scenario.key]
@@ -214,7 +241,7 @@ async def protocol_session(url: str, scenario: Scenario, index: int, moves: int,
     except Exception as err:
         _failed(result, index, err)
         moves = 0
-    await _loaded(result, everyone_loaded)
+    await all_loaded.arrive()
     try:
         if moves:
             pauses = random.Random(index)
@@ -233,24 +260,26 @@ async def protocol_session(url: str, scenario: Scenario, index: int, moves: int,
     except Exception as err:
         _failed(result, index, err)
     finally:
+        await all_moved.arrive()
         await viewer.close()
 
 
 async def _drive(url: str, scenario: Scenario, sessions: int, moves: int, think: float = 0.0,
-                 browsers: int | None = None) -> dict:
+                 browsers: int | None = None, server_pid: int | None = None) -> dict:
     from playwright.async_api import async_playwright
 
     browsers = sessions if browsers is None else browsers
     result: dict = {"latencies": [], "protocol_latencies": [], "loads": [], "protocol_loads": [], "errors": [],
-                    "values": {}, "sessions": sessions, "loaded": 0}
-    everyone_loaded = asyncio.Event()
+                    "values": {}, "sessions": sessions}
+    all_loaded, all_moved = Stage(sessions, server_pid), Stage(sessions, server_pid)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
                                                                           "--disable-background-networking"])
-        tabs = [session(browser, url, scenario, i, moves, result, everyone_loaded, think) for i in range(browsers)]
-        others = [protocol_session(url, scenario, i, moves, result, everyone_loaded, think)
+        tabs = [session(browser, url, scenario, i, moves, result, all_loaded, all_moved, think) for i in range(browsers)]
+        others = [protocol_session(url, scenario, i, moves, result, all_loaded, all_moved, think)
                   for i in range(browsers, sessions)]
         await asyncio.gather(*tabs, *others)
+        result["moves_from"], result["moves_to"] = all_loaded.at, all_moved.at
         await browser.close()
     return result
 
@@ -267,7 +296,7 @@ def run(sessions: int = 20, moves: int = 3, think: float = 0.0, browsers: int | 
         sampler = MemorySampler(server.pid)
         sampler.start()
         started, cpu = time.perf_counter(), cpu_seconds(server.pid)
-        result = asyncio.run(_drive(url, scenario, sessions, moves, think, browsers))
+        result = asyncio.run(_drive(url, scenario, sessions, moves, think, browsers, server.pid))
         result["wall"] = time.perf_counter() - started
         result["server_cpu"] = cpu_seconds(server.pid) - cpu
         time.sleep(SESSION_TTL + 6)  # closed sessions expire
@@ -307,7 +336,7 @@ def main() -> None:
     tabs, others = r["browsers"], args.sessions - r["browsers"]
     print(f"\nPage /{scenario.page}, slider '{scenario.label}' from {scenario.start:g}: "
           f"{args.sessions} sessions ({tabs} Chromium tabs on this machine, {others} protocol sessions) x "
-          f"{args.moves} slider moves (pause before each: 0..{args.think:g} s), one server, 2 cores "
+          f"{args.moves} slider moves (pause before each: 0..{args.think:g} s), one server, {CORES} cores "
           f"(wall {r['wall']:.1f} s, server CPU {r['server_cpu']:.1f} s)")
     print("| measure | value | target |\n|---|---|---|")
     print(f"| sessions with an error | {len(r['errors'])} | 0 |")
@@ -318,6 +347,16 @@ def main() -> None:
     if others:
         print(f"| protocol sessions: page run, p50 / p95 | {_p50_p95(r['protocol_loads'])} | (all open at once) |")
         print(f"| protocol sessions: slider → server sent the rerun, p50 / p95 | {_p50_p95(r['protocol_latencies'])} | |")
+    if r["moves_from"] and r["moves_to"]:
+        (t0, b0, s0), (t1, b1, s1) = r["moves_from"], r["moves_to"]
+        n = args.sessions * args.moves
+        browser_cpu, server_cpu = (b1 - b0) / n, (s1 - s0) / n
+        print(f"| the moves: wall · CPU per move, browsers' drawing + server (reruns, training) | {t1 - t0:.1f} s · "
+              f"{browser_cpu:.2f} + {server_cpu:.2f} s | |")
+        if args.think == 0:  # all sessions move at once: a round's work shares the cores
+            floor = args.sessions * (browser_cpu + server_cpu) / CORES
+            print(f"| a round's last chart can come no sooner than sessions x CPU per move / {CORES} cores | "
+                  f"{floor:.2f} s | under 3 s for p95 ≤ 3 s |")
     print(f"| server memory: baseline / peak / after close | {r['baseline_mb']:.0f} / {r['peak_mb']:.0f} / "
           f"{r['after_mb']:.0f} MB | peak ≤ 1536 MB, after ≈ baseline |")
     for e in r["errors"][:10]:
