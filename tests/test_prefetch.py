@@ -137,23 +137,6 @@ def test_a_session_waiting_for_a_config_the_background_holds_gets_it():
     assert store.prefetched == 1 and store.trainings == 1  # ``first`` was trained once, in the background
 
 
-def test_the_background_does_not_pause_a_training_a_session_waits_for():
-    """Stepping aside is for speculative work: once a session asks for the config the worker is training,
-    the worker finishes it even while another session's training runs."""
-    store = runs.RunStore(8)
-    config = runs.replace(SMALL, beta=0.65)
-    done = []
-    with store.asked():  # another session's training is under way (and stays so until the end of this block)
-        store.wish([config], X)
-        time.sleep(0.2)  # the worker is inside ``config``, paused
-        assert store.get(config) is None
-        session = threading.Thread(target=lambda: done.append(runs._train_in(store, config, X, None)))
-        session.start()
-        session.join(timeout=30)
-        assert done, "the session waited for the end of another session's training"
-    assert store.prefetched == 1 and store.trainings == 0  # trained once, by the background
-
-
 def test_neighbours_are_the_values_a_few_key_presses_away_farthest_first():
     assert controls.neighbours("h_beta", 1.0) == [0.8, 1.5, 0.9, 1.25]
     assert controls.neighbours("h_beta", 0.0) == [0.02, 0.01]  # the slider's end

@@ -7,8 +7,7 @@ one. Two sessions asking for the same new config train it once: the second waits
 
 While a class looks at one model, a background thread trains the ones it is likely to ask for next
 (:func:`prefetch`; the worked example asks for β up to two steps either side), so a step of the slider
-usually finds its model ready. It steps aside while a session trains a model it is waiting for, unless
-a session waits for the very model the background is training.
+usually finds its model ready. It steps aside while a session trains a model it is waiting for.
 """
 
 from __future__ import annotations
@@ -114,7 +113,6 @@ class RunStore:
         self._worker: threading.Thread | None = None
         self._busy = False  # the worker is training
         self._asked = 0  # trainings under way that a session is waiting for
-        self._waiting: collections.Counter = collections.Counter()  # configs sessions wait for -> how many
         self._none_asked = threading.Condition()
 
     def get(self, config: RunConfig) -> Run | None:
@@ -151,26 +149,11 @@ class RunStore:
                 self._asked -= 1
                 self._none_asked.notify_all()
 
-    @contextlib.contextmanager
-    def waiting_for(self, config: RunConfig) -> Iterator[None]:
-        """Mark a session waiting for ``config`` (to train it, or for whoever is training it)."""
+    def step_aside(self) -> None:
+        """Called by background training between epochs: wait while a session's training runs
+        (both would share one interpreter lock, and the session would wait twice as long)."""
         with self._none_asked:
-            self._waiting[config] += 1
-            self._none_asked.notify_all()
-        try:
-            yield
-        finally:
-            with self._none_asked:
-                self._waiting[config] -= 1
-                if not self._waiting[config]:
-                    del self._waiting[config]
-
-    def step_aside(self, config: RunConfig) -> None:
-        """Called by the background training of ``config`` between epochs: wait while a session's training
-        runs (both would share one interpreter lock, and the session would wait twice as long), unless a
-        session is waiting for ``config`` itself: pausing it then would keep that session waiting longest."""
-        with self._none_asked:
-            while self._asked and not self._waiting[config]:
+            while self._asked:
                 self._none_asked.wait()
 
     def idle(self) -> bool:
@@ -225,17 +208,14 @@ def _train_in(runs: RunStore, config: RunConfig, X: np.ndarray, progress: Progre
         runs.count_training(background)
         try:
             if background:  # the worker holds only this config's lock while it steps aside
-                return _train_now(config, X, lambda *_: runs.step_aside(config))
+                return _train_now(config, X, lambda *_: runs.step_aside())
             with runs.asked():
                 return _train_now(config, X, progress)
         except vc.TrainingDiverged as err:
             runs.failures.put(config, err)
             raise
 
-    if background:
-        return runs.runs.get_or_make(config, make)
-    with runs.waiting_for(config):
-        return runs.runs.get_or_make(config, make)
+    return runs.runs.get_or_make(config, make)
 
 
 def _train_now(config: RunConfig, X: np.ndarray, progress: Progress | None) -> Run:
