@@ -64,6 +64,44 @@ def _vae_config(data: shell.Data, beta: float, latent: int) -> runs.RunConfig:
     return runs.RunConfig("vae", data.spec, latent_dim=latent, beta=beta, seed=int(controls.value("seed")))
 
 
+def _frozen(*arrays: np.ndarray) -> None:
+    for array in arrays:
+        array.setflags(write=False)  # cached and shared by every session
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def _rate_distortion(config: runs.RunConfig, _run: runs.Run, _X: np.ndarray) -> tuple[float, float]:
+    """Rate and distortion over the evaluation points (keyed by the config, which names the data and seed).
+
+    Cached, like everything below that depends only on the trained model: twenty sessions stepping β
+    compute each model's numbers once, not on every rerun."""
+    return vc.evaluate.rate_distortion(_run.model(), _X, 20, np.random.default_rng(config.seed))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _holes(config: runs.RunConfig, _run: runs.Run, _X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The prior's holes with their decodings, and one sample of the aggregate posterior per training point."""
+    vae = _run.model()
+    holes, decoded = vc.evaluate.prior_holes(vae, _X, 15, np.random.default_rng(config.seed))
+    mu, log_var = vae.encode(_X)
+    z_agg = mu + np.exp(0.5 * log_var) * np.random.default_rng(config.seed).standard_normal(mu.shape)
+    _frozen(holes, decoded, z_agg)
+    return holes, decoded, z_agg
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _posterior(config: runs.RunConfig, point: int, _run: runs.Run, _x: np.ndarray) -> tuple:
+    """The exact posterior of one test point on a grid around q's mean, and q's mean and σ there."""
+    vae = _run.model()
+    mu, log_var = vae.encode(_x[None])
+    std = np.exp(0.5 * log_var[0])
+    half = 4 * np.maximum(std, 0.25)
+    grid, density = vc.evaluate.posterior_on_grid(vae, _x, mu[0] - half, mu[0] + half,
+                                                  m=61 if config.latent_dim == 2 else 401)
+    _frozen(grid, density, mu, std)
+    return grid, density, mu[0], std
+
+
 @st.cache_data(max_entries=128, show_spinner=False)
 def _bounds(config: runs.RunConfig, k: int, _run: runs.Run, _X: np.ndarray) -> dict[str, float]:
     """Mean ELBO, IWAE_k and exact log p(x) over the evaluation points (keyed by config and k)."""
@@ -89,7 +127,7 @@ def beta_section(data: shell.Data) -> None:
     runs.prefetch([runs.replace(config, beta=b) for b in controls.neighbours("vb_beta", beta) if b not in SWEEP], data.X)
     vae = run.model()
     X_eval = data.X_test[:EVAL_POINTS]
-    rate, distortion = vc.evaluate.rate_distortion(vae, X_eval, 20, np.random.default_rng(config.seed))
+    rate, distortion = _rate_distortion(config, run, X_eval)
     kl_dims = vc.evaluate.kl_by_dimension(vae, X_eval)
     cols = st.columns(3)
     cols[0].metric("Rate: KL(q(z|x) ‖ p(z))", f"{rate:.3f} nats")
@@ -104,7 +142,7 @@ def beta_section(data: shell.Data) -> None:
         for b in sorted(set(SWEEP) | {beta}):
             r = shell.train_with_progress(runs.replace(config, beta=b), data.X, f"the β sweep (β = {b:g})")
             if r is not None:
-                rate_b, dist_b = vc.evaluate.rate_distortion(r.model(), X_eval, 20, np.random.default_rng(config.seed))
+                rate_b, dist_b = _rate_distortion(r.config, r, X_eval)
                 sweep.append({"β": b, "rate": rate_b, "distortion": dist_b, "current": b == beta})
         frame = pd.DataFrame(sweep)
         shell.figure(lambda: charts.rate_distortion(frame), "rate_distortion", (config, tuple(SWEEP)))
@@ -123,16 +161,10 @@ def beta_section(data: shell.Data) -> None:
                       r"\qquad \mathrm{ELBO} = \mathrm{IWAE}_1 \le \mathrm{IWAE}_k \le \log p(x)")
         left, right = shell.columns(2)
         with left:
-            x = X_eval[point]
-            mu, log_var = vae.encode(x[None])
-            std = np.exp(0.5 * log_var[0])
-            half = 4 * np.maximum(std, 0.25)
-            grid, density = vc.evaluate.posterior_on_grid(vae, x, mu[0] - half, mu[0] + half, m=61 if latent == 2 else 401)
-            shell.figure(lambda: charts.posterior_vs_q(grid, density, mu[0], std), "posterior_vs_q", (config, point))
+            grid, density, mean, std = _posterior(config, point, run, X_eval[point])
+            shell.figure(lambda: charts.posterior_vs_q(grid, density, mean, std), "posterior_vs_q", (config, point))
         with right:
-            holes, decoded = vc.evaluate.prior_holes(vae, data.X, 15, np.random.default_rng(config.seed))
-            mu_all, log_var_all = vae.encode(data.X)
-            z_agg = mu_all + np.exp(0.5 * log_var_all) * np.random.default_rng(config.seed).standard_normal(mu_all.shape)
+            holes, decoded, z_agg = _holes(config, run, data.X)
             shell.figure(lambda: charts.aggregate_posterior(z_agg, data.y, holes), "aggregate_posterior", config)
         if data.is_2d:
             st.caption("Decoding the prior's empty regions (black diamonds): what the model makes where no data was.")
