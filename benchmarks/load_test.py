@@ -1,11 +1,13 @@
 """Many viewers at once: N concurrent sessions against one server, each moving sliders.
 
 Each session opens the worked example, then steps the β slider (with ``--page``: the denoising page and
-its σ slider, or the autoencoder page and its latent dimension): even-numbered sessions step right, odd
-ones left (two new configurations per round, as a class following the lecturer with a few going their
-own way). Measured: errors, whether each session sees its own controls, the time from a key
-press to the updated chart (p50/p95), and the server's memory (resident set, sampled every 0.1 s):
-at start, peak, and after the sessions close and expire.
+its σ slider, the autoencoder page and its latent dimension, the ELBO page's β-VAE section and its β;
+or, with nothing to train, the ELBO page's KL section and its μ, the reparameterisation page and its
+μ₁): even-numbered sessions step right, odd ones left (two new configurations per round, as a class
+following the lecturer with a few going their own way). Measured: errors, whether each session sees
+its own controls, the time from a key press to the updated chart (p50/p95), the CPU a move costs the
+browsers and the server, and the server's memory (resident set, sampled every 0.1 s): at start, peak,
+and after the sessions close and expire.
 
 By default every session is a Chromium tab, and all of them share this machine's 2 cores with the
 server, which a lecture hall never does: there each browser draws on its own laptop. With
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
 import os
 import random
@@ -31,6 +34,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
@@ -45,12 +49,14 @@ from vae_ui import controls, settings  # noqa: E402,F401 (settings fills the con
 
 @dataclass(frozen=True)
 class Scenario:
-    """The page every session opens, from a link that sets one slider to ``start``, and that slider,
-    which each session then steps with the arrow keys (a control of vae_ui.settings, by key)."""
+    """The page every session opens, from a link that sets one slider to ``start`` (and the controls in
+    ``extra``, URL-encoded), and that slider, which each session then steps with the arrow keys (a control
+    of vae_ui.settings, by key)."""
 
     page: str  # the page's URL path ("" is the worked example)
     key: str
     start: Any
+    extra: str = ""  # more of the link's query, e.g. the ELBO page's section
 
     @property
     def label(self) -> str:
@@ -59,7 +65,8 @@ class Scenario:
     @property
     def query(self) -> str:
         default = controls.REGISTRY[self.key].default
-        return "" if self.start == default else f"{self.key}={controls.Control.encode(self.start)}"
+        own = "" if self.start == default else f"{self.key}={controls.Control.encode(self.start)}"
+        return "&".join(part for part in (self.extra, own) if part)
 
     def link(self, url: str) -> str:
         return f"{url}{self.page}" + (f"?{self.query}" if self.query else "")
@@ -79,11 +86,17 @@ class Scenario:
             return False
 
 
-SCENARIOS = {  # on each, a new slider value is a training, unless the background has made it already
+SCENARIOS = {  # on these, a new slider value is a training, unless the background has made it already
     "home": Scenario("", "h_beta", 1.0),
     "denoising": Scenario("denoising", "dae_sigma", 0.3),
     "autoencoder": Scenario("autoencoder", "ae_latent", 4),  # from d = 4: sessions can step both ways
+    "beta-vae": Scenario("elbo", "vb_beta", 1.0, extra=urlencode({"el_tab": "β-VAE"})),
 }
+DRAWN = {  # pages without training: each step only redraws
+    "kl": Scenario("elbo", "kl_mu", 1.0),  # the ELBO page's first section: KL in closed form and by Monte Carlo
+    "reparameterisation": Scenario("reparameterisation", "rp_mu1", 0.5),
+}
+SCENARIOS |= DRAWN
 BETA = SCENARIOS["home"].label  # the worked example's β slider, as a user reads it
 
 # Installed in every tab before the app loads: count Vega's canvas redraws (each starts with one
@@ -204,7 +217,8 @@ async def session(browser, url: str, scenario: Scenario, index: int, moves: int,
         moves = 0
     await all_loaded.arrive()
     try:
-        thumb = page.get_by_role("slider", name=scenario.label)
+        # by its exact label: "β", not "Compare with β" (the accessible name also holds the value)
+        thumb = page.get_by_role("slider").and_(page.locator(f"[aria-label={json.dumps(scenario.label, ensure_ascii=False)}]"))
         key = "ArrowRight" if index % 2 == 0 else "ArrowLeft"
         pauses = random.Random(index)
         for _ in range(moves):
