@@ -368,8 +368,8 @@ def main() -> None:
         print(f"| the moves: wall · CPU per move, browsers' drawing + server (reruns, training) | {t1 - t0:.1f} s · "
               f"{browser_cpu:.2f} + {server_cpu:.2f} s | |")
         if args.think == 0:
-            # All sessions press at once, so for p95 ≤ 3 s nearly all of a round's charts must be ready within
-            # 3 s: the round's work has to fit in 3 s of the cores. (The CPU also holds the harness's own
+            # All sessions press at once, so for p95 ≤ 3 s nearly all of the first round's charts must be ready
+            # within 3 s: that round's work has to fit in 3 s of the cores. (The CPU also holds the harness's own
             # reads between moves, and a tab's first move costs more than its later ones.)
             work = args.sessions * (browser_cpu + server_cpu) / CORES
             print(f"| one round's work on the cores: sessions x CPU per move / {CORES} | {work:.2f} s | "
