@@ -36,8 +36,7 @@ def view_of(config: runs.RunConfig, epoch: int, _run: runs.Run, _data: shell.Dat
     active, _ = vc.evaluate.active_units(vae, _data.X)
     samples = vae.sample(300, np.random.default_rng(config.seed + 1))
     view = View(mu, log_var, test_elbo, kl_dims, active, samples, vae.reconstruct(_data.X))
-    for array in (view.mu, view.log_var, view.kl_dims, view.samples, view.recon):
-        array.setflags(write=False)
+    runs.read_only(view.mu, view.log_var, view.kl_dims, view.samples, view.recon)
     return view
 
 

@@ -64,11 +64,6 @@ def _vae_config(data: shell.Data, beta: float, latent: int) -> runs.RunConfig:
     return runs.RunConfig("vae", data.spec, latent_dim=latent, beta=beta, seed=int(controls.value("seed")))
 
 
-def _frozen(*arrays: np.ndarray) -> None:
-    for array in arrays:
-        array.setflags(write=False)  # cached and shared by every session
-
-
 @st.cache_resource(max_entries=128, show_spinner=False)
 def _rate_distortion(config: runs.RunConfig, _run: runs.Run, _X: np.ndarray) -> tuple[float, float]:
     """Rate and distortion over the evaluation points (keyed by the config, which names the data and seed).
@@ -85,7 +80,7 @@ def _holes(config: runs.RunConfig, _run: runs.Run, _X: np.ndarray) -> tuple[np.n
     holes, decoded = vc.evaluate.prior_holes(vae, _X, 15, np.random.default_rng(config.seed))
     mu, log_var = vae.encode(_X)
     z_agg = mu + np.exp(0.5 * log_var) * np.random.default_rng(config.seed).standard_normal(mu.shape)
-    _frozen(holes, decoded, z_agg)
+    runs.read_only(holes, decoded, z_agg)
     return holes, decoded, z_agg
 
 
@@ -98,7 +93,7 @@ def _posterior(config: runs.RunConfig, point: int, _run: runs.Run, _x: np.ndarra
     half = 4 * np.maximum(std, 0.25)
     grid, density = vc.evaluate.posterior_on_grid(vae, _x, mu[0] - half, mu[0] + half,
                                                   m=61 if config.latent_dim == 2 else 401)
-    _frozen(grid, density, mu, std)
+    runs.read_only(grid, density, mu, std)
     return grid, density, mu[0], std
 
 

@@ -94,6 +94,12 @@ class Run:
         return model
 
 
+def read_only(*arrays: np.ndarray) -> None:
+    """Make arrays read-only: they are cached and shared by every session, so nobody may change them."""
+    for array in arrays:
+        array.setflags(write=False)
+
+
 def likelihood_for(X: np.ndarray) -> str:
     """Bernoulli for data in [0, 1] with an image's many dimensions (the digits), else Gaussian."""
     return "bernoulli" if X.shape[1] > 16 and X.min() >= 0.0 and X.max() <= 1.0 else "gaussian"
@@ -235,8 +241,7 @@ def _train_now(config: RunConfig, X: np.ndarray, progress: Progress | None) -> R
     history = vc.fit(model, X, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
                      seed=config.seed, callback=callback, snapshot_every=max(1, config.epochs // SNAPSHOTS))
     params = model.params.flat.copy()
-    for array in (params, history.loss, history.recon, history.kl, *(flat for _, flat in history.snapshots)):
-        array.setflags(write=False)  # shared by every session: never mutated
+    read_only(params, history.loss, history.recon, history.kl, *(flat for _, flat in history.snapshots))
     return Run(config, likelihood, X.shape[1], params, history.loss, history.recon, history.kl,
                tuple(history.snapshots), history.seconds - aside[0])
 
@@ -245,4 +250,5 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-__all__ = ["DataSpec", "Run", "RunConfig", "digest", "likelihood_for", "prefetch", "replace", "store", "train"]
+__all__ = ["DataSpec", "Run", "RunConfig", "digest", "likelihood_for", "prefetch", "read_only", "replace", "store",
+           "train"]

@@ -62,8 +62,7 @@ def _generated(name: str, seed: int) -> Data:
 
 def _split(spec: runs.DataSpec, title: str, X: np.ndarray, y: np.ndarray, shape: Any, seed: int) -> Data:
     X_tr, X_te, y_tr, y_te = vc.data.train_test_split(X, y, 0.2, seed=seed)
-    for a in (X_tr, X_te, y_tr, y_te):
-        a.setflags(write=False)  # shared by every session: never mutated
+    runs.read_only(X_tr, X_te, y_tr, y_te)
     return Data(spec, title, X_tr, y_tr, X_te, y_te, shape)
 
 
