@@ -86,17 +86,16 @@ class Scenario:
             return False
 
 
-SCENARIOS = {  # on these, a new slider value is a training, unless the background has made it already
+SCENARIOS = {
+    # a new slider value is a training, unless the background has made it already
     "home": Scenario("", "h_beta", 1.0),
     "denoising": Scenario("denoising", "dae_sigma", 0.3),
     "autoencoder": Scenario("autoencoder", "ae_latent", 4),  # from d = 4: sessions can step both ways
     "beta-vae": Scenario("elbo", "vb_beta", 1.0, extra=urlencode({"el_tab": "β-VAE"})),
-}
-DRAWN = {  # pages without training: each step only redraws
+    # nothing to train: each step only redraws
     "kl": Scenario("elbo", "kl_mu", 1.0),  # the ELBO page's first section: KL in closed form and by Monte Carlo
     "reparameterisation": Scenario("reparameterisation", "rp_mu1", 0.5),
 }
-SCENARIOS |= DRAWN
 BETA = SCENARIOS["home"].label  # the worked example's β slider, as a user reads it
 
 # Installed in every tab before the app loads: count Vega's canvas redraws (each starts with one
