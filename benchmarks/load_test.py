@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import math
 import os
@@ -121,41 +120,18 @@ CORES = os.cpu_count() or 1
 SESSION_TTL = 5  # seconds a closed tab's session lives on (Streamlit's default is 120)
 
 
-def family(pid: int) -> list[int]:
-    """A process and all its descendants: the server and its training process (vae_ui.trainer)."""
-    pids = [pid]
-    for parent in pids:  # grows while it is walked
-        try:
-            for children in Path(f"/proc/{parent}/task").glob("*/children"):
-                pids += [int(child) for child in children.read_text().split()]
-        except OSError:  # ended meanwhile
-            pass
-    return pids
-
-
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its descendants, in MB."""
-    total = 0.0
-    for member in family(pid):
-        with contextlib.suppress(OSError):  # ended meanwhile
-            status = Path(f"/proc/{member}/status").read_text()
-            total += sum(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")) / 1024
-    return total
+    """Resident memory of a process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def server_cpu(pid: int) -> float:
-    """CPU seconds used so far by the server and its descendants (the training process)."""
-    total = 0.0
-    for member in family(pid):
-        with contextlib.suppress(OSError):  # ended meanwhile
-            total += cpu_seconds(member)
-    return total
 
 
 def chromium_cpu() -> float:
@@ -172,7 +148,7 @@ def chromium_cpu() -> float:
 
 def cpu_now(server_pid: int | None) -> tuple[float, float, float]:
     """(time, the browsers' CPU seconds, the server's CPU seconds) so far."""
-    return time.perf_counter(), chromium_cpu(), server_cpu(server_pid) if server_pid else 0.0
+    return time.perf_counter(), chromium_cpu(), cpu_seconds(server_pid) if server_pid else 0.0
 
 
 class MemorySampler(threading.Thread):
@@ -332,10 +308,10 @@ def run(sessions: int = 20, moves: int = 3, think: float = 0.0, browsers: int | 
         baseline = rss_mb(server.pid)
         sampler = MemorySampler(server.pid)
         sampler.start()
-        started, cpu = time.perf_counter(), server_cpu(server.pid)
+        started, cpu = time.perf_counter(), cpu_seconds(server.pid)
         result = asyncio.run(_drive(url, scenario, sessions, moves, think, browsers, server.pid))
         result["wall"] = time.perf_counter() - started
-        result["server_cpu"] = server_cpu(server.pid) - cpu
+        result["server_cpu"] = cpu_seconds(server.pid) - cpu
         time.sleep(SESSION_TTL + 6)  # closed sessions expire
         sampler.running = False
         result |= {"baseline_mb": baseline, "peak_mb": sampler.peak, "after_mb": rss_mb(server.pid)}
@@ -387,14 +363,14 @@ def main() -> None:
     if r["moves_from"] and r["moves_to"]:
         (t0, b0, s0), (t1, b1, s1) = r["moves_from"], r["moves_to"]
         n = args.sessions * args.moves
-        browser_cpu, server_move = (b1 - b0) / n, (s1 - s0) / n
+        browser_cpu, server_cpu = (b1 - b0) / n, (s1 - s0) / n
         print(f"| the moves: wall · CPU per move, browsers' drawing + server (reruns, training) | {t1 - t0:.1f} s · "
-              f"{browser_cpu:.2f} + {server_move:.2f} s | |")
+              f"{browser_cpu:.2f} + {server_cpu:.2f} s | |")
         if args.think == 0:
             # All sessions press at once, so for p95 ≤ 3 s nearly all of the first round's charts must be ready
             # within 3 s: that round's work has to fit in 3 s of the cores. (The CPU also holds the harness's own
             # reads between moves, and a tab's first move costs more than its later ones.)
-            work = args.sessions * (browser_cpu + server_move) / CORES
+            work = args.sessions * (browser_cpu + server_cpu) / CORES
             print(f"| one round's work on the cores: sessions x CPU per move / {CORES} | {work:.2f} s | "
                   f"about 3 s or less for p95 ≤ 3 s |")
     print(f"| server memory: baseline / peak / after close | {r['baseline_mb']:.0f} / {r['peak_mb']:.0f} / "
