@@ -58,6 +58,11 @@ def chart(at: AppTest, title_part: str) -> dict:
     return matches[0]
 
 
+def charts_titled(at: AppTest, title_part: str) -> list[str]:
+    """The fingerprints of every chart whose title contains ``title_part``, in page order."""
+    return [c["fingerprint"] for c in charts(at) if title_part in c["title"]]
+
+
 def texts(at: AppTest, kind: str) -> list[str]:
     """The text of every element of a kind: "warning", "error", "info", "success", "caption"."""
     return [e.value for e in getattr(at, kind)]

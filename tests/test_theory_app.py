@@ -4,7 +4,7 @@ show is checked against an independent computation here (formula, quadrature or 
 import numpy as np
 import pytest
 import streamlit as st
-from apptest_helpers import app, assert_clean, chart, metrics, texts
+from apptest_helpers import app, assert_clean, chart, charts_titled, metrics, texts
 
 from vae_ui import elbo_parts
 
@@ -73,9 +73,13 @@ def test_beta_vae_tab_rate_distortion_and_bounds():
     assert -(rate + float(m["Distortion: E_q[−log p(x|z)]"].split()[0])) == pytest.approx(elbo, abs=0.1)
     for title in ("Rate–distortion", "KL per latent dimension", "Exact p(z|x)", "Aggregate posterior"):
         assert chart(at, title)
+    kl_dims = chart(at, "KL per latent dimension")["fingerprint"]
+    side = {b: chart(at, f"β = {b:g}: reconstructions")["fingerprint"] for b in (1.0, 4.0)}  # β and "compare with"
     at.select_slider(key="w_vb_beta").set_value(4.0).run()
     assert_clean(at)
     assert float(metrics(at)["Rate: KL(q(z|x) ‖ p(z))"].split()[0]) < rate
+    assert chart(at, "KL per latent dimension")["fingerprint"] != kl_dims
+    assert charts_titled(at, "β = 4: reconstructions") == [side[4.0]] * 2  # both sides now show β = 4
 
 
 def test_hidden_beta_tab():

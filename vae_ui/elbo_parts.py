@@ -73,6 +73,14 @@ def _rate_distortion(config: runs.RunConfig, _run: runs.Run, _X: np.ndarray) -> 
     return vc.evaluate.rate_distortion(_run.model(), _X, 20, np.random.default_rng(config.seed))
 
 
+@st.cache_resource(max_entries=128, show_spinner=False)
+def _kl_by_dimension(config: runs.RunConfig, _run: runs.Run, _X: np.ndarray) -> np.ndarray:
+    """Mean KL(q(z_j|x) ‖ N(0, 1)) of each latent dimension over the evaluation points: (latent_dim,)."""
+    kl_dims = vc.evaluate.kl_by_dimension(_run.model(), _X)
+    runs.read_only(kl_dims)
+    return kl_dims
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _holes(config: runs.RunConfig, _run: runs.Run, _X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The prior's holes with their decodings, and one sample of the aggregate posterior per training point."""
@@ -95,6 +103,15 @@ def _posterior(config: runs.RunConfig, point: int, _run: runs.Run, _x: np.ndarra
                                                   m=61 if config.latent_dim == 2 else 401)
     runs.read_only(grid, density, mu, std)
     return grid, density, mu[0], std
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _reconstructions_and_samples(config: runs.RunConfig, _run: runs.Run, _X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The model's reconstructions of the test points and 200 samples from the prior."""
+    model = _run.model()
+    recon, samples = model.reconstruct(_X), model.sample(200, np.random.default_rng(config.seed + 1))
+    runs.read_only(recon, samples)
+    return recon, samples
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -120,10 +137,9 @@ def beta_section(data: shell.Data) -> None:
         return
     # β two steps either side, trained in the background (the sweep's values are trained below anyway)
     runs.prefetch([runs.replace(config, beta=b) for b in controls.neighbours("vb_beta", beta) if b not in SWEEP], data.X)
-    vae = run.model()
     X_eval = data.X_test[:EVAL_POINTS]
     rate, distortion = _rate_distortion(config, run, X_eval)
-    kl_dims = vc.evaluate.kl_by_dimension(vae, X_eval)
+    kl_dims = _kl_by_dimension(config, run, X_eval)
     cols = st.columns(3)
     cols[0].metric("Rate: KL(q(z|x) ‖ p(z))", f"{rate:.3f} nats")
     cols[1].metric("Distortion: E_q[−log p(x|z)]", f"{distortion:.3f} nats")
@@ -177,9 +193,7 @@ def beta_section(data: shell.Data) -> None:
             r = shell.train_with_progress(runs.replace(config, beta=b), data.X, f"β = {b:g}")
             if r is None:
                 continue
-            model = r.model()
-            samples = model.sample(200, np.random.default_rng(config.seed + 1))
-            recon = model.reconstruct(data.X_test)
+            recon, samples = _reconstructions_and_samples(r.config, r, data.X_test)
             if data.image_shape:
                 st.image(charts.image_rows([data.X_test[:8], recon[:8], samples[:8]], data.image_shape, scale=4),
                          caption="data · reconstructions · prior samples", output_format="PNG")
