@@ -59,7 +59,7 @@ else:
             shell.figure(lambda: charts.points(X, data.y_test, title, domain=domain), f"dae_{name}", dae_run.config)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=runs.HASH_FUNCS)
 def error_curves(dae_cfg: runs.RunConfig, ae_cfg: runs.RunConfig, _dae_run: runs.Run, _ae_run: runs.Run,
                  _X_test: np.ndarray) -> pd.DataFrame:
     """AE vs DAE error on noisy test inputs as the test noise grows (keyed by the two configs)."""

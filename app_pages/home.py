@@ -22,7 +22,7 @@ class View:
     recon: np.ndarray
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=runs.HASH_FUNCS)
 def view_of(config: runs.RunConfig, epoch: int, _run: runs.Run, _data: shell.Data) -> View:
     """The encodings, test ELBO, KL per dimension, active units, prior samples and reconstructions.
 

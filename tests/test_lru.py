@@ -1,8 +1,10 @@
-"""The bounded cache shared by every session (vae_ui.lru.LRU)."""
+"""The caches shared by every session: the bounded LRU (vae_ui.lru) and the page caches' config keys."""
 
+import dataclasses
 import threading
 import time
 
+from vae_ui import runs
 from vae_ui.lru import LRU
 
 
@@ -32,3 +34,20 @@ def test_a_new_key_asked_for_by_many_sessions_at_once_is_made_once():
     assert len(results) == 8 and all(r is results[0] for r in results)
     assert cache.get_or_make("figure", make) is results[0] and len(made) == 1
     assert cache.get_or_make("other", make) is not results[0] and len(made) == 2
+
+
+def test_a_config_cache_key_names_every_field_exactly():
+    """The page caches hash a RunConfig by its repr (runs.HASH_FUNCS): it must tell any two configs apart."""
+    key = runs.HASH_FUNCS[runs.RunConfig]
+    base = runs.RunConfig("vae")
+    assert all(field.repr for field in dataclasses.fields(runs.RunConfig))
+    changed = [runs.replace(base, data=runs.DataSpec("moons")), runs.replace(base, data=runs.DataSpec(seed=1)),
+               runs.replace(base, data=runs.DataSpec(csv_digest="ab")), runs.replace(base, kind="autoencoder"),
+               runs.replace(base, latent_dim=3), runs.replace(base, hidden=(64,)), runs.replace(base, activation="relu"),
+               runs.replace(base, beta=1.0 + 1e-15), runs.replace(base, noise_sigma=0.1), runs.replace(base, epochs=301),
+               runs.replace(base, lr=0.0011), runs.replace(base, batch_size=32), runs.replace(base, seed=1)]
+    names = [field.name for field in dataclasses.fields(runs.RunConfig)]
+    assert {n for c in changed for n in names if getattr(c, n) != getattr(base, n)} == set(names)  # each field varied
+    assert len({key(c) for c in [base, *changed]}) == 1 + len(changed)
+    assert key(runs.RunConfig("vae", beta=0.1 + 0.2)) != key(runs.RunConfig("vae", beta=0.3))  # floats exactly
+    assert key(runs.RunConfig("vae", beta=1.25)) == key(runs.RunConfig("vae", beta=1.25))

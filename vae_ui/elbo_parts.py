@@ -64,7 +64,7 @@ def _vae_config(data: shell.Data, beta: float, latent: int) -> runs.RunConfig:
     return runs.RunConfig("vae", data.spec, latent_dim=latent, beta=beta, seed=int(controls.value("seed")))
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=128, show_spinner=False, hash_funcs=runs.HASH_FUNCS)
 def _rate_distortion(config: runs.RunConfig, _run: runs.Run, _X: np.ndarray) -> tuple[float, float]:
     """Rate and distortion over the evaluation points (keyed by the config, which names the data and seed).
 
@@ -73,7 +73,7 @@ def _rate_distortion(config: runs.RunConfig, _run: runs.Run, _X: np.ndarray) -> 
     return vc.evaluate.rate_distortion(_run.model(), _X, 20, np.random.default_rng(config.seed))
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=128, show_spinner=False, hash_funcs=runs.HASH_FUNCS)
 def _kl_by_dimension(config: runs.RunConfig, _run: runs.Run, _X: np.ndarray) -> np.ndarray:
     """Mean KL(q(z_j|x) ‖ N(0, 1)) of each latent dimension over the evaluation points: (latent_dim,)."""
     kl_dims = vc.evaluate.kl_by_dimension(_run.model(), _X)
@@ -81,7 +81,7 @@ def _kl_by_dimension(config: runs.RunConfig, _run: runs.Run, _X: np.ndarray) -> 
     return kl_dims
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=runs.HASH_FUNCS)
 def _holes(config: runs.RunConfig, _run: runs.Run, _X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The prior's holes with their decodings, and one sample of the aggregate posterior per training point."""
     vae = _run.model()
@@ -92,7 +92,7 @@ def _holes(config: runs.RunConfig, _run: runs.Run, _X: np.ndarray) -> tuple[np.n
     return holes, decoded, z_agg
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=runs.HASH_FUNCS)
 def _posterior(config: runs.RunConfig, point: int, _run: runs.Run, _x: np.ndarray) -> tuple:
     """The exact posterior of one test point on a grid around q's mean, and q's mean and σ there."""
     vae = _run.model()
@@ -105,7 +105,7 @@ def _posterior(config: runs.RunConfig, point: int, _run: runs.Run, _x: np.ndarra
     return grid, density, mu[0], std
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=runs.HASH_FUNCS)
 def _reconstructions_and_samples(config: runs.RunConfig, _run: runs.Run, _X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The model's reconstructions of the test points and 200 samples from the prior."""
     model = _run.model()
@@ -114,7 +114,7 @@ def _reconstructions_and_samples(config: runs.RunConfig, _run: runs.Run, _X: np.
     return recon, samples
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=128, show_spinner=False, hash_funcs=runs.HASH_FUNCS)
 def _bounds(config: runs.RunConfig, k: int, _run: runs.Run, _X: np.ndarray) -> dict[str, float]:
     """Mean ELBO, IWAE_k and exact log p(x) over the evaluation points (keyed by config and k)."""
     vae = _run.model()
