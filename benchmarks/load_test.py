@@ -146,9 +146,23 @@ def chromium_cpu() -> float:
     return total
 
 
-def cpu_now(server_pid: int | None) -> tuple[float, float, float]:
-    """(time, the browsers' CPU seconds, the server's CPU seconds) so far."""
-    return time.perf_counter(), chromium_cpu(), cpu_seconds(server_pid) if server_pid else 0.0
+def harness_cpu() -> float:
+    """CPU seconds used so far by this script (its protocol sessions, its reads of the tabs) and by
+    Playwright's driver, its child process."""
+    total = cpu_seconds(os.getpid())
+    for children in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
+        for child in children.read_text().split():
+            try:
+                if (Path("/proc") / child / "comm").read_text().strip() == "node":
+                    total += cpu_seconds(int(child))
+            except OSError:  # ended meanwhile
+                pass
+    return total
+
+
+def cpu_now(server_pid: int | None) -> tuple[float, float, float, float]:
+    """(time, the browsers' CPU seconds, the server's, this harness's) so far."""
+    return time.perf_counter(), chromium_cpu(), cpu_seconds(server_pid) if server_pid else 0.0, harness_cpu()
 
 
 class MemorySampler(threading.Thread):
@@ -181,7 +195,7 @@ class Stage:
 
     def __init__(self, sessions: int, server_pid: int | None) -> None:
         self.sessions, self.server_pid, self.arrived = sessions, server_pid, 0
-        self.at: tuple[float, float, float] | None = None  # cpu_now() when the last session arrived
+        self.at: tuple[float, float, float, float] | None = None  # cpu_now() when the last session arrived
         self._everyone = asyncio.Event()
 
     async def arrive(self) -> None:
@@ -361,11 +375,13 @@ def main() -> None:
         print(f"| protocol sessions: page run, p50 / p95 | {_p50_p95(r['protocol_loads'])} | (all open at once) |")
         print(f"| protocol sessions: slider → server sent the rerun, p50 / p95 | {_p50_p95(r['protocol_latencies'])} | |")
     if r["moves_from"] and r["moves_to"]:
-        (t0, b0, s0), (t1, b1, s1) = r["moves_from"], r["moves_to"]
+        (t0, b0, s0, h0), (t1, b1, s1, h1) = r["moves_from"], r["moves_to"]
         n = args.sessions * args.moves
         browser_cpu, server_cpu = (b1 - b0) / n, (s1 - s0) / n
         print(f"| the moves: wall · CPU per move, browsers' drawing + server (reruns, training) | {t1 - t0:.1f} s · "
               f"{browser_cpu:.2f} + {server_cpu:.2f} s | |")
+        print(f"| the cores during the moves: busy | {(b1 - b0 + s1 - s0 + h1 - h0) / ((t1 - t0) * CORES):.0%} of {CORES} "
+              f"(browsers {b1 - b0:.1f} s, server {s1 - s0:.1f} s, this harness {h1 - h0:.1f} s) | |")
         if args.think == 0:
             # All sessions press at once, so for p95 ≤ 3 s nearly all of the first round's charts must be ready
             # within 3 s: that round's work has to fit in 3 s of the cores. (The CPU also holds the harness's own
