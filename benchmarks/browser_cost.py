@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from helpers import READY  # noqa: E402
-from load_test import BETA, _p50_p95, chromium_cpu, cpu_seconds  # noqa: E402
+from load_test import BETA, _p50_p95, chromium_cpu, server_cpu  # noqa: E402
 from support import CHROMIUM, free_port, start_server  # noqa: E402
 
 PAGES = {  # name: (title, script and its arguments)
@@ -100,10 +100,10 @@ async def measure(script: tuple[str, ...], tabs: int) -> dict:
             for _ in range(tabs - 1):  # one after another: loading is not what is measured here
                 pages.append(await open_tab())
             for name, key in (("first", "ArrowLeft"), ("warm", "ArrowRight")):  # tab 0 is warm in both
-                cpu, server_cpu = chromium_cpu(), cpu_seconds(server.pid)
+                cpu, server_before = chromium_cpu(), server_cpu(server.pid)
                 result[name] = await asyncio.gather(*(_move(page, key) for page in pages))
                 result[name + "_cpu"] = (chromium_cpu() - cpu) / tabs
-                result[name + "_server_cpu"] = (cpu_seconds(server.pid) - server_cpu) / tabs
+                result[name + "_server_cpu"] = (server_cpu(server.pid) - server_before) / tabs
             await browser.close()
     finally:
         server.terminate()

@@ -6,8 +6,8 @@ or, with nothing to train, the ELBO page's KL section and its μ, the reparamete
 μ₁): even-numbered sessions step right, odd ones left (two new configurations per round, as a class
 following the lecturer with a few going their own way). Measured: errors, whether each session sees
 its own controls, the time from a key press to the updated chart (p50/p95), the CPU a move costs the
-browsers and the server, and the server's memory (resident set, sampled every 0.1 s): at start, peak,
-and after the sessions close and expire.
+browsers and the server, and the server's memory (resident set, with its training process, sampled
+every 0.1 s): at start, peak, and after the sessions close and expire.
 
 By default every session is a Chromium tab, and all of them share this machine's 2 cores with the
 server, which a lecture hall never does: there each browser draws on its own laptop. With
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -120,18 +121,41 @@ CORES = os.cpu_count() or 1
 SESSION_TTL = 5  # seconds a closed tab's session lives on (Streamlit's default is 120)
 
 
+def family(pid: int) -> list[int]:
+    """A process and all its descendants: the server and its training process (vae_ui.trainer)."""
+    pids = [pid]
+    for parent in pids:  # grows while it is walked
+        try:
+            for children in Path(f"/proc/{parent}/task").glob("*/children"):
+                pids += [int(child) for child in children.read_text().split()]
+        except OSError:  # ended meanwhile
+            pass
+    return pids
+
+
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process, in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """Resident memory of a process and its descendants, in MB."""
+    total = 0.0
+    for member in family(pid):
+        with contextlib.suppress(OSError):  # ended meanwhile
+            status = Path(f"/proc/{member}/status").read_text()
+            total += sum(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")) / 1024
+    return total
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by the server and its descendants (the training process)."""
+    total = 0.0
+    for member in family(pid):
+        with contextlib.suppress(OSError):  # ended meanwhile
+            total += cpu_seconds(member)
+    return total
 
 
 def chromium_cpu() -> float:
@@ -152,17 +176,15 @@ def harness_cpu() -> float:
     total = cpu_seconds(os.getpid())
     for children in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
         for child in children.read_text().split():
-            try:
+            with contextlib.suppress(OSError):  # ended meanwhile
                 if (Path("/proc") / child / "comm").read_text().strip() == "node":
                     total += cpu_seconds(int(child))
-            except OSError:  # ended meanwhile
-                pass
     return total
 
 
 def cpu_now(server_pid: int | None) -> tuple[float, float, float, float]:
     """(time, the browsers' CPU seconds, the server's, this harness's) so far."""
-    return time.perf_counter(), chromium_cpu(), cpu_seconds(server_pid) if server_pid else 0.0, harness_cpu()
+    return time.perf_counter(), chromium_cpu(), server_cpu(server_pid) if server_pid else 0.0, harness_cpu()
 
 
 class MemorySampler(threading.Thread):
@@ -322,10 +344,10 @@ def run(sessions: int = 20, moves: int = 3, think: float = 0.0, browsers: int | 
         baseline = rss_mb(server.pid)
         sampler = MemorySampler(server.pid)
         sampler.start()
-        started, cpu = time.perf_counter(), cpu_seconds(server.pid)
+        started, cpu = time.perf_counter(), server_cpu(server.pid)
         result = asyncio.run(_drive(url, scenario, sessions, moves, think, browsers, server.pid))
         result["wall"] = time.perf_counter() - started
-        result["server_cpu"] = cpu_seconds(server.pid) - cpu
+        result["server_cpu"] = server_cpu(server.pid) - cpu
         time.sleep(SESSION_TTL + 6)  # closed sessions expire
         sampler.running = False
         result |= {"baseline_mb": baseline, "peak_mb": sampler.peak, "after_mb": rss_mb(server.pid)}
@@ -377,16 +399,16 @@ def main() -> None:
     if r["moves_from"] and r["moves_to"]:
         (t0, b0, s0, h0), (t1, b1, s1, h1) = r["moves_from"], r["moves_to"]
         n = args.sessions * args.moves
-        browser_cpu, server_cpu = (b1 - b0) / n, (s1 - s0) / n
+        browser_cpu, server_move = (b1 - b0) / n, (s1 - s0) / n
         print(f"| the moves: wall · CPU per move, browsers' drawing + server (reruns, training) | {t1 - t0:.1f} s · "
-              f"{browser_cpu:.2f} + {server_cpu:.2f} s | |")
+              f"{browser_cpu:.2f} + {server_move:.2f} s | |")
         print(f"| the cores during the moves: busy | {(b1 - b0 + s1 - s0 + h1 - h0) / ((t1 - t0) * CORES):.0%} of {CORES} "
               f"(browsers {b1 - b0:.1f} s, server {s1 - s0:.1f} s, this harness {h1 - h0:.1f} s) | |")
         if args.think == 0:
             # All sessions press at once, so for p95 ≤ 3 s nearly all of the first round's charts must be ready
             # within 3 s: that round's work has to fit in 3 s of the cores. (The CPU also holds the harness's own
             # reads between moves, and a tab's first move costs more than its later ones.)
-            work = args.sessions * (browser_cpu + server_cpu) / CORES
+            work = args.sessions * (browser_cpu + server_move) / CORES
             print(f"| one round's work on the cores: sessions x CPU per move / {CORES} | {work:.2f} s | "
                   f"about 3 s or less for p95 ≤ 3 s |")
     print(f"| server memory: baseline / peak / after close | {r['baseline_mb']:.0f} / {r['peak_mb']:.0f} / "

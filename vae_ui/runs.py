@@ -5,20 +5,20 @@ in ``st.cache_resource``; moving a slider back to a value seen before finds it a
 immutable (read-only arrays); a page rebuilds a fresh model from a run's parameters when it needs
 one. Two sessions asking for the same new config train it once: the second waits for the first.
 
-While a class looks at one model, a background thread trains the ones it is likely to ask for next
+While a class looks at one model, a background thread has the ones it is likely to ask for next trained
 (:func:`prefetch`; the worked example asks for β up to two steps either side), so a step of the slider
-usually finds its model ready. It steps aside while a session trains a model it is waiting for.
+usually finds its model ready. It has them trained in a process of its own (vae_ui.trainer), on another
+core, so the sessions' reruns do not wait for the training.
 """
 
 from __future__ import annotations
 
 import collections
-import contextlib
 import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -27,11 +27,13 @@ import streamlit as st
 import vae_core as vc
 
 from .lru import LRU
+from .trainer import TrainerProcess
 
 MAX_RUNS = 48  # bound on cached runs (each is at most a few MB with its snapshots)
 N_POINTS = 600  # examples drawn for the 2-D datasets
 SNAPSHOTS = 30  # about this many parameter snapshots per run, for the replay slider
 PREFETCH_DEPTH = 6  # configs waiting to be trained in the background; older wishes fall off
+TRAINER = TrainerProcess()  # trains the background's wishes, one at a time, in a process of its own
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,6 @@ class RunStore:
         self._wished = threading.Condition()
         self._worker: threading.Thread | None = None
         self._busy = False  # the worker is training
-        self._asked = 0  # trainings under way that a session is waiting for
-        self._none_asked = threading.Condition()
 
     def get(self, config: RunConfig) -> Run | None:
         return self.runs.get(config)
@@ -147,25 +147,6 @@ class RunStore:
                 self._worker = threading.Thread(target=self._work, name="vae-lab-prefetch", daemon=True)
                 self._worker.start()
             self._wished.notify()
-
-    @contextlib.contextmanager
-    def asked(self) -> Iterator[None]:
-        """Mark a training a session waits for: the background pauses until none is under way."""
-        with self._none_asked:
-            self._asked += 1
-        try:
-            yield
-        finally:
-            with self._none_asked:
-                self._asked -= 1
-                self._none_asked.notify_all()
-
-    def step_aside(self) -> None:
-        """Called by background training between epochs: wait while a session's training runs
-        (both would share one interpreter lock, and the session would wait twice as long)."""
-        with self._none_asked:
-            while self._asked:
-                self._none_asked.wait()
 
     def idle(self) -> bool:
         """Nothing waiting and nothing being trained in the background."""
@@ -218,10 +199,9 @@ def _train_in(runs: RunStore, config: RunConfig, X: np.ndarray, progress: Progre
             raise failure  # diverged before: say so at once
         runs.count_training(background)
         try:
-            if background:  # the worker holds only this config's lock while it steps aside
-                return _train_now(config, X, lambda *_: runs.step_aside())
-            with runs.asked():
-                return _train_now(config, X, progress)
+            if background:  # in the training process: the sessions' reruns go on meanwhile
+                return _train_now(config, X, None, TRAINER.fit)
+            return _train_now(config, X, progress)
         except vc.TrainingDiverged as err:
             runs.failures.put(config, err)
             raise
@@ -229,31 +209,40 @@ def _train_in(runs: RunStore, config: RunConfig, X: np.ndarray, progress: Progre
     return runs.runs.get_or_make(config, make)
 
 
-def _train_now(config: RunConfig, X: np.ndarray, progress: Progress | None) -> Run:
+def _train_now(config: RunConfig, X: np.ndarray, progress: Progress | None, fit: Callable = vc.fit) -> Run:
+    """Train ``config`` on X with ``fit`` (vae_core.fit, or the training process's) and draw ``progress``."""
     likelihood = likelihood_for(X)
     model = config.build(X.shape[1], likelihood)
-    recon, kl = np.zeros(config.epochs), np.zeros(config.epochs)
-    every = max(1, config.epochs // 20)
-    aside = [0.0]  # seconds spent in ``progress`` (drawing, or waiting in the background): not training
-
-    def callback(epoch: int, terms: dict[str, float]) -> None:
-        recon[epoch - 1], kl[epoch - 1] = terms["recon"], terms["kl"]
-        if progress is not None and (epoch % every == 0 or epoch == config.epochs):
-            started = time.perf_counter()
-            progress(epoch, config.epochs, recon[:epoch], kl[:epoch])
-            aside[0] += time.perf_counter() - started
-
-    history = vc.fit(model, X, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
-                     seed=config.seed, callback=callback, snapshot_every=max(1, config.epochs // SNAPSHOTS))
+    args = {"epochs": config.epochs, "batch_size": config.batch_size, "lr": config.lr, "seed": config.seed,
+            "snapshot_every": max(1, config.epochs // SNAPSHOTS)}
+    aside = [0.0]  # seconds spent drawing progress: not training
+    if progress is not None:
+        args["callback"] = _drawing(progress, config.epochs, aside)
+    history = fit(model, X, **args)
     params = model.params.flat.copy()
     read_only(params, history.loss, history.recon, history.kl, *(flat for _, flat in history.snapshots))
     return Run(config, likelihood, X.shape[1], params, history.loss, history.recon, history.kl,
                tuple(history.snapshots), history.seconds - aside[0])
 
 
+def _drawing(progress: Progress, epochs: int, aside: list[float]) -> Callable[[int, dict[str, float]], None]:
+    """fit's callback: draws ``progress`` about 20 times, adding the seconds it takes to ``aside[0]``."""
+    recon, kl = np.zeros(epochs), np.zeros(epochs)
+    every = max(1, epochs // 20)
+
+    def callback(epoch: int, terms: dict[str, float]) -> None:
+        recon[epoch - 1], kl[epoch - 1] = terms["recon"], terms["kl"]
+        if epoch % every == 0 or epoch == epochs:
+            started = time.perf_counter()
+            progress(epoch, epochs, recon[:epoch], kl[:epoch])
+            aside[0] += time.perf_counter() - started
+
+    return callback
+
+
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-__all__ = ["HASH_FUNCS", "DataSpec", "Run", "RunConfig", "digest", "likelihood_for", "prefetch", "read_only", "replace", "store",
-           "train"]
+__all__ = ["HASH_FUNCS", "TRAINER", "DataSpec", "Run", "RunConfig", "digest", "likelihood_for", "prefetch", "read_only",
+           "replace", "store", "train"]

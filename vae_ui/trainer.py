@@ -1,0 +1,123 @@
+"""Training in a process of its own: ``TrainerProcess().fit`` does what ``vae_core.fit`` does.
+
+The server answers every session on one Python interpreter, and an interpreter runs one thread's Python
+at a time: a model trained in a server thread (0.7 s for the worked example) slows every session's
+rerun while it runs. In a process of its own it runs on another core and slows nothing.
+
+The process is ``python -m vae_ui.trainer``: it imports NumPy and vae_core, not Streamlit or the app.
+The two sides exchange ``.npz`` archives over the process's stdin and stdout (8 bytes of length, then the
+archive), read with ``allow_pickle=False``, as model files are.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+import vae_core as vc
+from vae_core.models import _Model
+
+ROOT = Path(__file__).resolve().parent.parent  # where ``python -m vae_ui.trainer`` finds the packages
+
+
+class TrainerProcess:
+    """One training process, started on first use and again after it died; one training at a time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+
+    def fit(self, model: _Model, X: np.ndarray, **fit_args: Any) -> vc.History:
+        """:func:`vae_core.fit` (every argument but ``callback``) in the training process: trains ``model`` in
+        place to the same numbers, returns the History, raises TrainingDiverged as it does.
+
+        Raises RuntimeError if the process died meanwhile (the next call starts a new one)."""
+        request = {"model": np.frombuffer(vc.model_to_bytes(model), np.uint8), "X": np.asarray(X, np.float64),
+                   "args": np.array(json.dumps(fit_args))}
+        with self._lock:
+            try:
+                reply = self._ask(request)
+            except (OSError, EOFError) as err:  # a broken pipe or a closed stdout: the process is gone
+                self._process = None
+                raise RuntimeError(f"the training process ended unexpectedly ({err!r})") from None
+        if "error" in reply:
+            raise RuntimeError(f"training in the training process failed:\n{reply['error']}")
+        model.params.flat[...] = reply["params"]
+        if "diverged_at" in reply:
+            raise vc.TrainingDiverged(int(reply["diverged_at"]), fit_args.get("lr", 1e-3), model)
+        epochs = [int(e) for e in reply["snapshot_epochs"]]
+        return vc.History(reply["loss"], reply["recon"], reply["kl"], list(zip(epochs, reply["snapshots"])),
+                          float(reply["seconds"]))
+
+    def _ask(self, request: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        if self._process is None or self._process.poll() is not None:
+            self._process = subprocess.Popen([sys.executable, "-m", "vae_ui.trainer"], cwd=ROOT,
+                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert self._process.stdin is not None and self._process.stdout is not None
+        send(self._process.stdin, request)
+        reply = receive(self._process.stdout)
+        if reply is None:
+            raise EOFError("no reply")
+        return reply
+
+    def stop(self) -> None:
+        """End the process (it also ends by itself when the server's end of its stdin closes)."""
+        with self._lock:
+            if self._process is not None:
+                self._process.kill()
+                self._process.wait()
+                self._process = None
+
+
+def send(stream: IO[bytes], arrays: dict[str, np.ndarray]) -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    data = buffer.getvalue()
+    stream.write(len(data).to_bytes(8, "little") + data)
+    stream.flush()
+
+
+def receive(stream: IO[bytes]) -> dict[str, np.ndarray] | None:
+    """The next archive's arrays, or None at the end of the stream."""
+    head = stream.read(8)
+    if len(head) < 8:
+        return None
+    data = stream.read(int.from_bytes(head, "little"))
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        return {name: archive[name] for name in archive.files}
+
+
+def answer(request: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The training process's side: train the model in the request and say how it went."""
+    model = vc.load_model(request["model"].tobytes())
+    try:
+        history = vc.fit(model, request["X"], **json.loads(str(request["args"])))
+    except vc.TrainingDiverged as err:
+        return {"params": model.params.flat, "diverged_at": np.array(err.epoch)}
+    snapshots = np.array([flat for _, flat in history.snapshots]).reshape(len(history.snapshots), -1)
+    return {"params": model.params.flat, "loss": history.loss, "recon": history.recon, "kl": history.kl,
+            "snapshot_epochs": np.array([epoch for epoch, _ in history.snapshots], dtype=np.int64),
+            "snapshots": snapshots, "seconds": np.array(history.seconds)}
+
+
+def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
+    """Answer requests until the server closes our stdin."""
+    while (request := receive(requests)) is not None:
+        try:
+            reply = answer(request)
+        except Exception:  # a bad request must not end the process: say what happened
+            reply = {"error": np.array(traceback.format_exc())}
+        send(replies, reply)
+
+
+if __name__ == "__main__":
+    replies, sys.stdout = sys.stdout.buffer, sys.stderr  # a stray print must not corrupt the replies
+    serve(sys.stdin.buffer, replies)
