@@ -60,6 +60,7 @@ def test_it_starts_again_after_it_died(process):
     process._process.wait()
     process.fit(vae(), X, **ARGS)  # noticed before asking: a new process
     # a process that dies while asked (this one reads a byte and ends): said clearly, and replaced next time
+    process.stop()
     process._process = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.buffer.read(1)"],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     with pytest.raises(RuntimeError, match="ended unexpectedly"):

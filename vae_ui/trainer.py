@@ -46,7 +46,7 @@ class TrainerProcess:
             try:
                 reply = self._ask(request)
             except (OSError, EOFError) as err:  # a broken pipe or a closed stdout: the process is gone
-                self._process = None
+                self._end()
                 raise RuntimeError(f"the training process ended unexpectedly ({err!r})") from None
         if "error" in reply:
             raise RuntimeError(f"training in the training process failed:\n{reply['error']}")
@@ -58,7 +58,9 @@ class TrainerProcess:
                           float(reply["seconds"]))
 
     def _ask(self, request: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        if self._process is None or self._process.poll() is not None:
+        if self._process is not None and self._process.poll() is not None:  # it died since the last training
+            self._end()
+        if self._process is None:
             self._process = subprocess.Popen([sys.executable, "-m", "vae_ui.trainer"], cwd=ROOT,
                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         assert self._process.stdin is not None and self._process.stdout is not None
@@ -71,10 +73,13 @@ class TrainerProcess:
     def stop(self) -> None:
         """End the process (it also ends by itself when the server's end of its stdin closes)."""
         with self._lock:
-            if self._process is not None:
-                self._process.kill()
-                self._process.wait()
-                self._process = None
+            self._end()
+
+    def _end(self) -> None:
+        if self._process is not None:
+            with self._process as process:  # leaving closes its pipes and waits for it
+                process.kill()
+            self._process = None
 
 
 def send(stream: IO[bytes], arrays: dict[str, np.ndarray]) -> None:
