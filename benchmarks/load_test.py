@@ -398,6 +398,8 @@ def main() -> None:
         print(f"| protocol sessions: slider → server sent the rerun, p50 / p95 | {_p50_p95(r['protocol_latencies'])} | |")
     if r["moves_from"] and r["moves_to"]:
         (t0, b0, s0, h0), (t1, b1, s1, h1) = r["moves_from"], r["moves_to"]
+        if not tabs:  # only Chromium processes of an earlier run, ending meanwhile
+            b0 = b1 = 0.0
         n = args.sessions * args.moves
         browser_cpu, server_move = (b1 - b0) / n, (s1 - s0) / n
         print(f"| the moves: wall · CPU per move, browsers' drawing + server (reruns, training) | {t1 - t0:.1f} s · "
