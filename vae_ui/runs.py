@@ -5,10 +5,10 @@ in ``st.cache_resource``; moving a slider back to a value seen before finds it a
 immutable (read-only arrays); a page rebuilds a fresh model from a run's parameters when it needs
 one. Two sessions asking for the same new config train it once: the second waits for the first.
 
-While a class looks at one model, a background thread has the ones it is likely to ask for next trained
+While a class looks at one model, the models it is likely to ask for next are trained in the background
 (:func:`prefetch`; the worked example asks for β up to two steps either side), so a step of the slider
-usually finds its model ready. It has them trained in a process of its own (vae_ui.trainer), on another
-core, so the sessions' reruns do not wait for the training.
+usually finds its model ready. A background thread hands them, one at a time, to a process of its own
+(vae_ui.trainer) that trains on another core: the sessions' reruns do not wait for that training.
 """
 
 from __future__ import annotations
