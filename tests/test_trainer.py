@@ -68,6 +68,17 @@ def test_it_starts_again_after_it_died(process):
     process.fit(vae(), X, **ARGS)
 
 
+def test_a_training_that_takes_too_long_is_stopped_and_the_next_one_runs():
+    slow = trainer.TrainerProcess(timeout=3.0)  # the process's start (its imports) counts too
+    try:
+        slow.fit(vae(), X, **ARGS)
+        with pytest.raises(RuntimeError, match="no reply within 3 s"):  # 100,000 epochs take minutes
+            slow.fit(vae(), X, **(ARGS | {"epochs": 100_000}))
+        slow.fit(vae(), X, **ARGS)  # a new process
+    finally:
+        slow.stop()
+
+
 def test_the_exchange_is_npz_without_pickle():
     buffer = io.BytesIO()
     trainer.send(buffer, {"a": np.arange(3.0), "b": np.array("text")})

@@ -29,9 +29,14 @@ ROOT = Path(__file__).resolve().parent.parent  # where ``python -m vae_ui.traine
 
 
 class TrainerProcess:
-    """One training process, started on first use and again after it died; one training at a time."""
+    """One training process, started on first use and again after it died; one training at a time.
 
-    def __init__(self) -> None:
+    A training that takes longer than ``timeout`` seconds is taken for a hung process: it is killed and
+    replaced. (The slowest set-up of the pages, a VAE on the digits at 1000 epochs, took 17 s here while
+    the tests ran beside it.)"""
+
+    def __init__(self, timeout: float = 120.0) -> None:
+        self.timeout = timeout
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
 
@@ -39,7 +44,7 @@ class TrainerProcess:
         """:func:`vae_core.fit` (every argument but ``callback``) in the training process: trains ``model`` in
         place to the same numbers, returns the History, raises TrainingDiverged as it does.
 
-        Raises RuntimeError if the process died meanwhile (the next call starts a new one)."""
+        Raises RuntimeError if the process died or hung meanwhile (the next call starts a new one)."""
         request = {"model": np.frombuffer(vc.model_to_bytes(model), np.uint8), "X": np.asarray(X, np.float64),
                    "args": np.array(json.dumps(fit_args))}
         with self._lock:
@@ -63,11 +68,23 @@ class TrainerProcess:
         if self._process is None:
             self._process = subprocess.Popen([sys.executable, "-m", "vae_ui.trainer"], cwd=ROOT,
                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        assert self._process.stdin is not None and self._process.stdout is not None
-        send(self._process.stdin, request)
-        reply = receive(self._process.stdout)
+        process = self._process
+        assert process.stdin is not None and process.stdout is not None
+        hung = threading.Event()
+
+        def kill_hung() -> None:  # its stdout closes, so the read below ends
+            hung.set()
+            process.kill()
+
+        watchdog = threading.Timer(self.timeout, kill_hung)
+        watchdog.start()
+        try:
+            send(process.stdin, request)
+            reply = receive(process.stdout)
+        finally:
+            watchdog.cancel()
         if reply is None:
-            raise EOFError("no reply")
+            raise EOFError(f"no reply within {self.timeout:g} s" if hung.is_set() else "no reply")
         return reply
 
     def stop(self) -> None:
