@@ -86,6 +86,9 @@ def test_the_exchange_is_npz_without_pickle():
     got = trainer.receive(buffer)
     assert got is not None and got["a"].tolist() == [0.0, 1.0, 2.0] and str(got["b"]) == "text"
     assert trainer.receive(buffer) is None  # the end of the stream
+    whole = io.BytesIO()
+    trainer.send(whole, {"a": np.arange(1000.0)})
+    assert trainer.receive(io.BytesIO(whole.getvalue()[:-10])) is None  # cut short: the writer was killed
     buffer = io.BytesIO()
     trainer.send(buffer, {"objects": np.array([{"x": 1}], dtype=object)})  # needs pickle to read
     buffer.seek(0)

@@ -110,11 +110,15 @@ def send(stream: IO[bytes], arrays: dict[str, np.ndarray]) -> None:
 
 
 def receive(stream: IO[bytes]) -> dict[str, np.ndarray] | None:
-    """The next archive's arrays, or None at the end of the stream."""
+    """The next archive's arrays, or None at the end of the stream (also when it ends inside an archive, as
+    when the other side is killed while it writes)."""
     head = stream.read(8)
     if len(head) < 8:
         return None
-    data = stream.read(int.from_bytes(head, "little"))
+    length = int.from_bytes(head, "little")
+    data = stream.read(length)
+    if len(data) < length:
+        return None
     with np.load(io.BytesIO(data), allow_pickle=False) as archive:
         return {name: archive[name] for name in archive.files}
 
