@@ -27,8 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from helpers import READY  # noqa: E402
-from load_test import BETA, _p50_p95, chromium_cpu, server_cpu  # noqa: E402
+from load_test import BETA, _p50_p95  # noqa: E402
 from support import CHROMIUM, free_port, start_server  # noqa: E402
+from usage import chromium_cpu, server_cpu  # noqa: E402
 
 PAGES = {  # name: (title, script and its arguments)
     "reference": ("one slider and a line of text (reference)", ("benchmarks/reference_app.py",)),

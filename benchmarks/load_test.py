@@ -23,14 +23,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import math
-import os
 import random
 import statistics
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +40,7 @@ sys.path.insert(0, str(ROOT / "tests" / "browser"))
 from helpers import CHART_INK, READY  # noqa: E402
 from protocol_viewer import ProtocolViewer  # noqa: E402
 from support import CHROMIUM, LOOPBACK, free_port, start_server  # noqa: E402
+from usage import CORES, MemorySampler, chromium_cpu, harness_cpu, rss_mb, server_cpu  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from vae_ui import controls, settings  # noqa: E402,F401 (settings fills the controls registry)
@@ -117,85 +115,12 @@ DIGEST = """() => Array.from(document.querySelectorAll('[data-testid=stVegaLiteC
                  for (let i = 0; i < d.length; i += 97) h = (h * 31 + d[i]) | 0;  // a cheap pixel checksum
                  return h; })
     .join('|')"""
-CORES = os.cpu_count() or 1
 SESSION_TTL = 5  # seconds a closed tab's session lives on (Streamlit's default is 120)
-
-
-def family(pid: int) -> list[int]:
-    """A process and all its descendants: the server and its training process (vae_ui.trainer)."""
-    pids = [pid]
-    for parent in pids:  # grows while it is walked
-        try:
-            for children in Path(f"/proc/{parent}/task").glob("*/children"):
-                pids += [int(child) for child in children.read_text().split()]
-        except OSError:  # ended meanwhile
-            pass
-    return pids
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its descendants, in MB."""
-    total = 0.0
-    for member in family(pid):
-        with contextlib.suppress(OSError):  # ended meanwhile
-            status = Path(f"/proc/{member}/status").read_text()
-            total += sum(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")) / 1024
-    return total
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def server_cpu(pid: int) -> float:
-    """CPU seconds used so far by the server and its descendants (the training process)."""
-    total = 0.0
-    for member in family(pid):
-        with contextlib.suppress(OSError):  # ended meanwhile
-            total += cpu_seconds(member)
-    return total
-
-
-def chromium_cpu() -> float:
-    """CPU seconds used so far by every Chromium process on the machine."""
-    total = 0.0
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and "chrom" in (proc / "comm").read_text():
-                total += cpu_seconds(int(proc.name))
-        except OSError:  # the process ended meanwhile
-            pass
-    return total
-
-
-def harness_cpu() -> float:
-    """CPU seconds used so far by this script (its protocol sessions, its reads of the tabs) and by
-    Playwright's driver, its child process."""
-    total = cpu_seconds(os.getpid())
-    for children in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
-        for child in children.read_text().split():
-            with contextlib.suppress(OSError):  # ended meanwhile
-                if (Path("/proc") / child / "comm").read_text().strip() == "node":
-                    total += cpu_seconds(int(child))
-    return total
 
 
 def cpu_now(server_pid: int | None) -> tuple[float, float, float, float]:
     """(time, the browsers' CPU seconds, the server's, this harness's) so far."""
     return time.perf_counter(), chromium_cpu(), server_cpu(server_pid) if server_pid else 0.0, harness_cpu()
-
-
-class MemorySampler(threading.Thread):
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.peak, self.running = pid, 0.0, True
-
-    def run(self) -> None:
-        while self.running:
-            self.peak = max(self.peak, rss_mb(self.pid))
-            time.sleep(0.1)
 
 
 async def _settled(page, renders_before: int) -> None:
