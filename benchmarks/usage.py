@@ -67,7 +67,7 @@ def chromium_cpu() -> float:
 def harness_cpu() -> float:
     """CPU seconds used so far by this script (its protocol sessions, its reads of the tabs) and by
     Playwright's driver, its child process."""
-    return total_cpu([os.getpid(), *(child for child in children(os.getpid()) if name(child) == "node")])
+    return total_cpu([os.getpid(), *(child for child in children(os.getpid()) if name(child).startswith("node"))])
 
 
 def rss_mb(pid: int) -> float:
