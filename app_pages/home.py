@@ -8,6 +8,14 @@ import streamlit as st
 import vae_core as vc
 from vae_ui import charts, controls, runs, settings, shell
 
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def space(n: int) -> str:
+    """ℝⁿ as the textbook writes it: ℝ², ℝ⁶⁴."""
+    return "ℝ" + str(n).translate(SUPERSCRIPT)
+
+
 
 @dataclass(frozen=True)
 class View:
@@ -119,8 +127,8 @@ hidden = " → ".join(str(h) for h in config.hidden)
 hidden_back = " → ".join(str(h) for h in reversed(config.hidden))
 st.graphviz_chart(f"""digraph VAE {{
     rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef4fb", fontsize=18];
-    x [label="x ∈ ℝ^{data.X.shape[1]}"]; enc [label="encoder\\n{hidden}, tanh"];
-    mu [label="μ ∈ ℝ^{latent}"]; lv [label="log σ² ∈ ℝ^{latent}"];
+    x [label="x ∈ {space(data.X.shape[1])}"]; enc [label="encoder\\n{hidden}, tanh"];
+    mu [label="μ ∈ {space(latent)}"]; lv [label="log σ² ∈ {space(latent)}"];
     eps [label="ε ~ N(0, I)", shape=ellipse, fillcolor="#fdf1dc"];
     z [label="z = μ + σ ⊙ ε", fillcolor="#e3f4ea"]; dec [label="decoder\\n{hidden_back}, tanh"];
     xh [label="x̂ ({run.likelihood})"];

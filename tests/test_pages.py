@@ -48,6 +48,8 @@ def test_home_latent_dimension_and_replay():
     at.slider(key="w_h_latent").set_value(1).run()
     assert_clean(at)
     assert metrics(at)["Active units"].endswith("/ 1")
+    diagram = at.get("graphviz_chart")[0].proto.spec
+    assert "x ∈ ℝ²" in diagram and "μ ∈ ℝ¹" in diagram and "log σ² ∈ ℝ¹" in diagram
     at.slider(key="w_h_replay").set_value(0).run()
     assert any("Showing epoch 0 of 300" in c for c in texts(at, "caption"))
     assert "h_replay" in at.query_params
