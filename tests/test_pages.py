@@ -182,11 +182,18 @@ def test_csv_upload_good_then_bad_keeps_the_good_data(bad, message):
     assert_clean(at)
     good_metrics = metrics(at)
     assert "Upload a CSV" not in " ".join(texts(at, "info"))
+    shown = "Data: Your CSV: good.csv — 200 rows × 3 columns"  # the page says which data it shows
+
+    def names_the_upload() -> bool:
+        return any(t.replace("\\", "").startswith(shown) for t in texts(at, "caption"))
+
+    assert names_the_upload(), texts(at, "caption")
     at.sidebar.get("file_uploader")[0].set_value(("bad.csv", bad, "text/csv")).run()
     assert_clean(at)
     errors = " ".join(texts(at, "error"))
     assert message in errors and "previous data is kept" in errors
     assert metrics(at) == good_metrics
+    assert names_the_upload(), "the good data is still the data shown"
 
 
 def test_every_control_default_parses_back_from_its_url_form():

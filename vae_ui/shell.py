@@ -24,6 +24,7 @@ from .lru import LRU
 from .settings import DATASETS, SHARED
 
 LIVE_CHART_EVERY = 1.0  # seconds between redraws of the live loss curve while training
+TEST_FRACTION = 0.2  # of every dataset, held out to test on
 
 LECTURE_CSS = """
 <style>
@@ -61,7 +62,7 @@ def _generated(name: str, seed: int) -> Data:
 
 
 def _split(spec: runs.DataSpec, title: str, X: np.ndarray, y: np.ndarray, shape: Any, seed: int) -> Data:
-    X_tr, X_te, y_tr, y_te = vc.data.train_test_split(X, y, 0.2, seed=seed)
+    X_tr, X_te, y_tr, y_te = vc.data.train_test_split(X, y, TEST_FRACTION, seed=seed)
     runs.read_only(X_tr, X_te, y_tr, y_te)
     return Data(spec, title, X_tr, y_tr, X_te, y_te, shape)
 
@@ -120,7 +121,10 @@ def data() -> Data:
         return _generated("three_clusters", seed)
     X = upload["X"]
     spec = runs.DataSpec("csv", seed, upload["digest"])
-    return _split(spec, f"Your CSV: {upload['name']}", X, np.zeros(len(X), dtype=int), None, seed)
+    title = f"Your CSV: {upload['name']}"
+    st.caption(f"Data: {escape(title)} — {len(X):,} rows × {X.shape[1]} columns, each column standardised; "
+               f"{1 - TEST_FRACTION:.0%} to train, {TEST_FRACTION:.0%} to test.")
+    return _split(spec, title, X, np.zeros(len(X), dtype=int), None, seed)
 
 
 def link_box() -> None:

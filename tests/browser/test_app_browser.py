@@ -101,14 +101,14 @@ def test_upload_a_good_then_a_bad_csv(server, page, tmp_path):
     wait_ready(page)
     assert_healthy(page)
     trained = metric_values(page)
-    assert "Your CSV" in page.inner_text("[data-testid=stApp]") or trained
+    assert trained and "Data: Your CSV: good.csv — 300 rows × 2 columns" in page.inner_text("[data-testid=stApp]")
     page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(bad))
     page.wait_for_timeout(500)
     wait_ready(page)
     assert_healthy(page)
     text = page.inner_text("[data-testid=stApp]")
     assert "not a number" in text and "previous data is kept" in text
-    assert metric_values(page) == trained
+    assert metric_values(page) == trained and "Your CSV: good.csv" in text
 
 
 def test_an_oversized_upload_is_refused_and_the_app_keeps_working(server, page, tmp_path):
@@ -159,3 +159,4 @@ def test_clicking_a_latent_code_decodes_it(server, page):
     page.wait_for_timeout(800)
     wait_ready(page)
     assert "decodes to" in page.inner_text("[data-testid=stApp]")
+
