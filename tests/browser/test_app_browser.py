@@ -160,3 +160,21 @@ def test_clicking_a_latent_code_decodes_it(server, page):
     wait_ready(page)
     assert "decodes to" in page.inner_text("[data-testid=stApp]")
 
+
+STALE = """() => { const s = Array.from(document.querySelectorAll('[data-testid=stElementContainer]'))
+                                .map(e => getComputedStyle(e)).find(s => s.opacity === '0.33');
+                   return s ? [s.transitionDuration, s.transitionDelay] : null; }"""
+
+
+def test_a_long_rerun_dims_the_page_in_one_step(server, page):
+    """While a new model trains, what is not yet redrawn is dimmed (the page is busy), but without Streamlit's
+    1-s fade: on a machine without a GPU every frame of the fade repaints the page."""
+    goto(page, f"{server}/?seed=4242&h_epochs=1000")
+    thumb = slider(page, "β (weight of the KL term)")
+    thumb.focus()
+    thumb.press("End")  # β = 10 for this seed: a model of 1000 epochs trains for a few seconds
+    dimmed = page.wait_for_function(STALE, polling=50, timeout=20_000).json_value()
+    assert dimmed == ["0s", "0.5s"]  # Streamlit's own delay before the dim, then the dim at once
+    wait_ready(page)
+    assert_healthy(page)
+    assert page.evaluate(STALE) is None  # all redrawn: nothing dimmed
