@@ -16,7 +16,6 @@ def space(n: int) -> str:
     return "ℝ" + str(n).translate(SUPERSCRIPT)
 
 
-
 @dataclass(frozen=True)
 class View:
     """What the page shows of one model at one epoch: computed once, shared by every session (read-only)."""

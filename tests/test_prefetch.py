@@ -1,5 +1,6 @@
 """Background training of the models a class is likely to ask for next (vae_ui.runs.prefetch)."""
 
+import math
 import time
 
 import numpy as np
@@ -119,7 +120,8 @@ def test_the_background_trains_in_another_process(monkeypatch):
     assert run is not None and store.prefetched == 1
     assert steps_here[0] == 0, "the background training ran in this process"
     alone = runs._train_in(runs.RunStore(8), config, X, None)  # the same config, trained here by a session
-    assert steps_here[0] == config.epochs * -(-len(X) // config.batch_size), "the count sees training here"
+    batches = math.ceil(len(X) / config.batch_size)
+    assert steps_here[0] == config.epochs * batches, "one step a batch, each counted, when the training is here"
     np.testing.assert_array_equal(run.params, alone.params)
     np.testing.assert_array_equal(run.kl, alone.kl)
     assert [epoch for epoch, _ in run.snapshots] == [epoch for epoch, _ in alone.snapshots]
