@@ -99,4 +99,4 @@ for col, d in zip(cols, compare):
             shell.figure(lambda: charts.reconstruction_pairs(shown, model.reconstruct(shown), data.y_test[:n_show], f"d = {d}"),
                          f"ae_compare_d{d}", r.config, height=260)
         st.metric(f"Test error, d = {d}", f"{error:.4f}")
-shell.source(vc.Autoencoder._loss_and_grads_into, vc.layers.linear_backward)
+shell.source(vc.Autoencoder.backward, vc.layers.linear_backward)

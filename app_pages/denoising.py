@@ -88,4 +88,4 @@ with cols[1]:
     shell.figure(lambda: charts.lines(curves, "test noise σ", "error", "model", "Error on noisy test inputs ½‖x − g(f(x̃))‖²")
                  + charts.rule_at(sigma, "training σ"), "dae_vs_ae", dae_run.config, height=420)
 shell.model_download(dae_run, f"denoising_ae_sigma{sigma:g}")
-shell.source(vc.DenoisingAutoencoder.draw_noise, vc.Autoencoder._loss_and_grads_into, vc.evaluate.denoising_curve)
+shell.source(vc.DenoisingAutoencoder.draw_noise, vc.Autoencoder.backward, vc.evaluate.denoising_curve)

@@ -142,4 +142,4 @@ shell.formula(r"\mathrm{KL}\big(\mathcal N(\mu,\sigma^2)\,\|\,\mathcal N(0,I)\bi
               r" = -\tfrac12\sum_j\big(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\big)")
 shell.formula(r"\mathcal L_\beta = \tfrac12\lVert x-\hat x\rVert^2 + \tfrac D2\log 2\pi + \beta\,\mathrm{KL},"
               r"\qquad z = \mu + \sigma\odot\varepsilon,\quad \varepsilon\sim\mathcal N(0, I)")
-shell.source(vc.VAE._loss_and_grads_into, vc.losses.kl_standard_normal, vc.losses.reparameterize)
+shell.source(vc.VAE.backward, vc.losses.kl_standard_normal, vc.losses.reparameterize)

@@ -80,3 +80,13 @@ def test_validate_array():
         data.validate_array([["a", "b"], ["c", "d"]])
     with pytest.raises(ValueError, match="table"):
         data.validate_array([1.0, 2.0])
+
+
+def test_standardize_gives_each_column_mean_zero_and_unit_spread():
+    X = np.column_stack([np.arange(10.0), 5 + 3 * np.random.default_rng(0).standard_normal(10), np.full(10, 7.0)])
+    Z = data.standardize(X)
+    np.testing.assert_allclose(Z[:, :2].mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(Z[:, :2].std(axis=0), 1.0, rtol=1e-12)
+    np.testing.assert_array_equal(Z[:, 2], 0.0)  # a constant column: zeros, not NaN
+    np.testing.assert_allclose(Z[:, 0], (X[:, 0] - 4.5) / np.std(np.arange(10.0)))
+    assert Z is not X and X[0, 2] == 7.0  # a new array; the input is unchanged

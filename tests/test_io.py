@@ -17,7 +17,7 @@ def test_round_trip(model, tmp_path):
     rng = np.random.default_rng(0)
     model.params.flat[...] = rng.standard_normal(model.n_params)
     path = tmp_path / "model.npz"
-    model.save(path)
+    vc.save_model(model, path)
     loaded = vc.load_model(path)
     assert type(loaded) is type(model) and loaded.config() == model.config()
     np.testing.assert_array_equal(loaded.params.flat, model.params.flat)

@@ -95,3 +95,11 @@ def test_reparameterize_backward():
 def test_logsumexp_is_stable():
     a = np.array([[1000.0, 1000.0], [-np.inf, 0.0]])
     np.testing.assert_allclose(losses.logsumexp(a, axis=1), [1000 + np.log(2), 0.0])
+
+
+def test_the_dae_corruption_has_mean_zero_and_variance_sigma_squared():
+    eps = losses.corruption((200_000, 3), 0.4, np.random.default_rng(0))
+    assert eps.shape == (200_000, 3)
+    np.testing.assert_allclose(eps.mean(axis=0), 0.0, atol=4 * 0.4 / np.sqrt(200_000))
+    np.testing.assert_allclose(eps.var(axis=0), 0.16, rtol=0.02)
+    assert np.all(losses.corruption((5, 2), 0.0, np.random.default_rng(0)) == 0)

@@ -125,3 +125,12 @@ def test_vae_shapes_and_sampling():
 def test_bad_model_arguments_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         vc.VAE(**kwargs)
+
+
+def test_decoder_output_is_the_mean_or_the_logits():
+    z = np.random.default_rng(0).standard_normal((4, 2))
+    gauss, bern = vc.VAE(input_dim=3, seed=1), vc.VAE(input_dim=3, likelihood="bernoulli", seed=1)
+    np.testing.assert_array_equal(gauss.decode(z), gauss.decoder_output(z))
+    np.testing.assert_allclose(bern.decode(z), 1 / (1 + np.exp(-bern.decoder_output(z))), rtol=1e-12)
+    x = np.random.default_rng(1).uniform(size=(4, 3))
+    np.testing.assert_allclose(bern.neg_log_likelihood(x, z), vc.losses.bernoulli_nll(x, bern.decoder_output(z))[0])

@@ -105,13 +105,13 @@ def test_the_background_trains_in_another_process(monkeypatch):
     """No gradient step of a background training runs in this (the server's) process: its interpreter stays
     free for the sessions' reruns, and the training process gives the same numbers as training here."""
     steps_here = [0]
-    step = vc.VAE._loss_and_grads_into
+    step = vc.VAE.backward
 
     def counted(self, *args, **kwargs):
         steps_here[0] += 1
         return step(self, *args, **kwargs)
 
-    monkeypatch.setattr(vc.VAE, "_loss_and_grads_into", counted)  # this process only; the child has its own
+    monkeypatch.setattr(vc.VAE, "backward", counted)  # this process only; the child has its own
     store = runs.RunStore(8)
     config = runs.replace(SMALL, epochs=300, hidden=(64, 64))
     store.wish([config], X)

@@ -26,3 +26,27 @@ def test_importing_the_core_loads_no_ui_or_dataframe_library():
             "print(sorted(m for m in ('streamlit', 'altair', 'pandas', 'sklearn') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=CORE.parent, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _core_imports(path: Path) -> set[str]:
+    """The vae_core modules a core module imports when it runs: at its top or inside a function, but not in an
+    ``if TYPE_CHECKING:`` block (read only by type checkers)."""
+    found, todo = set(), list(ast.parse(path.read_text()).body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            continue
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            found |= {node.module} if node.module else {alias.name for alias in node.names}
+        todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def test_the_core_modules_import_each_other_one_way():
+    graph = {path.stem: _core_imports(path) for path in CORE.glob("*.py") if path.stem != "__init__"}
+
+    def reaches(start: str, target: str, seen: set[str]) -> bool:
+        return any(m == target or (m not in seen and reaches(m, target, seen | {m})) for m in graph.get(start, ()))
+
+    circles = [m for m in graph if reaches(m, m, {m})]
+    assert circles == [], f"import circles through {circles}: {graph}"

@@ -32,10 +32,6 @@ class Dataset:
     y: Array
     image_shape: tuple[int, int] | None = None
 
-    @property
-    def dim(self) -> int:
-        return self.X.shape[1]
-
 
 def _split_counts(n: int, k: int) -> Array:
     """n examples shared as evenly as possible among k groups: (k,)."""
@@ -134,6 +130,16 @@ def train_test_split(X: Array, y: Array, test_fraction: float = 0.2, seed: int =
     n_test = min(n - 1, max(1, int(round(test_fraction * n))))
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
+
+
+def standardize(X: Array) -> Array:
+    r"""Each column shifted and scaled to mean 0 and standard deviation 1: :math:`(x_j - \bar x_j)/s_j`.
+
+    A constant column (s_j = 0) becomes all zeros. X: (n, D) -> (n, D), a new array.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    std = X.std(axis=0)
+    return (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
 
 
 def validate_array(X: object, max_rows: int = MAX_ROWS) -> Array:

@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .layers import mlp_forward, softplus
+from .layers import softplus
 from .losses import (
     LOG_2PI,
+    corruption,
     gaussian_log_density,
     kl_per_dimension,
     kl_standard_normal,
     logsumexp,
+    reparameterize,
     squared_error,
     standard_normal_log_density,
 )
@@ -32,9 +34,9 @@ Array = np.ndarray
 def _posterior_samples(model: VAE, x: Array, k: int, rng: np.random.Generator):
     """k reparameterised samples per example: z (k, n, d), plus mu and log_var (n, d)."""
     mu, log_var = model.encode(x)
-    std = np.exp(0.5 * log_var)
     eps = rng.standard_normal((k, *mu.shape))
-    return mu + std * eps, mu, log_var
+    z, _ = reparameterize(mu, log_var, eps)  # (k, n, d): mu and log_var broadcast over the k draws
+    return z, mu, log_var
 
 
 def _nll_of_samples(model: VAE, x: Array, z: Array) -> Array:
@@ -92,7 +94,7 @@ def log_joint_on_grid(model: VAE, x: Array, grid: Array) -> Array:
     Both likelihoods are linear in x once the decoder output is known, so one decoder pass
     over the grid serves every x (a matrix product instead of n * G decoder rows).
     """
-    out, _ = mlp_forward(grid, model._dec, model.activation)  # (G, D)
+    out = model.decoder_output(grid)  # (G, D): the mean, or the logits
     if model.likelihood == "bernoulli":
         log_lik = x @ out.T - np.sum(softplus(out), axis=1)  # (n, G)
     else:
@@ -230,7 +232,7 @@ def denoising_curve(model, x: Array, sigmas: Array, rng: np.random.Generator, dr
     x: (n, D), sigmas: (m,) -> (m,).
     """
     x = np.asarray(x, dtype=np.float64)
-    base = rng.standard_normal((draws, *x.shape))  # (draws, n, D)
+    base = corruption((draws, *x.shape), 1.0, rng)  # (draws, n, D): unit noise, scaled by each σ below
     return np.array([np.mean([reconstruction_error(model, x, s * e).mean() for e in base]) for s in sigmas])
 
 

@@ -14,26 +14,25 @@ from typing import IO, Any
 
 import numpy as np
 
-from .models import VAE, Autoencoder, DenoisingAutoencoder, _Model
+from .models import KINDS, Model
 
 FORMAT = "vae-lab-model/1"
-MODEL_KINDS: dict[str, type[_Model]] = {cls.kind: cls for cls in (Autoencoder, DenoisingAutoencoder, VAE)}
 
 
-def save_model(model: _Model, path: str | Path | IO[bytes]) -> None:
+def save_model(model: Model, path: str | Path | IO[bytes]) -> None:
     """Write the model's config and parameters to ``path`` (a file name or a binary file)."""
     config = json.dumps({"format": FORMAT, **model.config()})
     np.savez(path, __config__=np.array(config), **{name: value for name, value in model.params.items()})
 
 
-def model_to_bytes(model: _Model) -> bytes:
+def model_to_bytes(model: Model) -> bytes:
     """The ``.npz`` file of :func:`save_model` as bytes (for a download button)."""
     buffer = io.BytesIO()
     save_model(model, buffer)
     return buffer.getvalue()
 
 
-def load_model(source: str | Path | IO[bytes] | bytes) -> _Model:
+def load_model(source: str | Path | IO[bytes] | bytes) -> Model:
     """Rebuild a model saved by :func:`save_model`.
 
     Raises ValueError with a clear message for a file that is not a VAE Lab model:
@@ -56,11 +55,11 @@ def load_model(source: str | Path | IO[bytes] | bytes) -> _Model:
             raise ValueError(f"not a VAE Lab model file: expected format {FORMAT!r}")
         kind = config.pop("kind", None)
         config.pop("format")
-        if kind not in MODEL_KINDS:
-            raise ValueError(f"unknown model kind {kind!r}; expected one of {sorted(MODEL_KINDS)}")
+        if kind not in KINDS:
+            raise ValueError(f"unknown model kind {kind!r}; expected one of {sorted(KINDS)}")
         try:
             config["hidden"] = tuple(config.get("hidden", ()))
-            model = MODEL_KINDS[kind](**config)
+            model = KINDS[kind](**config)
         except (TypeError, ValueError) as err:
             raise ValueError(f"the model config in this file is invalid: {err}") from None
         for name, view in model.params.items():

@@ -1,4 +1,5 @@
-r"""Losses, the KL term and the reparameterisation, each with its gradient.
+r"""Losses, the KL term, and the two ways noise enters a model (the DAE's corruption, the VAE's
+reparameterisation), each with its gradient where training needs one.
 
 All functions work per example: they return one value per row, and their
 gradients are those of the *sum* over rows (divide by the batch size for a mean).
@@ -68,6 +69,12 @@ def kl_standard_normal(mu: Array, log_var: Array) -> tuple[Array, Array, Array]:
 def kl_per_dimension(mu: Array, log_var: Array) -> Array:
     r"""The summand of :func:`kl_standard_normal` for each latent dimension j: (n, d)."""
     return -0.5 * (1.0 + log_var - mu * mu - np.exp(log_var))
+
+
+def corruption(shape: tuple[int, ...], sigma: float, rng: np.random.Generator) -> Array:
+    r"""The denoising autoencoder's corruption :math:`\varepsilon \sim \mathcal N(0, \sigma^2 I)`, added to its
+    input as :math:`\tilde x = x + \varepsilon`: an array of ``shape``, e.g. (n, D)."""
+    return sigma * rng.standard_normal(shape)
 
 
 def reparameterize(mu: Array, log_var: Array, eps: Array) -> tuple[Array, Array]:

@@ -1,8 +1,9 @@
 r"""Autoencoder, denoising autoencoder and β-VAE, with explicit backward passes.
 
 Each model keeps its weights in one flat buffer (:class:`~vae_core.params.ParamStore`);
-``model.params`` is a live, dict-like view of it. ``loss_and_grads`` runs the forward
-pass, the loss, and the backward pass by hand, layer by layer.
+``model.params`` is a live, dict-like view of it. ``model.backward(x, noise)`` runs the
+forward pass, the loss, and the backward pass by hand, layer by layer, and writes the
+gradient into ``model.grads`` (a buffer of the same layout); ``loss_and_grads`` returns a copy.
 
 References: Hinton & Salakhutdinov, *Science* (2006) (autoencoders); Vincent et al.,
 ICML 2008 (denoising autoencoders); Kingma & Welling, ICLR 2014 (VAE);
@@ -19,6 +20,7 @@ from . import evaluate
 from .layers import ACTIVATIONS, mlp_backward, mlp_forward, sigmoid
 from .losses import (
     bernoulli_nll,
+    corruption,
     gaussian_nll,
     kl_standard_normal,
     reparameterize,
@@ -29,6 +31,7 @@ from .params import ParamStore
 
 Array = np.ndarray
 LIKELIHOODS = ("gaussian", "bernoulli")
+NOISE_STREAM = 1  # a model draws its own noise (when the caller gives none) from default_rng(seed + 1)
 
 
 def _mlp_layout(prefix: str, sizes: list[int]) -> list[tuple[str, tuple[int, ...]]]:
@@ -39,8 +42,12 @@ def _mlp_layout(prefix: str, sizes: list[int]) -> list[tuple[str, tuple[int, ...
     return layout
 
 
-class _Model:
-    """What every model shares: a flat parameter buffer, a gradient buffer, encoder and decoder MLPs."""
+class Model:
+    """What every model shares: a flat parameter buffer, a gradient buffer, encoder and decoder MLPs.
+
+    ``encoder`` and ``decoder`` are lists of layers ``{"W", "b"}``, live views into ``params``
+    (``encoder_grads`` and ``decoder_grads`` likewise into ``grads``).
+    """
 
     kind = "model"
 
@@ -57,16 +64,16 @@ class _Model:
         layout = _mlp_layout("enc", enc_sizes) + _mlp_layout("dec", dec_sizes)
         self.params = ParamStore(layout)
         self.grads = ParamStore(layout)  # preallocated: the training loop writes gradients here
-        self._enc = self._layer_views(self.params, "enc", len(enc_sizes) - 1)
-        self._dec = self._layer_views(self.params, "dec", len(dec_sizes) - 1)
-        self._enc_grads = self._layer_views(self.grads, "enc", len(enc_sizes) - 1)
-        self._dec_grads = self._layer_views(self.grads, "dec", len(dec_sizes) - 1)
+        self.encoder = self._layer_views(self.params, "enc", len(enc_sizes) - 1)
+        self.decoder = self._layer_views(self.params, "dec", len(dec_sizes) - 1)
+        self.encoder_grads = self._layer_views(self.grads, "enc", len(enc_sizes) - 1)
+        self.decoder_grads = self._layer_views(self.grads, "dec", len(dec_sizes) - 1)
         rng = np.random.default_rng(self.seed)
         gain = 2.0 if activation in ("relu", "leaky_relu") else 1.0  # He vs LeCun scaling
         for name, shape in self.params.layout:
             if len(shape) == 2:
                 self.params[name] = rng.normal(0.0, np.sqrt(gain / shape[0]), size=shape)
-        self._rng = np.random.default_rng(self.seed + 1)  # noise when the caller gives none
+        self._rng = np.random.default_rng(self.seed + NOISE_STREAM)  # noise when the caller gives none
 
     @staticmethod
     def _layer_views(store: ParamStore, prefix: str, n_layers: int) -> list[dict[str, Array]]:
@@ -84,7 +91,7 @@ class _Model:
 
     def loss_and_grads(self, x: Array, noise: Array | None = None,
                        rng: np.random.Generator | None = None) -> tuple[dict[str, float], dict[str, Array]]:
-        """Mean loss over the batch and its exact gradient (a dict shaped like ``params``).
+        """Mean loss over the batch and its exact gradient (a dict shaped like ``params``, a copy).
 
         ``noise`` makes the call deterministic; without it the noise is drawn from ``rng``
         (or the model's own generator).
@@ -93,39 +100,40 @@ class _Model:
         if noise is None:
             noise = self.draw_noise(len(x), rng if rng is not None else self._rng)
         with np.errstate(over="ignore", invalid="ignore"):  # extreme weights give inf, not warnings
-            terms = self._loss_and_grads_into(x, noise)
+            terms = self.backward(x, noise)
         return terms, {name: g.copy() for name, g in self.grads.items()}
+
+    def decoder_output(self, z: Array) -> Array:
+        """The decoder's last layer, before any output function: z (n, latent_dim) -> (n, input_dim)."""
+        out, _ = mlp_forward(np.asarray(z, dtype=np.float64), self.decoder, self.activation)
+        return out
 
     def decode(self, z: Array) -> Array:
         """z: (n, latent_dim) -> x_hat: (n, input_dim)."""
-        out, _ = mlp_forward(np.asarray(z, dtype=np.float64), self._dec, self.activation)
-        return out
+        return self.decoder_output(z)
 
     def reconstruct(self, x: Array) -> Array:
         """decode(encode(x)): (n, input_dim)."""
         return self.decode(self.encode(x))
-
-    def save(self, path: Any) -> None:
-        """Write the model to ``.npz`` (no pickle): see :func:`vae_core.io.save_model`."""
-        from .io import save_model
-
-        save_model(self, path)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config()})"
 
     # -- for subclasses ---------------------------------------------------------------------
     def draw_noise(self, n: int, rng: np.random.Generator) -> Array | None:
+        """The noise one pass over n examples needs (DAE: the corruption; VAE: ε), or None."""
         return None
 
-    def _loss_and_grads_into(self, x: Array, noise: Array | None) -> dict[str, float]:
+    def backward(self, x: Array, noise: Array | None) -> dict[str, float]:
+        """Forward pass, loss and backward pass on the batch x (the noise given): writes the exact gradient
+        of the mean loss into ``self.grads`` and returns the mean loss terms. The training loop calls this."""
         raise NotImplementedError
 
     def encode(self, x: Array) -> Any:
         raise NotImplementedError
 
 
-class Autoencoder(_Model):
+class Autoencoder(Model):
     r"""Deterministic autoencoder :math:`\hat x = g_\theta(f_\phi(x))`.
 
     Loss per example: :math:`\tfrac12 \lVert x - \hat x \rVert^2`, averaged over the batch.
@@ -139,17 +147,17 @@ class Autoencoder(_Model):
 
     def encode(self, x: Array) -> Array:
         """x: (n, input_dim) -> z: (n, latent_dim)."""
-        z, _ = mlp_forward(np.asarray(x, dtype=np.float64), self._enc, self.activation)
+        z, _ = mlp_forward(np.asarray(x, dtype=np.float64), self.encoder, self.activation)
         return z
 
-    def _loss_and_grads_into(self, x: Array, noise: Array | None) -> dict[str, float]:
+    def backward(self, x: Array, noise: Array | None) -> dict[str, float]:
         x_in = x if noise is None else x + noise  # (batch, D), corrupted input for the DAE
-        z, enc_caches = mlp_forward(x_in, self._enc, self.activation)  # (batch, d)
-        x_hat, dec_caches = mlp_forward(z, self._dec, self.activation)  # (batch, D)
+        z, enc_caches = mlp_forward(x_in, self.encoder, self.activation)  # (batch, d)
+        x_hat, dec_caches = mlp_forward(z, self.decoder, self.activation)  # (batch, D)
         per_example, d_x_hat = squared_error(x, x_hat)  # target is the clean x
         d_x_hat /= len(x)
-        d_z, _ = mlp_backward(d_x_hat, dec_caches, self.activation, out=self._dec_grads)
-        mlp_backward(d_z, enc_caches, self.activation, out=self._enc_grads, need_d_x=False)
+        d_z, _ = mlp_backward(d_x_hat, dec_caches, self.activation, out=self.decoder_grads)
+        mlp_backward(d_z, enc_caches, self.activation, out=self.encoder_grads, need_d_x=False)
         loss = float(np.add.reduce(per_example)) / len(x)
         return {"loss": loss, "recon": loss}
 
@@ -174,11 +182,17 @@ class DenoisingAutoencoder(Autoencoder):
         return {**super().config(), "noise_sigma": self.noise_sigma}
 
     def draw_noise(self, n: int, rng: np.random.Generator) -> Array:
-        return self.noise_sigma * rng.standard_normal((n, self.input_dim))
+        return corruption((n, self.input_dim), self.noise_sigma, rng)
 
 
-class VAE(_Model):
+class VAE(Model):
     r"""β-VAE with a Gaussian encoder :math:`q_\phi(z|x) = \mathcal N(\mu, \operatorname{diag}\sigma^2)`.
+
+    ::
+
+        x (n, D) ── encoder MLP ──┬── μ (n, d) ───────┐
+                                  └── log σ² (n, d) ──┼── z = μ + exp(½ log σ²) ⊙ ε ── decoder MLP ── x̂ (n, D)
+                                      ε ~ N(0, I) ────┘   (n, d)                                   mean or probabilities
 
     Loss per example (nats): :math:`-\log p_\theta(x|z) + \beta\, \mathrm{KL}(q_\phi(z|x)\,\|\,\mathcal N(0, I))`
     with one reparameterised sample :math:`z = \mu + \sigma\odot\varepsilon`. The likelihood is
@@ -206,13 +220,13 @@ class VAE(_Model):
 
     def encode(self, x: Array) -> tuple[Array, Array]:
         """x: (n, input_dim) -> (mu, log_var), each (n, latent_dim)."""
-        h, _ = mlp_forward(np.asarray(x, dtype=np.float64), self._enc, self.activation)
+        h, _ = mlp_forward(np.asarray(x, dtype=np.float64), self.encoder, self.activation)
         d = self.latent_dim
         return h[:, :d], h[:, d:]
 
     def decode(self, z: Array) -> Array:
         """z: (n, d) -> the Gaussian mean, or the Bernoulli probabilities: (n, input_dim)."""
-        out = super().decode(z)
+        out = self.decoder_output(z)  # the mean, or the logits
         return sigmoid(out) if self.likelihood == "bernoulli" else out
 
     def reconstruct(self, x: Array) -> Array:
@@ -230,25 +244,24 @@ class VAE(_Model):
 
     def neg_log_likelihood(self, x: Array, z: Array) -> Array:
         """-log p(x|z) per row, nats: x (n, D), z (n, d) -> (n,)."""
-        out, _ = mlp_forward(np.asarray(z, dtype=np.float64), self._dec, self.activation)
-        return self._nll(x, out)[0]
+        return self._nll(x, self.decoder_output(z))[0]
 
-    def _loss_and_grads_into(self, x: Array, eps: Array | None) -> dict[str, float]:
+    def backward(self, x: Array, eps: Array | None) -> dict[str, float]:
         # callers silence overflow warnings: a diverging run is reported by fit, not by NumPy
         n, d, beta = len(x), self.latent_dim, self.beta
-        h, enc_caches = mlp_forward(x, self._enc, self.activation)  # (n, 2d)
+        h, enc_caches = mlp_forward(x, self.encoder, self.activation)  # (n, 2d)
         mu, log_var = h[:, :d].copy(), h[:, d:].copy()  # (n, d) each; contiguous copies are faster below
         z, std = reparameterize(mu, log_var, eps)  # (n, d)
-        out, dec_caches = mlp_forward(z, self._dec, self.activation)  # (n, D)
+        out, dec_caches = mlp_forward(z, self.decoder, self.activation)  # (n, D)
         recon, d_out = self._nll(x, out)  # (n,), (n, D)
         kl, d_mu_kl, d_log_var_kl = kl_standard_normal(mu, log_var)  # (n,), (n, d), (n, d)
         d_out /= n  # the loss is a mean over the batch
-        d_z, _ = mlp_backward(d_out, dec_caches, self.activation, out=self._dec_grads)  # (n, d)
+        d_z, _ = mlp_backward(d_out, dec_caches, self.activation, out=self.decoder_grads)  # (n, d)
         d_mu, d_log_var = reparameterize_backward(d_z, eps, std)  # through z = mu + std * eps
         d_mu += (beta / n) * d_mu_kl  # add the KL's gradient, weighted by β / n (d_mu is d_z: no longer needed)
         d_log_var += (beta / n) * d_log_var_kl
         d_h = np.concatenate([d_mu, d_log_var], axis=1)  # (n, 2d): ∂L/∂[mu | log_var]
-        mlp_backward(d_h, enc_caches, self.activation, out=self._enc_grads, need_d_x=False)
+        mlp_backward(d_h, enc_caches, self.activation, out=self.encoder_grads, need_d_x=False)
         recon_mean, kl_mean = float(np.add.reduce(recon)) / n, float(np.add.reduce(kl)) / n
         return {"loss": recon_mean + beta * kl_mean, "recon": recon_mean, "kl": kl_mean}
 
@@ -264,3 +277,7 @@ class VAE(_Model):
     def log_likelihood_exact(self, x: Array) -> Array:
         """Per-example log p(x) by quadrature over z (latent_dim <= 2): (n,)."""
         return evaluate.log_likelihood_quadrature(self, x)
+
+
+#: kind -> class, for rebuilding a model from its config (vae_core.io.load_model).
+KINDS: dict[str, type[Model]] = {cls.kind: cls for cls in (Autoencoder, DenoisingAutoencoder, VAE)}

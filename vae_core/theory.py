@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .losses import LOG_2PI, standard_normal_log_density
+from .losses import LOG_2PI, reparameterize, standard_normal_log_density
 
 Array = np.ndarray
 
@@ -153,9 +153,8 @@ def normal_pdf(z: Array, mu: float, sigma: float) -> Array:
 def kl_monte_carlo(mu: Array, log_var: Array, n: int, rng: np.random.Generator) -> Array:
     r"""n single-sample estimates of :math:`\mathrm{KL}(q\,\|\,\mathcal N(0, I))`: :math:`\log q(z) - \log p(z)`,
     :math:`z = \mu + \sigma\odot\varepsilon \sim q`. Their mean converges to the closed form. mu, log_var: (d,) -> (n,)."""
-    std = np.exp(0.5 * log_var)
     eps = rng.standard_normal((n, len(mu)))
-    z = mu + std * eps
+    z, _ = reparameterize(mu, log_var, eps)  # (n, d)
     log_q = -0.5 * np.sum(LOG_2PI + log_var + eps**2, axis=1)  # (z - mu)^2 / sigma^2 = eps^2
     log_p = standard_normal_log_density(z)
     return log_q - log_p

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .models import VAE, _Model
+from .models import VAE, Model
 
 Array = np.ndarray
 
@@ -24,7 +24,7 @@ BLOW_UP = 1e4  # a loss this many times its first value (or above it in absolute
 class TrainingDiverged(RuntimeError):
     """The loss became NaN, infinite, or blew up. The model keeps its last good parameters."""
 
-    def __init__(self, epoch: int, lr: float, model: _Model) -> None:
+    def __init__(self, epoch: int, lr: float, model: Model) -> None:
         advice = f"lower the learning rate (now {lr:g})"
         if isinstance(model, VAE) and model.beta > 1:
             advice += f" or β (now {model.beta:g})"
@@ -102,7 +102,7 @@ OPTIMIZERS = {"adam": Adam, "sgd": SGD}
 
 
 def fit(
-    model: _Model,
+    model: Model,
     X: Array,
     epochs: int = 300,
     batch_size: int = 64,
@@ -149,7 +149,7 @@ def fit(
             for start in range(0, n, batch_size):
                 stop = start + batch_size
                 xb = X_epoch[start:stop]
-                terms = model._loss_and_grads_into(xb, None if noise is None else noise[start:stop])
+                terms = model.backward(xb, None if noise is None else noise[start:stop])
                 if limit is None:
                     limit = BLOW_UP * max(1.0, abs(terms["loss"]))
                 for key, value in terms.items():

@@ -61,7 +61,7 @@ class RunConfig:
     batch_size: int = 64
     seed: int = 0
 
-    def build(self, input_dim: int, likelihood: str = "gaussian") -> vc.models._Model:
+    def build(self, input_dim: int, likelihood: str = "gaussian") -> vc.Model:
         """A fresh, untrained model of this config."""
         common = {"input_dim": input_dim, "latent_dim": self.latent_dim, "hidden": self.hidden,
                   "activation": self.activation, "seed": self.seed}
@@ -86,7 +86,7 @@ class Run:
     snapshots: tuple[tuple[int, np.ndarray], ...]
     seconds: float  # time spent training (not drawing progress or waiting)
 
-    def model(self, epoch: int | None = None) -> vc.models._Model:
+    def model(self, epoch: int | None = None) -> vc.Model:
         """A model with the final parameters, or those of the snapshot nearest ``epoch``."""
         model = self.config.build(self.input_dim, self.likelihood)
         flat = self.params

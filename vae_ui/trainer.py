@@ -25,7 +25,6 @@ from typing import IO, Any
 import numpy as np
 
 import vae_core as vc
-from vae_core.models import _Model
 
 ROOT = Path(__file__).resolve().parent.parent  # where ``python -m vae_ui.trainer`` finds the packages
 
@@ -42,7 +41,7 @@ class TrainerProcess:
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
 
-    def fit(self, model: _Model, X: np.ndarray, **fit_args: Any) -> vc.History:
+    def fit(self, model: vc.Model, X: np.ndarray, **fit_args: Any) -> vc.History:
         """:func:`vae_core.fit` (every argument but ``callback``) in the training process: trains ``model`` in
         place to the same numbers, returns the History, raises TrainingDiverged as it does.
 
