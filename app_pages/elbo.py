@@ -5,8 +5,11 @@ import pandas as pd
 import streamlit as st
 
 import vae_core as vc
+from app_pages import elbo_beta, elbo_gap
 from vae_core import theory
-from vae_ui import charts, controls, elbo_parts, shell
+from vae_ui import charts, controls, figures, shell
+from vae_ui.data import page_data
+from vae_ui.text import formula, source
 
 st.title("The ELBO and the KL divergence")
 kl_tab, gap_tab, beta_tab, scale_tab = controls.tabs("el_tab")
@@ -34,45 +37,45 @@ if kl_tab.open:
             dens = pd.DataFrame({"z": np.tile(z, 2), "density": np.concatenate([theory.normal_pdf(z, mu, sigma),
                                                                                  theory.normal_pdf(z, 0.0, 1.0)]),
                                  "curve": np.repeat([f"q = N({mu:g}, {sigma:g}²)", "p = N(0, 1)"], len(z))})
-            shell.figure(lambda: charts.lines(dens, "z", "density", "curve", "Densities of q and the prior p", point=False),
+            figures.show(lambda: charts.lines(dens, "z", "density", "curve", "Densities of q and the prior p", point=False),
                          "kl_densities", (mu, sigma))
         with cols[1]:
-            shell.figure(lambda: charts.running_mean(running, se, kl_1d, "Monte-Carlo KL → closed form (±2 s.e.)"),
+            figures.show(lambda: charts.running_mean(running, se, kl_1d, "Monte-Carlo KL → closed form (±2 s.e.)"),
                          "kl_convergence", (mu, sigma, n, int(controls.value("seed"))))
         st.subheader("The closed form, step by step")
-        shell.formula(r"\mathrm{KL}(q\,\|\,p) = \mathbb E_q\big[\log q(z) - \log p(z)\big]")
-        shell.formula(r"\log q(z) = -\tfrac12\log 2\pi\sigma^2 - \tfrac{(z-\mu)^2}{2\sigma^2},\qquad"
+        formula(r"\mathrm{KL}(q\,\|\,p) = \mathbb E_q\big[\log q(z) - \log p(z)\big]")
+        formula(r"\log q(z) = -\tfrac12\log 2\pi\sigma^2 - \tfrac{(z-\mu)^2}{2\sigma^2},\qquad"
                       r"\log p(z) = -\tfrac12\log 2\pi - \tfrac{z^2}{2}")
-        shell.formula(r"\mathbb E_q\big[(z-\mu)^2\big] = \sigma^2,\qquad \mathbb E_q\big[z^2\big] = \mu^2 + \sigma^2")
-        shell.formula(r"\mathrm{KL} = -\tfrac12\log\sigma^2 - \tfrac12 + \tfrac12(\mu^2 + \sigma^2)"
+        formula(r"\mathbb E_q\big[(z-\mu)^2\big] = \sigma^2,\qquad \mathbb E_q\big[z^2\big] = \mu^2 + \sigma^2")
+        formula(r"\mathrm{KL} = -\tfrac12\log\sigma^2 - \tfrac12 + \tfrac12(\mu^2 + \sigma^2)"
                       r" = -\tfrac12\big(1 + \log\sigma^2 - \mu^2 - \sigma^2\big)",
                       "For a diagonal q in d dimensions, sum this over j = 1 … d.")
-        shell.source(vc.losses.kl_standard_normal, theory.kl_monte_carlo)
+        source(vc.losses.kl_standard_normal, theory.kl_monte_carlo)
 
 # -- 2. The ELBO gap on the linear-Gaussian model ------------------------------------------------------
 if gap_tab.open:
     with gap_tab:
-        elbo_parts.gap_section()
+        elbo_gap.section()
 
 # -- 3. β-VAE on the chosen data -------------------------------------------------------------------------
 if beta_tab.open:
     with beta_tab:
-        elbo_parts.beta_section(shell.data())
+        elbo_beta.section(page_data())
 
 # -- 4. The loss scale is a hidden β ----------------------------------------------------------------
 if scale_tab.open:
     with scale_tab:
-        data = shell.data()
+        data = page_data()
         reduction, sigma_x = controls.row("ls_reduction", "ls_sigma_x")
         D = data.X.shape[1]
         beta_eff = theory.effective_beta(1.0, sigma_x, reduction, D)
         st.metric(f"Effective β of a loss written with β = 1 (D = {D})", f"{beta_eff:.4g}")
-        shell.formula(r"-\log\mathcal N(x;\hat x,\sigma_x^2 I) + \beta\,\mathrm{KL} = "
+        formula(r"-\log\mathcal N(x;\hat x,\sigma_x^2 I) + \beta\,\mathrm{KL} = "
                       r"\frac{1}{\sigma_x^2}\Big(\tfrac12\lVert x-\hat x\rVert^2 + \beta\,\sigma_x^2\,\mathrm{KL}\Big)"
                       r" + \text{const}")
-        shell.formula(r"\beta_\text{eff} = \beta\,\sigma_x^2 \quad(\text{sum over } D),\qquad"
+        formula(r"\beta_\text{eff} = \beta\,\sigma_x^2 \quad(\text{sum over } D),\qquad"
                       r"\beta_\text{eff} = \beta\,\sigma_x^2\,D \quad(\text{mean over } D)")
         st.markdown("The same code with `mean` instead of `sum`, or with a different decoder variance, trains a "
                     f"different β-VAE. Here, β = 1 behaves like β = **{beta_eff:.4g}** in this app's convention "
                     "(sum over dimensions, σₓ = 1).")
-        shell.source(theory.effective_beta)
+        source(theory.effective_beta)

@@ -6,7 +6,8 @@ import streamlit as st
 
 import vae_core as vc
 from vae_core import theory
-from vae_ui import charts, controls, shell
+from vae_ui import charts, controls, figures, settings, shell
+from vae_ui.text import formula, source
 
 st.title("The reparameterisation trick")
 st.markdown("Sampling z ~ N(μ, σ²) directly is a dead end for gradients: the sample does not say how it "
@@ -37,7 +38,7 @@ eps = np.random.default_rng(seed).standard_normal((300, 2))  # persistent for a 
 z, _ = vc.losses.reparameterize(mu[None], np.log(sigma**2)[None], eps)
 left, right = shell.columns(2)
 with left:
-    shell.figure(lambda: charts.epsilon_to_z(eps, z), "eps_to_z", (seed, mu1, mu2, s1, s2), height=380)
+    figures.show(lambda: charts.epsilon_to_z(eps, z), "eps_to_z", (seed, mu1, mu2, s1, s2), height=380)
     st.caption("Grey: ε ~ N(0, I), drawn once for this seed. Colour: z = μ + σ ⊙ ε. Move the sliders: the same "
                "points move, because z is a function of (μ, σ, ε).")
 with right:
@@ -51,7 +52,7 @@ with right:
         st.success("The random node ε sits outside the gradient path: ∂L/∂μ = ∂L/∂z and ∂L/∂σ = ∂L/∂z ⊙ ε.",
                    icon=":material/check_circle:")
 
-shell.formula(r"z = \mu + \sigma\odot\varepsilon,\quad \varepsilon\sim\mathcal N(0, I)\qquad\Rightarrow\qquad"
+formula(r"z = \mu + \sigma\odot\varepsilon,\quad \varepsilon\sim\mathcal N(0, I)\qquad\Rightarrow\qquad"
               r"\frac{\partial z}{\partial\mu} = I,\quad \frac{\partial z}{\partial\sigma} = \operatorname{diag}(\varepsilon)")
 
 # -- 2. the Jacobians, checked numerically -------------------------------------------------------------
@@ -73,12 +74,12 @@ with c1:
 with shell.secondary():
     n = controls.widget("rp_n")
 f = theory.TEST_FUNCTIONS[name]
-shell.formula(f.latex + r",\qquad q = \mathcal N(\mu_1, \sigma_1^2)")
-shell.formula(r"\hat g_\text{reparam} = f'(\mu+\sigma\varepsilon)\,\big(1,\ \varepsilon\big),\qquad"
+formula(f.latex + r",\qquad q = \mathcal N(\mu_1, \sigma_1^2)")
+formula(r"\hat g_\text{reparam} = f'(\mu+\sigma\varepsilon)\,\big(1,\ \varepsilon\big),\qquad"
               r"\hat g_\text{score} = \big(f(z) - b\big)\,\nabla_{\mu,\sigma}\log q(z) = \big(f(z)-b\big)"
               r"\Big(\frac{\varepsilon}{\sigma},\ \frac{\varepsilon^2-1}{\sigma}\Big)")
 exact = f.grad(mu1, s1)
-draws = np.random.default_rng(seed + 3).standard_normal(n)
+draws = settings.rng(seed, "gradient estimates").standard_normal(n)
 estimates = theory.gradient_estimates(f, mu1, s1, draws)
 rows = [{"estimator": "exact", "∂/∂μ": exact[0], "∂/∂σ": exact[1], "s.e. ∂/∂μ": 0.0, "s.e. ∂/∂σ": 0.0}]
 for est_name, g in estimates.items():
@@ -103,16 +104,16 @@ left, right = shell.columns(2)
 with left:
     var = variances(name, mu1, s1, seed)
     shown = var[var["variance"] > 0]
-    shell.figure(lambda: charts.lines(shown, "samples", "variance", "estimator", "Variance of the ∂/∂μ estimate",
+    figures.show(lambda: charts.lines(shown, "samples", "variance", "estimator", "Variance of the ∂/∂μ estimate",
                                       log_x=True, log_y=True), "estimator_variance", (name, mu1, s1, seed))
 with right:
-    singles = theory.gradient_estimates(f, mu1, s1, np.random.default_rng(seed + 4).standard_normal(2000))
+    singles = theory.gradient_estimates(f, mu1, s1, settings.rng(seed, "single estimates").standard_normal(2000))
     hist = pd.concat([pd.DataFrame({"estimate": g[:, 0], "estimator": k}) for k, g in singles.items()])
-    shell.figure(lambda: charts.histograms(hist, "estimate", "estimator", exact[0],
+    figures.show(lambda: charts.histograms(hist, "estimate", "estimator", exact[0],
                                            "Single-sample ∂/∂μ estimates (dashed: exact)"),
                  "estimate_histograms", (name, mu1, s1, seed))
 
 st.subheader("The core's backward through z = μ + σ ⊙ ε")
 st.markdown("This is the code that trains every VAE in this app: the upstream gradient ∂L/∂z becomes "
             "∂L/∂μ and ∂L/∂log σ² (since σ = exp(½ log σ²), ∂σ/∂log σ² = σ/2).")
-shell.source(vc.losses.reparameterize, vc.losses.reparameterize_backward, theory.score_gradient)
+source(vc.losses.reparameterize, vc.losses.reparameterize_backward, theory.score_gradient)

@@ -12,24 +12,18 @@ of the load test's latency with N tabs on one machine is the browsers' own work,
 The two figure pages (benchmarks/figures_app.py) show what five charts cost, and whether pictures drawn
 on the server (PNG) would cost the browser less.
 
-Run: python benchmarks/browser_cost.py [--tabs 20] [--pages reference charts images home]
+Run: python -m benchmarks.browser_cost [--tabs 20] [--pages reference charts images home]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
-
-from helpers import READY  # noqa: E402
-from load_test import BETA, _p50_p95  # noqa: E402
-from support import CHROMIUM, free_port, start_server  # noqa: E402
-from usage import chromium_cpu, server_cpu  # noqa: E402
+from benchmarks.load_test import BETA, p50_p95
+from benchmarks.usage import chromium_cpu, server_cpu
+from tests.browser.harness import READY, free_port, launch, start_server
 
 PAGES = {  # name: (title, script and its arguments)
     "reference": ("one slider and a line of text (reference)", ("benchmarks/reference_app.py",)),
@@ -79,8 +73,7 @@ async def measure(script: tuple[str, ...], tabs: int) -> dict:
     server = start_server(port, ("--", *script[1:]) if script[1:] else (), script=script[0])
     try:
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
-                                                                              "--disable-background-networking"])
+            browser = await launch(p)
 
             async def open_tab():
                 context = await browser.new_context(viewport={"width": 1200, "height": 900})
@@ -117,15 +110,14 @@ def main() -> None:
     parser.add_argument("--tabs", type=int, default=20)
     parser.add_argument("--pages", nargs="+", choices=PAGES, default=list(PAGES))
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
     print(f"\nβ moves in Chromium tabs on this machine (2 cores, server included); {args.tabs} tabs per page")
     print("| page | one tab alone: browser CPU per move | all tabs at once, first move: p50 / p95 · browser CPU "
           "per move | all at once, warm: p50 / p95 · browser CPU per move | server CPU per move (warm) |")
     print("|---|---|---|---|---|")
     for title, script in (PAGES[name] for name in args.pages):
         r = asyncio.run(measure(script, args.tabs))
-        print(f"| {title} | {r['alone_cpu']:.3f} s | {_p50_p95(r['first'])} · {r['first_cpu']:.3f} s | "
-              f"{_p50_p95(r['warm'])} · {r['warm_cpu']:.3f} s | {r['warm_server_cpu']:.3f} s |", flush=True)
+        print(f"| {title} | {r['alone_cpu']:.3f} s | {p50_p95(r['first'])} · {r['first_cpu']:.3f} s | "
+              f"{p50_p95(r['warm'])} · {r['warm_cpu']:.3f} s | {r['warm_server_cpu']:.3f} s |", flush=True)
 
 
 if __name__ == "__main__":

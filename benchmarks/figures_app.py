@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc
-from vae_ui import charts, shell
+from vae_ui import charts, figures
 from vae_ui.settings import BETAS
 
 PNG = "png" in sys.argv[1:]
@@ -22,11 +22,11 @@ PNG = "png" in sys.argv[1:]
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def picture(spec_json: str) -> bytes:
-    return shell._png(spec_json)
+    return figures.png(spec_json)
 
 
 def show(chart) -> None:
-    figure = shell.prepare(charts.style(chart))
+    figure = figures.prepare(charts.style(chart))
     if PNG:
         st.image(picture(figure.with_values()), width="stretch")
     else:

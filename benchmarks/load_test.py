@@ -16,7 +16,7 @@ server, which a lecture hall never does: there each browser draws on its own lap
 time is key press -> the server has sent the whole rerun; the tabs' time is still key press -> chart
 redrawn, now with the server under N sessions and the tabs' own drawing not starved of CPU.
 
-Run: python benchmarks/load_test.py [--sessions 20] [--moves 3] [--think T] [--browsers R] [--page home]
+Run: python -m benchmarks.load_test [--sessions 20] [--moves 3] [--think T] [--browsers R] [--page home]
 """
 
 from __future__ import annotations
@@ -27,24 +27,17 @@ import json
 import math
 import random
 import statistics
-import sys
 import time
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from helpers import CHART_INK, READY  # noqa: E402
-from playwright.async_api import TimeoutError as PlaywrightTimeout  # noqa: E402
-from protocol_viewer import ProtocolViewer  # noqa: E402
-from support import CHROMIUM, LOOPBACK, free_port, start_server  # noqa: E402
-from usage import CORES, MemorySampler, chromium_cpu, harness_cpu, rss_mb, server_cpu  # noqa: E402
-
-sys.path.insert(0, str(ROOT))
-from vae_ui import controls, settings  # noqa: E402,F401 (settings fills the controls registry)
+from benchmarks.protocol_viewer import ProtocolViewer
+from benchmarks.usage import CORES, MemorySampler, chromium_cpu, harness_cpu, rss_mb, server_cpu
+from tests.browser.harness import CHART_INK, READY, free_port, launch, offline_route, start_server
+from vae_ui import settings
 
 
 @dataclass(frozen=True)
@@ -60,12 +53,12 @@ class Scenario:
 
     @property
     def label(self) -> str:
-        return controls.REGISTRY[self.key].label
+        return settings.REGISTRY[self.key].label
 
     @property
     def query(self) -> str:
-        default = controls.REGISTRY[self.key].default
-        own = "" if self.start == default else f"{self.key}={controls.Control.encode(self.start)}"
+        default = settings.REGISTRY[self.key].default
+        own = "" if self.start == default else f"{self.key}={settings.Control.encode(self.start)}"
         return "&".join(part for part in (self.extra, own) if part)
 
     def link(self, url: str) -> str:
@@ -73,7 +66,7 @@ class Scenario:
 
     def after(self, presses: int) -> Any:
         """The slider's value after ``presses`` key presses from the start (negative: to the left)."""
-        value = controls.step(self.key, self.start, presses)
+        value = settings.step(self.key, self.start, presses)
         assert value is not None, f"{presses} presses from {self.start} leave the range of {self.key}"
         return value
 
@@ -119,8 +112,35 @@ DIGEST = """() => Array.from(document.querySelectorAll('[data-testid=stVegaLiteC
     .join('|')"""
 SESSION_TTL = 5  # seconds a closed tab's session lives on (Streamlit's default is 120)
 
+CpuReading = tuple[float, float, float, float]  # cpu_now(): time, and the CPU seconds of browsers, server, harness
 
-def cpu_now(server_pid: int | None) -> tuple[float, float, float, float]:
+
+@dataclass
+class LoadResult:
+    """Every number one run measures (:func:`run` returns it, :func:`main` prints it)."""
+
+    sessions: int
+    moves: int
+    browsers: int  # how many of the sessions were Chromium tabs (the rest spoke the protocol)
+    latencies: list[float] = field(default_factory=list)  # tabs: key press -> last chart redrawn, s
+    protocol_latencies: list[float] = field(default_factory=list)  # protocol sessions: key press -> rerun sent, s
+    loads: list[float] = field(default_factory=list)  # tabs: page opened -> every chart drawn, s
+    protocol_loads: list[float] = field(default_factory=list)  # protocol sessions: page opened -> script finished
+    errors: list[str] = field(default_factory=list)
+    values: dict[int, str] = field(default_factory=dict)  # each session's slider value at the end
+    late_redraws: int = 0  # moves whose last chart redrew after the others had gone quiet
+    moves_from: CpuReading | None = None  # when every session had loaded
+    moves_to: CpuReading | None = None  # when every session had moved
+    wall: float = 0.0  # seconds from the first session's load to the last one's close
+    server_cpu: float = 0.0  # CPU seconds of the server (and its training process) over that time
+    baseline_mb: float = 0.0  # the server's resident memory before the sessions, after one visitor
+    peak_mb: float = 0.0
+    after_mb: float = 0.0  # once the sessions have closed and expired
+    expected: dict[int, str] = field(default_factory=dict)  # each session's slider value if it moved as told
+    isolated: bool = False  # every session ended on its own expected value
+
+
+def cpu_now(server_pid: int | None) -> CpuReading:
     """(time, the browsers' CPU seconds, the server's, this harness's) so far."""
     return time.perf_counter(), chromium_cpu(), server_cpu(server_pid) if server_pid else 0.0, harness_cpu()
 
@@ -133,18 +153,18 @@ async def _settled(page, renders_before: int) -> None:
         arg=renders_before, polling=100, timeout=240_000)
 
 
-async def _count_late_redraw(page, latencies: list[float], result: dict) -> None:
+async def _count_late_redraw(page, latencies: list[float], result: LoadResult) -> None:
     """A chart that redrew more than QUIET_MS after the others still belongs to the last move: its time counts."""
     if latencies:
         since_press = await page.evaluate(SINCE_PRESS)
         if since_press > latencies[-1]:
             latencies[-1] = since_press
-            result["late_redraws"] += 1
+            result.late_redraws += 1
 
 
-def _failed(result: dict, index: int, err: Exception) -> None:
+def _failed(result: LoadResult, index: int, err: Exception) -> None:
     """A failed session is reported, not raised."""
-    result["errors"].append(f"session {index}: {type(err).__name__}: {str(err)[:120]}")
+    result.errors.append(f"session {index}: {type(err).__name__}: {str(err)[:120]}")
 
 
 class Stage:
@@ -153,7 +173,7 @@ class Stage:
 
     def __init__(self, sessions: int, server_pid: int | None) -> None:
         self.sessions, self.server_pid, self.arrived = sessions, server_pid, 0
-        self.at: tuple[float, float, float, float] | None = None  # cpu_now() when the last session arrived
+        self.at: CpuReading | None = None  # cpu_now() when the last session arrived
         self._everyone = asyncio.Event()
 
     async def arrive(self) -> None:
@@ -164,16 +184,12 @@ class Stage:
         await self._everyone.wait()
 
 
-async def session(browser, url: str, scenario: Scenario, index: int, moves: int, result: dict,
+async def session(browser, url: str, scenario: Scenario, index: int, moves: int, result: LoadResult,
                   all_loaded: Stage, all_moved: Stage, think: float = 0.0) -> None:
     context = await browser.new_context(viewport={"width": 1200, "height": 900})
     context.set_default_timeout(240_000)  # 20 tabs share 2 cores with the server: be patient, then measure
 
-    async def block_outside(route):
-        host = route.request.url.split("/")[2].split(":")[0] if "://" in route.request.url else ""
-        await (route.continue_() if host in LOOPBACK or not host else route.abort())
-
-    await context.route("**/*", block_outside)
+    await context.route("**/*", offline_route([]))
     await context.add_init_script(PROBE)
     page = await context.new_page()
     latencies: list[float] = []  # this tab's, from each key press to its last chart redraw (page clock)
@@ -184,8 +200,8 @@ async def session(browser, url: str, scenario: Scenario, index: int, moves: int,
         try:  # a starved tab can draw its last chart more than QUIET_MS after the others: read the pixels, once
             await page.wait_for_function(f"() => ({CHART_INK})().every(n => n > 0)", polling=500, timeout=60_000)
         except PlaywrightTimeout:
-            result["errors"].append(f"session {index}: a chart is still blank 60 s after loading")
-        result["loads"].append(time.perf_counter() - started)
+            result.errors.append(f"session {index}: a chart is still blank 60 s after loading")
+        result.loads.append(time.perf_counter() - started)
     except Exception as err:
         _failed(result, index, err)
         moves = 0
@@ -205,30 +221,30 @@ async def session(browser, url: str, scenario: Scenario, index: int, moves: int,
             await _settled(page, renders)
             latencies.append(await page.evaluate(SINCE_PRESS))
             if await page.evaluate(DIGEST) == before:
-                result["errors"].append(f"session {index}: the charts did not change")
+                result.errors.append(f"session {index}: the charts did not change")
             if await thumb.get_attribute("aria-valuetext") == before_value:
-                result["errors"].append(f"session {index}: the slider did not move")
+                result.errors.append(f"session {index}: the slider did not move")
         if moves:
             await page.wait_for_timeout(2000)
             await _count_late_redraw(page, latencies, result)
-            result["values"][index] = await thumb.get_attribute("aria-valuetext")
+            result.values[index] = await thumb.get_attribute("aria-valuetext")
             if await page.locator("[data-testid=stException]").count():
-                result["errors"].append(f"session {index}: exception on the page")
+                result.errors.append(f"session {index}: exception on the page")
     except Exception as err:
         _failed(result, index, err)
     finally:
-        result["latencies"] += latencies
+        result.latencies += latencies
         await all_moved.arrive()  # the tabs stay open until all have moved: their CPU is counted in full
         await context.close()
 
 
-async def protocol_session(url: str, scenario: Scenario, index: int, moves: int, result: dict,
+async def protocol_session(url: str, scenario: Scenario, index: int, moves: int, result: LoadResult,
                            all_loaded: Stage, all_moved: Stage, think: float = 0.0) -> None:
     """A session without a browser: the same reruns, sent and received over the websocket."""
     viewer = ProtocolViewer(url)
-    control = controls.REGISTRY[scenario.key]
+    control = settings.REGISTRY[scenario.key]
     try:
-        result["protocol_loads"].append(await viewer.open(scenario.page, scenario.query))
+        result.protocol_loads.append(await viewer.open(scenario.page, scenario.query))
     except Exception as err:
         _failed(result, index, err)
         moves = 0
@@ -243,11 +259,11 @@ async def protocol_session(url: str, scenario: Scenario, index: int, moves: int,
                     moved = viewer.select(scenario.label, (control.fmt or str)(value))
                 else:
                     moved = viewer.slide(scenario.label, value)
-                result["protocol_latencies"].append(await moved)
+                result.protocol_latencies.append(await moved)
             # the controls as the server holds them for this session: the app writes them into the URL
             shown = dict(pair.split("=", 1) for pair in viewer.query.split("&") if "=" in pair)
-            result["values"][index] = shown.get(scenario.key, controls.Control.encode(control.default))
-        result["errors"] += [f"session {index}: exception on the page: {e}" for e in viewer.exceptions]
+            result.values[index] = shown.get(scenario.key, settings.Control.encode(control.default))
+        result.errors += [f"session {index}: exception on the page: {e}" for e in viewer.exceptions]
     except Exception as err:
         _failed(result, index, err)
     finally:
@@ -256,27 +272,25 @@ async def protocol_session(url: str, scenario: Scenario, index: int, moves: int,
 
 
 async def _drive(url: str, scenario: Scenario, sessions: int, moves: int, think: float = 0.0,
-                 browsers: int | None = None, server_pid: int | None = None) -> dict:
+                 browsers: int | None = None, server_pid: int | None = None) -> LoadResult:
     from playwright.async_api import async_playwright
 
     browsers = sessions if browsers is None else browsers
-    result: dict = {"latencies": [], "protocol_latencies": [], "loads": [], "protocol_loads": [], "errors": [],
-                    "values": {}, "sessions": sessions, "late_redraws": 0}
+    result = LoadResult(sessions, moves, browsers)
     all_loaded, all_moved = Stage(sessions, server_pid), Stage(sessions, server_pid)
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
-                                                                          "--disable-background-networking"])
+        browser = await launch(p)
         tabs = [session(browser, url, scenario, i, moves, result, all_loaded, all_moved, think) for i in range(browsers)]
         others = [protocol_session(url, scenario, i, moves, result, all_loaded, all_moved, think)
                   for i in range(browsers, sessions)]
         await asyncio.gather(*tabs, *others)
-        result["moves_from"], result["moves_to"] = all_loaded.at, all_moved.at
+        result.moves_from, result.moves_to = all_loaded.at, all_moved.at
         await browser.close()
     return result
 
 
 def run(sessions: int = 20, moves: int = 3, think: float = 0.0, browsers: int | None = None,
-        scenario: Scenario = SCENARIOS["home"]) -> dict:
+        scenario: Scenario = SCENARIOS["home"]) -> LoadResult:
     """Start a server, measure, stop it; returns every number the table prints."""
     port = free_port()
     server = start_server(port, ("--server.disconnectedSessionTTL", str(SESSION_TTL)))
@@ -288,23 +302,21 @@ def run(sessions: int = 20, moves: int = 3, think: float = 0.0, browsers: int | 
         sampler.start()
         started, cpu = time.perf_counter(), server_cpu(server.pid)
         result = asyncio.run(_drive(url, scenario, sessions, moves, think, browsers, server.pid))
-        result["wall"] = time.perf_counter() - started
-        result["server_cpu"] = server_cpu(server.pid) - cpu
+        result.wall = time.perf_counter() - started
+        result.server_cpu = server_cpu(server.pid) - cpu
         time.sleep(SESSION_TTL + 6)  # closed sessions expire
         sampler.running = False
-        result |= {"baseline_mb": baseline, "peak_mb": sampler.peak, "after_mb": rss_mb(server.pid)}
+        result.baseline_mb, result.peak_mb, result.after_mb = baseline, sampler.peak, rss_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=20)
     presses = {i: moves if i % 2 == 0 else -moves for i in range(sessions)}  # even sessions step right
-    result["isolated"] = all(scenario.shows(result["values"].get(i), presses[i]) for i in range(sessions))
-    expected = {i: controls.Control.encode(scenario.after(p)) for i, p in presses.items()}
-    result["expected"], result["sessions"], result["moves"] = expected, sessions, moves
-    result["browsers"] = sessions if browsers is None else browsers
+    result.isolated = all(scenario.shows(result.values.get(i), presses[i]) for i in range(sessions))
+    result.expected = {i: settings.Control.encode(scenario.after(p)) for i, p in presses.items()}
     return result
 
 
-def _p50_p95(values: list[float]) -> str:
+def p50_p95(values: list[float]) -> str:
     if not values:
         return "–"
     ordered = sorted(values)  # p95 by nearest rank: the smallest value with 95 % of them at or below it
@@ -324,24 +336,24 @@ def main() -> None:
     args = parser.parse_args()
     scenario = SCENARIOS[args.page]
     r = run(args.sessions, args.moves, args.think, args.browsers, scenario)
-    tabs, others = r["browsers"], args.sessions - r["browsers"]
+    tabs, others = r.browsers, args.sessions - r.browsers
     print(f"\nPage /{scenario.page}, slider '{scenario.label}' from {scenario.start:g}: "
           f"{args.sessions} sessions ({tabs} Chromium tabs on this machine, {others} protocol sessions) x "
           f"{args.moves} slider moves (pause before each: 0..{args.think:g} s), one server, {CORES} cores "
-          f"(wall {r['wall']:.1f} s, server CPU {r['server_cpu']:.1f} s)")
+          f"(wall {r.wall:.1f} s, server CPU {r.server_cpu:.1f} s)")
     print("| measure | value | target |\n|---|---|---|")
-    print(f"| sessions with an error | {len(r['errors'])} | 0 |")
-    print(f"| each session sees its own controls | {'yes' if r['isolated'] else 'NO'} | yes |")
+    print(f"| sessions with an error | {len(r.errors)} | 0 |")
+    print(f"| each session sees its own controls | {'yes' if r.isolated else 'NO'} | yes |")
     if tabs:
-        print(f"| tabs: page load → all charts drawn, p50 / p95 | {_p50_p95(r['loads'])} | (all open at once) |")
-        print(f"| tabs: slider → updated chart, p50 / p95 | {_p50_p95(r['latencies'])} | p95 ≤ 3 s |")
+        print(f"| tabs: page load → all charts drawn, p50 / p95 | {p50_p95(r.loads)} | (all open at once) |")
+        print(f"| tabs: slider → updated chart, p50 / p95 | {p50_p95(r.latencies)} | p95 ≤ 3 s |")
         print(f"| tabs: moves with a chart redrawn over {QUIET_MS} ms after the others (its time counted) | "
-              f"{r['late_redraws']} of {len(r['latencies'])} | |")
+              f"{r.late_redraws} of {len(r.latencies)} | |")
     if others:
-        print(f"| protocol sessions: page run, p50 / p95 | {_p50_p95(r['protocol_loads'])} | (all open at once) |")
-        print(f"| protocol sessions: slider → server sent the rerun, p50 / p95 | {_p50_p95(r['protocol_latencies'])} | |")
-    if r["moves_from"] and r["moves_to"]:
-        (t0, b0, s0, h0), (t1, b1, s1, h1) = r["moves_from"], r["moves_to"]
+        print(f"| protocol sessions: page run, p50 / p95 | {p50_p95(r.protocol_loads)} | (all open at once) |")
+        print(f"| protocol sessions: slider → server sent the rerun, p50 / p95 | {p50_p95(r.protocol_latencies)} | |")
+    if r.moves_from and r.moves_to:
+        (t0, b0, s0, h0), (t1, b1, s1, h1) = r.moves_from, r.moves_to
         if not tabs:  # only Chromium processes of an earlier run, ending meanwhile
             b0 = b1 = 0.0
         n = args.sessions * args.moves
@@ -357,9 +369,9 @@ def main() -> None:
             work = args.sessions * (browser_cpu + server_move) / CORES
             print(f"| one round's work on the cores: sessions x CPU per move / {CORES} | {work:.2f} s | "
                   f"about 3 s or less for p95 ≤ 3 s |")
-    print(f"| server memory: baseline / peak / after close | {r['baseline_mb']:.0f} / {r['peak_mb']:.0f} / "
-          f"{r['after_mb']:.0f} MB | peak ≤ 1536 MB, after ≈ baseline |")
-    for e in r["errors"][:10]:
+    print(f"| server memory: baseline / peak / after close | {r.baseline_mb:.0f} / {r.peak_mb:.0f} / "
+          f"{r.after_mb:.0f} MB | peak ≤ 1536 MB, after ≈ baseline |")
+    for e in r.errors[:10]:
         print("error:", e)
 
 

@@ -6,7 +6,7 @@ clock starts, as a server pays it at start-up); then it is rerun ``--warm`` time
 "cold s" is the page's own time (for the home page, less the harness's fixed start-up cost measured
 on an empty script; other pages are entered from a running session, so they have none).
 Targets (issue 3): warm <= 150 ms, cold <= 2 s with the default controls.
-Run: python benchmarks/page_latency.py
+Run: python -m benchmarks.page_latency
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ PAGES = ["home", "autoencoder", "denoising", "elbo", "reparameterisation"]
 
 CHILD = r"""
 import json, sys, time, logging
-sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r})
 logging.disable(logging.WARNING)
 from streamlit.testing.v1 import AppTest
-from apptest_helpers import ENTRY, PAGES
+from tests.apptest_helpers import ENTRY, PAGES
 page, warm = sys.argv[1], int(sys.argv[2])
 # A new AppTest session scans every installed package for components (~0.5 s) on its first run;
 # a server does that once at start-up. It is measured on an empty script and subtracted.
@@ -44,7 +43,7 @@ assert not at.exception, [e.message for e in at.exception]
 times = []
 for _ in range(warm):
     start = time.perf_counter(); at.run(); times.append(time.perf_counter() - start)
-print(json.dumps({{"cold": cold, "harness": harness if page == "home" else 0.0, "warm": times}}))
+print(json.dumps({"cold": cold, "harness": harness if page == "home" else 0.0, "warm": times}))
 """
 
 
@@ -53,7 +52,7 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=7)
     parser.add_argument("pages", nargs="*", default=PAGES)
     args = parser.parse_args()
-    code = CHILD.format(root=str(ROOT), tests=str(ROOT / "tests"))
+    code = CHILD  # run in the repository's root (python -c puts it on sys.path)
     print(f"| {'page':<20} | {'cold s':>7} | {'cold s, raw':>11} | {'warm ms (median)':>16} | {'warm ms (max)':>13} | target |")
     print(f"|{'-' * 22}|{'-' * 9}|{'-' * 13}|{'-' * 18}|{'-' * 15}|--------|")
     for page in args.pages:

@@ -41,8 +41,10 @@ class ProtocolViewer:
         if self._ws is not None:
             await self._ws.close()
 
-    def options(self, label: str) -> list[str]:
-        return list(self.sliders[label].options)
+    @property
+    def cached(self) -> int:
+        """How many large messages this session keeps, to be referred to by hash, as a browser does."""
+        return len(self._cache)
 
     async def select(self, label: str, option: str) -> float:
         """Move a select-slider to ``option``; returns the seconds until the server finished the rerun."""

@@ -3,21 +3,18 @@
 The lecture set-up: three_clusters(n=600, seed=0), hidden (64, 64), tanh, latent 2, batch 64,
 Adam lr 1e-3, 300 epochs (3,000 steps). Both sides train the same architecture on the same data
 with the same loss (Gaussian N(x_hat, I) with constants + KL); each is run ``--repeats`` times and
-the best wall time is kept. Run: python benchmarks/train_speed.py
+the best wall time is kept. Run: python -m benchmarks.train_speed
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import vae_core as vc  # noqa: E402
+import vae_core as vc
 
 EPOCHS, BATCH, LR, HIDDEN, LATENT = 300, 64, 1e-3, (64, 64), 2
 

@@ -1,6 +1,2 @@
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+"""tests/ is a package: pytest puts the repository's root on sys.path, so tests import ``vae_core``,
+``vae_ui``, ``app_pages`` and their own helpers (``tests.apptest_helpers``, ``tests.browser.harness``) by name."""

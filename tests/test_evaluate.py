@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import vae_core as vc
+from vae_core import evaluate
 from vae_core.evaluate import active_units, kl_by_dimension
 from vae_core.theory import LinearGaussianModel
 
@@ -99,3 +100,40 @@ def test_a_collapsed_dimension_has_zero_kl():
     kl = kl_by_dimension(vae, x)
     assert kl[1] == 0.0 and kl[0] > 0
     assert active_units(vae, x)[0] == 1
+
+
+def _linear_vae_2d(seed=0):
+    rng = np.random.default_rng(seed)
+    vae = vc.VAE(input_dim=2, latent_dim=2, hidden=(), seed=seed)
+    vae.params["dec.W0"] = 2 * rng.standard_normal((2, 2))
+    vae.params["dec.b0"] = rng.standard_normal(2)
+    return vae, LinearGaussianModel(W=vae.params["dec.W0"].T.copy(), b=vae.params["dec.b0"].copy())
+
+
+def test_posterior_on_grid_matches_the_exact_posterior():
+    vae, truth = _linear_vae_2d()
+    x = np.array([0.5, -1.0])
+    m, S = truth.posterior(x)
+    half = 6 * np.sqrt(np.diag(S))
+    grid, density = evaluate.posterior_on_grid(vae, x, m - half, m + half, m=161)
+    cell = np.prod(2 * half / 160)
+    w = density * cell
+    assert w.sum() == pytest.approx(1.0, abs=1e-9)
+    np.testing.assert_allclose(w @ grid, m, atol=1e-6)
+    centred = grid - m
+    np.testing.assert_allclose((w[:, None, None] * centred[:, :, None] * centred[:, None, :]).sum(0), S, atol=1e-6)
+
+
+def test_aggregate_posterior_is_a_density_and_holes_are_where_it_is_thin():
+    X, _ = vc.data.three_clusters(n=300, seed=0)
+    vae = vc.VAE(seed=0)
+    vc.fit(vae, X, epochs=60, lr=3e-3, seed=0)
+    g = np.linspace(-7, 7, 281)
+    Z = np.stack(np.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2)
+    q = evaluate.aggregate_posterior_density(vae, X, Z)
+    assert q.sum() * (g[1] - g[0]) ** 2 == pytest.approx(1.0, abs=1e-3)
+    holes, decoded = evaluate.prior_holes(vae, X, 10, np.random.default_rng(0))
+    assert holes.shape == (10, 2) and decoded.shape == (10, 2)
+    typical = np.random.default_rng(1).standard_normal((500, 2))
+    ratio = lambda z: evaluate.aggregate_posterior_density(vae, X, z) / np.exp(-0.5 * (z**2).sum(1))  # noqa: E731
+    assert np.median(ratio(holes)) < np.median(ratio(typical))

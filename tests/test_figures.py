@@ -1,4 +1,4 @@
-"""Figures as sent to the browser: a data-free spec plus Arrow datasets (vae_ui.shell.prepare)."""
+"""Figures as sent to the browser: a data-free spec plus Arrow datasets (vae_ui.figures.prepare)."""
 
 import json
 
@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from vae_ui import charts, shell
+from vae_ui import charts, figures
 
 
-def _latent_figure(seed: int) -> shell.Figure:
+def _latent_figure(seed: int) -> figures.Figure:
     rng = np.random.default_rng(seed)
     mu, log_var = rng.normal(size=(300, 2)) * (1 + seed), rng.normal(size=(300, 2)) - 1
     labels = np.repeat(np.arange(3), 100)
-    return shell.prepare(charts.style(charts.latent_space(mu, log_var, labels, "Latent space")))
+    return figures.prepare(charts.style(charts.latent_space(mu, log_var, labels, "Latent space")))
 
 
 def test_a_figure_keeps_its_spec_and_dataset_order_when_only_the_data_changes():
@@ -31,7 +31,7 @@ def test_a_figure_keeps_its_spec_and_dataset_order_when_only_the_data_changes():
 def test_the_datasets_hold_the_chart_data():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(50, 2))
-    fig = shell.prepare(charts.points(X, np.zeros(50, dtype=int), "Data"))
+    fig = figures.prepare(charts.points(X, np.zeros(50, dtype=int), "Data"))
     (name, data), = fig.datasets.items()
     table = pa.ipc.open_stream(data).read_all()
     np.testing.assert_allclose(table.column("x₁").to_numpy(), X[:, 0], atol=5e-5)
@@ -46,7 +46,7 @@ def test_values_written_into_a_layered_chart_travel_as_a_dataset_too():
 
     frame = alt.Chart(pd.DataFrame({"a": [1.0]})).mark_point().encode(x="a:Q")
     written = alt.Chart(alt.InlineData(values=[{"a": 2.0}])).mark_point().encode(x="a:Q")  # Altair moves these up
-    fig = shell.prepare(alt.layer(frame, written))
+    fig = figures.prepare(alt.layer(frame, written))
     assert len(fig.datasets) == 2 and "values" not in fig.spec
     assert all(f'"name":"{name}"' in fig.spec for name in fig.datasets)
     rows = [pa.ipc.open_stream(data).read_all().to_pylist() for data in fig.datasets.values()]
@@ -61,14 +61,14 @@ def test_the_latent_ellipses_are_the_one_sigma_contours_each_a_closed_piece_of_i
     frame = chart.layer[0].data
     ex, ey = frame["ex"].to_numpy().reshape(12, 34), frame["ey"].to_numpy().reshape(12, 34)
     assert np.isnan(ex[:, -1]).all() and not np.isnan(ex[:, :-1]).any()  # each piece ends in a break
-    k = charts._thin(90, 12)  # the examples whose ellipses are drawn
+    k = charts.thin(90, 12)  # the examples whose ellipses are drawn
     std = np.exp(0.5 * log_var)
     radius = ((ex[:, :-1] - mu[k, 0, None]) / std[k, 0, None]) ** 2 + ((ey[:, :-1] - mu[k, 2, None]) / std[k, 2, None]) ** 2
     np.testing.assert_allclose(radius, 1.0, atol=1e-12)  # on the 1-σ contour of q(z|x) in dims 1 and 3
     np.testing.assert_allclose(ex[:, 0], ex[:, -2], atol=1e-12)  # closed
     assert (frame["cluster"].to_numpy().reshape(12, 34) == labels[k, None].astype(str)).all()
     assert list(frame["order"]) == sorted(frame["order"])  # drawn in row order within each cluster's line
-    fig = shell.prepare(charts.style(chart))
+    fig = figures.prepare(charts.style(chart))
     table = pa.ipc.open_stream(fig.datasets["figure_data_0"]).read_all()
     assert table.column("ex").null_count == 12  # the breaks reach the browser as nulls (a line gap in Vega)
     assert '"aria":false' in fig.spec

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from gradcheck import numerical_gradient, relative_error
 
+from tests.gradcheck import numerical_gradient, relative_error
 from vae_core import layers
 
 TOL = 1e-6

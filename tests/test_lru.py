@@ -1,11 +1,14 @@
-"""The caches shared by every session: the bounded LRU (vae_ui.lru) and the page caches' config keys."""
+"""The caches shared by every session: the bounded LRU (vae_ui.lru), read-only values, and the keys of views of runs."""
 
 import dataclasses
 import threading
 import time
 
+import numpy as np
+
 from vae_ui import runs
-from vae_ui.lru import LRU
+from vae_ui.data import DataSpec
+from vae_ui.lru import LRU, read_only
 
 
 def test_the_least_recently_used_entry_goes_first():
@@ -36,13 +39,19 @@ def test_a_new_key_asked_for_by_many_sessions_at_once_is_made_once():
     assert cache.get_or_make("other", make) is not results[0] and len(made) == 2
 
 
-def test_a_config_cache_key_names_every_field_exactly():
-    """The page caches hash a RunConfig by its repr (runs.HASH_FUNCS): it must tell any two configs apart."""
-    key = runs.HASH_FUNCS[runs.RunConfig]
+def test_a_view_key_names_every_field_of_the_config_exactly():
+    """The cached views of runs (runs.view) are keyed by their config: the key must tell any two configs apart."""
+
+    def summary(run, data):  # a view function, as a page defines one
+        return run
+
+    def key(config):
+        return runs.view_key(summary, config, ())
+
     base = runs.RunConfig("vae")
     assert all(field.repr for field in dataclasses.fields(runs.RunConfig))
-    changed = [runs.replace(base, data=runs.DataSpec("moons")), runs.replace(base, data=runs.DataSpec(seed=1)),
-               runs.replace(base, data=runs.DataSpec(csv_digest="ab")), runs.replace(base, kind="autoencoder"),
+    changed = [runs.replace(base, data=DataSpec("moons")), runs.replace(base, data=DataSpec(seed=1)),
+               runs.replace(base, data=DataSpec(csv_digest="ab")), runs.replace(base, kind="autoencoder"),
                runs.replace(base, latent_dim=3), runs.replace(base, hidden=(64,)), runs.replace(base, activation="relu"),
                runs.replace(base, beta=1.0 + 1e-15), runs.replace(base, noise_sigma=0.1), runs.replace(base, epochs=301),
                runs.replace(base, lr=0.0011), runs.replace(base, batch_size=32), runs.replace(base, seed=1)]
@@ -51,3 +60,17 @@ def test_a_config_cache_key_names_every_field_exactly():
     assert len({key(c) for c in [base, *changed]}) == 1 + len(changed)
     assert key(runs.RunConfig("vae", beta=0.1 + 0.2)) != key(runs.RunConfig("vae", beta=0.3))  # floats exactly
     assert key(runs.RunConfig("vae", beta=1.25)) == key(runs.RunConfig("vae", beta=1.25))
+    assert runs.view_key(summary, base, (1,)) != runs.view_key(summary, base, (2,)) != key(base)  # and the arguments
+    assert runs.view_key(key, base, ()) != key(base)  # and the function
+
+
+def test_read_only_reaches_every_array_of_a_cached_value():
+    @dataclasses.dataclass(frozen=True)
+    class View:
+        a: np.ndarray
+        parts: tuple
+
+    view = View(np.zeros(2), (np.ones(3), {"b": np.arange(2.0)}, 4.0))
+    assert read_only(view) is view
+    for array in (view.a, view.parts[0], view.parts[1]["b"]):
+        assert not array.flags.writeable

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from gradcheck import numerical_gradient, relative_error
 
 import vae_core as vc
+from tests.gradcheck import numerical_gradient, relative_error
 
 TOL = 1e-6
 

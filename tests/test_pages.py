@@ -3,8 +3,8 @@ shown, moving a slider back reuses the cache, the URL restores the controls, bad
 
 import pytest
 import streamlit as st
-from apptest_helpers import app, assert_clean, chart, charts, metrics, texts
 
+from tests.apptest_helpers import app, assert_clean, chart, charts, metrics, texts
 from vae_ui import runs, settings
 
 

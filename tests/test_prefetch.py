@@ -5,10 +5,10 @@ import time
 
 import numpy as np
 import streamlit as st
-from apptest_helpers import app, assert_clean, metrics
 
 import vae_core as vc
-from vae_ui import controls, runs, settings  # noqa: F401 (settings fills the controls registry)
+from tests.apptest_helpers import app, assert_clean, metrics
+from vae_ui import runs, settings
 
 X = vc.data.load("three_clusters", n=120, seed=0).X
 SMALL = runs.RunConfig("vae", epochs=20, hidden=(8,))
@@ -31,7 +31,7 @@ def test_wished_configs_are_trained_in_the_background_exactly_as_in_the_foregrou
     for config in wished:
         ahead = store.get(config)
         assert ahead is not None and ahead.config == config
-        again = runs._train_in(foreground, config, X, None)  # the same config, asked for by a session
+        again = foreground.train(config, X)  # the same config, asked for by a session
         np.testing.assert_array_equal(ahead.params, again.params)
         np.testing.assert_array_equal(ahead.loss, again.loss)
     store.wish(wished, X)  # stored already: nothing more to do
@@ -50,12 +50,10 @@ def test_a_diverging_wish_is_remembered_and_the_worker_goes_on():
 
 
 def test_only_the_newest_wishes_are_kept():
-    store = runs.RunStore(16)
-    with store._wished:  # hold the worker back while wishing more than the queue holds
-        store._worker = object()  # no worker is started by wish()
+    store = runs.RunStore(16, background=False)  # no worker: the wishes only queue
     betas = [0.1 * k for k in range(1, runs.PREFETCH_DEPTH + 3)]
     store.wish([runs.replace(SMALL, beta=b) for b in betas], X)
-    assert [c.beta for c, _ in store._wishes] == betas[::-1][: runs.PREFETCH_DEPTH]
+    assert [c.beta for c in store.waiting()] == betas[::-1][: runs.PREFETCH_DEPTH]
 
 
 def test_the_worked_example_has_the_next_beta_ready():
@@ -119,7 +117,7 @@ def test_the_background_trains_in_another_process(monkeypatch):
     run = store.get(config)
     assert run is not None and store.prefetched == 1
     assert steps_here[0] == 0, "the background training ran in this process"
-    alone = runs._train_in(runs.RunStore(8), config, X, None)  # the same config, trained here by a session
+    alone = runs.RunStore(8).train(config, X)  # the same config, trained here by a session
     batches = math.ceil(len(X) / config.batch_size)
     assert steps_here[0] == config.epochs * batches, "one step a batch, each counted, when the training is here"
     np.testing.assert_array_equal(run.params, alone.params)
@@ -132,10 +130,10 @@ def test_a_session_asking_for_the_config_the_background_trains_waits_for_it():
     config = runs.replace(SMALL, epochs=300, hidden=(64, 64))
     store.wish([config], X)
     deadline = time.monotonic() + 30
-    while not store._busy:  # the worker has taken the wish and holds the config's lock
+    while not store.busy():  # the worker has taken the wish and holds the config's lock
         assert time.monotonic() < deadline
         time.sleep(0.001)
-    run = runs._train_in(store, config, X, None)  # a session steps there now
+    run = store.train(config, X)  # a session steps there now
     assert run is store.get(config)
     assert (store.prefetched, store.trainings) == (1, 0), "trained once, in the background"
 
@@ -151,14 +149,14 @@ def test_a_training_process_that_died_is_replaced():
 
 
 def test_neighbours_are_the_values_a_few_key_presses_away_farthest_first():
-    assert controls.neighbours("h_beta", 1.0) == [0.8, 1.5, 0.9, 1.25]
-    assert controls.neighbours("h_beta", 0.0) == [0.02, 0.01]  # the slider's end
-    assert controls.neighbours("h_beta", 10.0, steps=1) == [8.0]
-    sigmas = controls.neighbours("dae_sigma", 0.3)
+    assert settings.neighbours("h_beta", 1.0) == [0.8, 1.5, 0.9, 1.25]
+    assert settings.neighbours("h_beta", 0.0) == [0.02, 0.01]  # the slider's end
+    assert settings.neighbours("h_beta", 10.0, steps=1) == [8.0]
+    sigmas = settings.neighbours("dae_sigma", 0.3)
     assert sigmas == [0.2, 0.4, 0.25, 0.35]
     assert [repr(s) for s in sigmas] == ["0.2", "0.4", "0.25", "0.35"]  # as the browser sends them, no float drift
-    assert controls.neighbours("dae_sigma", 1.5) == [1.4, 1.45]
-    assert controls.neighbours("h_latent", 1) == [3, 2] and all(type(d) is int for d in controls.neighbours("h_latent", 4))
+    assert settings.neighbours("dae_sigma", 1.5) == [1.4, 1.45]
+    assert settings.neighbours("h_latent", 1) == [3, 2] and all(type(d) is int for d in settings.neighbours("h_latent", 4))
 
 
 def test_the_denoising_page_has_the_next_noise_levels_ready():

@@ -50,3 +50,11 @@ def test_the_core_modules_import_each_other_one_way():
 
     circles = [m for m in graph if reaches(m, m, {m})]
     assert circles == [], f"import circles through {circles}: {graph}"
+
+
+def test_the_controls_are_declared_without_streamlit():
+    """vae_ui.settings declares every control (UI-free); vae_ui.controls binds them to widgets."""
+    code = "import sys, vae_ui.settings as s; print(len(s.REGISTRY), 'streamlit' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=CORE.parent, check=True)
+    count, streamlit = out.stdout.split()
+    assert int(count) > 30 and streamlit == "False"

@@ -1,8 +1,9 @@
-"""The theory helpers against independent truths: quadrature, Monte Carlo, finite differences."""
+"""The theory helpers (vae_core.theory) against independent truths: quadrature, Monte Carlo, finite differences."""
 
 import numpy as np
 import pytest
 
+import vae_core as vc
 from vae_core import theory
 from vae_core.theory import TEST_FUNCTIONS, LinearGaussianModel, reparam_gradient, score_gradient
 
@@ -102,3 +103,71 @@ def test_reparameterisation_is_biased_for_a_step_function():
     f = TEST_FUNCTIONS["step"]
     g = reparam_gradient(f, 0.4, 0.7, np.random.default_rng(3).standard_normal(1000))
     assert np.all(g == 0) and f.grad(0.4, 0.7)[0] > 0.3  # f' = 0 almost everywhere
+
+
+@pytest.mark.parametrize("mu, log_var", [([1.0], [np.log(0.25)]), ([1.0, -0.5], [np.log(0.25), np.log(2.25)])])
+def test_monte_carlo_kl_converges_to_the_closed_form(mu, log_var):
+    mu, log_var = np.array(mu), np.array(log_var)
+    samples = theory.kl_monte_carlo(mu, log_var, 200_000, np.random.default_rng(0))
+    exact = vc.losses.kl_standard_normal(mu[None], log_var[None])[0][0]
+    mean, se = theory.running_mean(samples)
+    assert abs(mean[-1] - exact) < 4 * se[-1]
+    assert se[1000] > se[-1]  # the band narrows as samples grow
+
+
+def test_running_mean_and_standard_error():
+    s = np.random.default_rng(1).standard_normal(50)
+    mean, se = theory.running_mean(s)
+    assert mean[9] == pytest.approx(s[:10].mean())
+    assert se[9] == pytest.approx(s[:10].std(ddof=1) / np.sqrt(10))
+    assert np.isnan(se[0])
+
+
+def test_normal_pdf_integrates_to_one():
+    z = np.linspace(-20, 20, 400_001)
+    assert np.trapezoid(theory.normal_pdf(z, 1.3, 0.7), z) == pytest.approx(1.0, abs=1e-10)
+
+
+def test_effective_beta():
+    assert theory.effective_beta(1.0, 1.0, "sum", 64) == 1.0
+    assert theory.effective_beta(2.0, 0.5, "sum", 64) == pytest.approx(0.5)
+    assert theory.effective_beta(1.0, 1.0, "mean", 64) == 64.0
+    with pytest.raises(ValueError):
+        theory.effective_beta(1.0, 1.0, "max", 2)
+
+
+def test_effective_beta_gives_the_same_minimiser():
+    """The scaled loss and the β_eff loss differ by a constant factor, so their gradients are parallel."""
+    rng = np.random.default_rng(2)
+    x, x_hat = rng.standard_normal(5), rng.standard_normal(5)
+    kl, beta, sigma_x = 0.7, 1.5, 0.4
+    scaled = np.sum((x - x_hat) ** 2) / (2 * sigma_x**2) + beta * kl
+    plain = 0.5 * np.sum((x - x_hat) ** 2) + theory.effective_beta(beta, sigma_x, "sum", 5) * kl
+    assert scaled * sigma_x**2 == pytest.approx(plain)
+    mean_loss = np.mean((x - x_hat) ** 2) / 2 + beta * kl
+    assert mean_loss * 5 == pytest.approx(0.5 * np.sum((x - x_hat) ** 2) + theory.effective_beta(beta, 1, "mean", 5) * kl)
+
+
+def test_reparam_jacobians_match_finite_differences():
+    eps = np.array([0.3, -1.2, 2.0])
+    j = theory.reparam_jacobians(np.array([0.1, 0.2, 0.3]), np.array([1.0, 0.5, 2.0]), eps)
+    np.testing.assert_allclose(j["dz_dmu"], j["dz_dmu_fd"], atol=1e-8)
+    np.testing.assert_allclose(j["dz_dsigma"], j["dz_dsigma_fd"], atol=1e-8)
+    np.testing.assert_array_equal(j["dz_dsigma"], np.diag(eps))
+
+
+@pytest.mark.parametrize("name", ["square", "sin", "exp"])
+def test_estimator_variance_falls_as_one_over_n_and_reparam_is_lowest(name):
+    f = TEST_FUNCTIONS[name]
+    var = theory.estimator_variance(f, 0.4, 0.7, (10, 100), reps=400, rng=np.random.default_rng(3))
+    for v in var.values():
+        assert 4 < v[0] / v[1] < 25  # ~10x per 10x samples, within sampling noise
+    assert var["reparameterisation"][1] < min(var["score function + baseline"][1], var["score function"][1])
+
+
+def test_all_estimators_unbiased_on_the_same_eps():
+    f = TEST_FUNCTIONS["sin"]
+    est = theory.gradient_estimates(f, 0.4, 0.7, np.random.default_rng(4).standard_normal(300_000))
+    for g in est.values():
+        se = g.std(axis=0) / np.sqrt(len(g))
+        assert np.all(np.abs(g.mean(axis=0) - f.grad(0.4, 0.7)) < 4 * se)

@@ -28,7 +28,7 @@ def style(chart: alt.Chart, lecture: bool = False, height: int = 320) -> alt.Cha
             .configure_view(strokeWidth=0))
 
 
-def _thin(n: int, limit: int = MAX_POINTS) -> np.ndarray:
+def thin(n: int, limit: int = MAX_POINTS) -> np.ndarray:
     """Indices of at most ``limit`` evenly spread rows."""
     return np.arange(n) if n <= limit else np.linspace(0, n - 1, limit).astype(int)
 
@@ -46,7 +46,7 @@ def _colour(field: str, title: str) -> alt.Color:
 def points(X: np.ndarray, labels: np.ndarray | None = None, title: str = "", x: str = "x₁", y: str = "x₂",
            label_title: str = "cluster", size: int = 40, domain: tuple | None = None, color: str = "#000") -> alt.Chart:
     """A scatter of the first two columns of X, coloured by label."""
-    keep = _thin(len(X))
+    keep = thin(len(X))
     df = pd.DataFrame({x: X[keep, 0], y: X[keep, 1], "idx": keep})
     enc = {"x": alt.X(f"{x}:Q", scale=alt.Scale(domain=domain[0]) if domain else alt.Undefined),
            "y": alt.Y(f"{y}:Q", scale=alt.Scale(domain=domain[1]) if domain else alt.Undefined)}
@@ -64,7 +64,7 @@ def latent_space(mu: np.ndarray, log_var: np.ndarray, labels: np.ndarray, title:
     std = np.exp(0.5 * log_var)
     base = points(np.stack([mu[:, i], mu[:, j]], axis=1), labels, title, x=f"z{i + 1}", y=f"z{j + 1}")
     t = np.append(np.linspace(0, 2 * np.pi, 33), np.nan)  # the NaN ends each ellipse: the line breaks there
-    chosen = _thin(len(mu), n_ellipses)  # (m,)
+    chosen = thin(len(mu), n_ellipses)  # (m,)
     ex = mu[chosen, i, None] + std[chosen, i, None] * np.cos(t)  # (m, 34)
     ey = mu[chosen, j, None] + std[chosen, j, None] * np.sin(t)
     # one broken line per cluster through all its ellipses, not one line per ellipse: three paths
@@ -79,7 +79,7 @@ def latent_space(mu: np.ndarray, log_var: np.ndarray, labels: np.ndarray, title:
 
 def latent_strip(z: np.ndarray, labels: np.ndarray, title: str = "Latent codes z") -> alt.Chart:
     """A 1-D latent space: each code on the horizontal axis, one row per label."""
-    keep = _thin(len(z))
+    keep = thin(len(z))
     df = pd.DataFrame({"z": z[keep], "cluster": labels[keep].astype(str), "idx": keep})
     return alt.Chart(df, title=title).mark_tick(thickness=1.5, size=22, opacity=0.5).encode(
         x="z:Q", y=alt.Y("cluster:N", title="label"), color=_colour("cluster", "cluster"))
@@ -101,7 +101,7 @@ def highlight(X: np.ndarray, title: str = "") -> alt.Chart:
 
 def reconstruction_pairs(X: np.ndarray, X_hat: np.ndarray, labels: np.ndarray, title: str) -> alt.LayerChart:
     """Each point joined by a grey line to its reconstruction (hollow marker)."""
-    keep = _thin(len(X), 400)
+    keep = thin(len(X), 400)
     df = pd.DataFrame({"x₁": X[keep, 0], "x₂": X[keep, 1], "r1": X_hat[keep, 0], "r2": X_hat[keep, 1],
                        "cluster": labels[keep].astype(str)})
     x, y = alt.X("x₁:Q", title="x₁"), alt.Y("x₂:Q", title="x₂")
@@ -204,11 +204,12 @@ def bars(df: pd.DataFrame, x: str, y: str, title: str) -> alt.Chart:
     return alt.Chart(df, title=title).mark_bar(color=OKABE_ITO[0]).encode(x=alt.X(f"{x}:O"), y=f"{y}:Q")
 
 
-def posterior_vs_q(grid: np.ndarray, density: np.ndarray, mu: np.ndarray, std: np.ndarray) -> alt.LayerChart:
-    """The exact posterior on a grid (heat map, or a curve in 1-D) with the encoder's q(z|x) over it."""
+def posterior_vs_q(grid: np.ndarray, density: np.ndarray, mu: np.ndarray, std: np.ndarray,
+                   q: np.ndarray | None = None) -> alt.LayerChart:
+    """The exact posterior on a grid (heat map, or a curve in 1-D) with the encoder's q(z|x) over it: its 1σ and
+    2σ ellipses (mean ``mu``, standard deviations ``std``), or in 1-D its density ``q`` on the grid."""
     if grid.shape[1] == 1:
         z = grid[:, 0]
-        q = np.exp(-0.5 * ((z - mu[0]) / std[0]) ** 2) / (np.sqrt(2 * np.pi) * std[0])
         df = pd.DataFrame({"z": np.tile(z, 2), "density": np.concatenate([density, q]),
                            "curve": np.repeat(["exact p(z|x)", "encoder q(z|x)"], len(z))})
         return lines(df, "z", "density", "curve", "Encoder q(z|x) against the exact posterior", point=False)

@@ -1,4 +1,4 @@
-"""Every control of the app, with its default and range, and its value kept in the URL.
+"""Every control of the app (declared in :mod:`vae_ui.settings`) bound to its widget, its value kept in the URL.
 
 A control's value lives in ``st.session_state["values"][key]`` (a plain dict, not a widget key,
 so it survives page switches). On the first run of a session the URL's query parameters seed
@@ -9,81 +9,13 @@ defaults, so a copied link restores the same page and the same picture.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
 
-MAX_URL_VALUE = 200  # longer query values are not parsed at all
-
-
-@dataclass(frozen=True)
-class Control:
-    """One widget: its URL key, label, default and the values it may take."""
-
-    key: str
-    label: str
-    default: Any
-    kind: str  # "slider", "select_slider", "select", "toggle", "number", "multiselect"
-    lo: float | None = None
-    hi: float | None = None
-    step: float | None = None
-    options: tuple = ()
-    help: str | None = None
-    fmt: Callable[[Any], str] | None = field(default=None, compare=False)
-
-    def parse(self, raw: str) -> Any:
-        """The value a URL string stands for; ValueError when it is not allowed."""
-        if len(raw) > MAX_URL_VALUE:
-            raise ValueError("too long")
-        if self.kind == "toggle":
-            if raw.lower() in ("1", "true", "on", "yes"):
-                return True
-            if raw.lower() in ("0", "false", "off", "no"):
-                return False
-            raise ValueError("not on/off")
-        if self.kind == "multiselect":
-            values = tuple(self._one(part) for part in raw.split(",") if part != "")
-            if not values or len(set(values)) != len(values):
-                raise ValueError("empty or repeated")
-            return values
-        return self._one(raw)
-
-    def _one(self, raw: str) -> Any:
-        if self.options:
-            for option in self.options:
-                if raw == self.encode(option):
-                    return option
-            raise ValueError("not one of the choices")
-        number = float(raw)  # ValueError for text
-        if not math.isfinite(number) or number < self.lo or number > self.hi:
-            raise ValueError(f"outside {self.lo:g}..{self.hi:g}")
-        if isinstance(self.default, int) and not isinstance(self.default, bool):
-            if number != int(number):
-                raise ValueError("not a whole number")
-            return int(number)
-        return number
-
-    @staticmethod
-    def encode(value: Any) -> str:
-        """The URL string of a value (the inverse of ``parse``)."""
-        if isinstance(value, bool):
-            return "1" if value else "0"
-        if isinstance(value, tuple):
-            return ",".join(Control.encode(v) for v in value)
-        if isinstance(value, float):
-            return f"{value:g}"
-        return str(value)
-
-
-REGISTRY: dict[str, Control] = {}
-
-
-def register(*controls: Control) -> None:
-    for control in controls:
-        REGISTRY[control.key] = control
+from .settings import REGISTRY, Control
+from .text import shorten
 
 
 def init_state() -> None:
@@ -103,11 +35,6 @@ def init_state() -> None:
         except ValueError as err:
             notes.append(f"{control.label}: '{shorten(raw)}' is not allowed ({err}); using {control.encode(control.default)}")
     ss["url_notes"] = notes
-
-
-def shorten(text: str, limit: int = 40) -> str:
-    """A user's text, cut to ``limit`` characters, for messages (shown as plain text)."""
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def value(key: str) -> Any:
@@ -157,29 +84,6 @@ def row(*keys: str, overrides: dict[str, dict[str, Any]] | None = None) -> tuple
     return tuple(widget(key, column, **overrides.get(key, {})) for key, column in zip(keys, st.columns(len(keys))))
 
 
-def step(key: str, current: Any, presses: int) -> Any:
-    """The value control ``key`` takes ``presses`` arrow-key presses from ``current`` (negative: to the
-    left), or None past either end. A slider's value is rounded to its step, as the browser sends it
-    (0.35, not 0.35000000000000003).
-    """
-    control = REGISTRY[key]
-    if control.options:
-        at = control.options.index(current) + presses
-        return control.options[at] if 0 <= at < len(control.options) else None
-    decimals = len(f"{control.step:g}".partition(".")[2])
-    value = round(current + presses * control.step, decimals)
-    return type(control.default)(value) if control.lo <= value <= control.hi else None
-
-
-def neighbours(key: str, current: Any, steps: int = 2) -> list:
-    """The values control ``key`` takes 1 … ``steps`` arrow-key presses either side of ``current``,
-    farthest first: :func:`vae_ui.runs.prefetch` serves its newest wish first, so the nearest ones are
-    trained first.
-    """
-    offsets = [d for k in range(steps, 0, -1) for d in (-k, k)]
-    return [v for v in (step(key, current, d) for d in offsets) if v is not None]
-
-
 def mark_drawn(key: str) -> None:
     """Record that this run shows control ``key``, so the URL carries it."""
     drawn = st.session_state.setdefault("page_keys", [])
@@ -202,9 +106,9 @@ def tabs(key: str) -> list:
     return containers
 
 
-def reset(keys: Sequence[str] | None = None) -> None:
-    """Put controls back to their defaults (a button callback: runs before the next run)."""
-    for key in keys if keys is not None else REGISTRY:
+def reset() -> None:
+    """Put every control back to its default (a button callback: runs before the next run)."""
+    for key in REGISTRY:
         set_value(key, REGISTRY[key].default)
         st.session_state.pop(f"w_{key}", None)
     st.session_state["url_notes"] = []

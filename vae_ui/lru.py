@@ -1,11 +1,32 @@
-"""A bounded, thread-safe least-recently-used map, for caches shared by every session."""
+"""A bounded, thread-safe least-recently-used map, for caches shared by every session, and ``read_only`` for
+what such a cache holds."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
+
+import numpy as np
+
+
+def read_only(value: Any) -> Any:
+    """Make every array in ``value`` (itself, or inside dataclasses, tuples, lists and dicts) read-only, and return
+    ``value``: what a shared cache holds is shared by every session, so nobody may change it."""
+    if isinstance(value, np.ndarray):
+        value.setflags(write=False)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            read_only(getattr(value, field.name))
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            read_only(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            read_only(item)
+    return value
 
 
 class LRU:
@@ -17,7 +38,7 @@ class LRU:
         self.capacity = capacity
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
-        self._making = [threading.Lock() for _ in range(self.MAKE_STRIPES)]
+        self._making = [threading.RLock() for _ in range(self.MAKE_STRIPES)]  # re-entrant: a make may ask for another key
 
     def get(self, key: Hashable) -> Any | None:
         with self._lock:
@@ -45,7 +66,7 @@ class LRU:
                     self.put(key, value)
         return value
 
-    def make_lock(self, key: Hashable) -> threading.Lock:
+    def make_lock(self, key: Hashable) -> threading.RLock:
         """The lock ``get_or_make`` holds while it makes the value for ``key`` (shared with a few other keys)."""
         return self._making[hash(key) % self.MAKE_STRIPES]
 

@@ -14,35 +14,29 @@ usually finds its model ready. A background thread hands them, one at a time, to
 from __future__ import annotations
 
 import collections
-import hashlib
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 import streamlit as st
 
 import vae_core as vc
 
-from .lru import LRU
+from .data import Data, DataSpec
+from .lru import LRU, read_only
 from .trainer import TrainerProcess
 
 MAX_RUNS = 48  # bound on cached runs (each is at most a few MB with its snapshots)
-N_POINTS = 600  # examples drawn for the 2-D datasets
+MAX_VIEWS = 256  # bound on cached views of runs (what a page shows of a run: encodings, bounds, samples)
 SNAPSHOTS = 30  # about this many parameter snapshots per run, for the replay slider
 PREFETCH_DEPTH = 6  # configs waiting to be trained in the background; older wishes fall off
 TRAINER = TrainerProcess()  # trains the background's wishes, one at a time, in a process of its own
-
-
-@dataclass(frozen=True)
-class DataSpec:
-    """Which data: a named generator with its seed, or an uploaded CSV by its digest."""
-
-    name: str = "three_clusters"
-    seed: int = 0
-    csv_digest: str = ""  # set for uploaded data
 
 
 @dataclass(frozen=True)
@@ -86,25 +80,18 @@ class Run:
     snapshots: tuple[tuple[int, np.ndarray], ...]
     seconds: float  # time spent training (not drawing progress or waiting)
 
+    def snapshot_epoch(self, epoch: int) -> int:
+        """The epoch of the snapshot nearest ``epoch`` (the last epoch when there are none)."""
+        return min((e for e, _ in self.snapshots), key=lambda e: abs(e - epoch), default=self.config.epochs)
+
     def model(self, epoch: int | None = None) -> vc.Model:
         """A model with the final parameters, or those of the snapshot nearest ``epoch``."""
         model = self.config.build(self.input_dim, self.likelihood)
         flat = self.params
         if epoch is not None and self.snapshots:
-            _, flat = min(self.snapshots, key=lambda s: abs(s[0] - epoch))
+            flat = dict(self.snapshots)[self.snapshot_epoch(epoch)]
         model.params.flat[...] = flat
         return model
-
-
-HASH_FUNCS = {RunConfig: repr}
-"""For ``st.cache_*(hash_funcs=HASH_FUNCS)`` keyed by a config: its repr names every field exactly (floats
-by their shortest repr), and Streamlit hashes the string 10x faster than the dataclass (20 µs, not 240)."""
-
-
-def read_only(*arrays: np.ndarray) -> None:
-    """Make arrays read-only: they are cached and shared by every session, so nobody may change them."""
-    for array in arrays:
-        array.setflags(write=False)
 
 
 def likelihood_for(X: np.ndarray) -> str:
@@ -113,9 +100,12 @@ def likelihood_for(X: np.ndarray) -> str:
 
 
 class RunStore:
-    """Finished and diverged runs (each a bounded LRU), training counts, and the background trainer."""
+    """Finished and diverged runs (each a bounded LRU), training counts, and the background trainer.
 
-    def __init__(self, capacity: int) -> None:
+    With ``background=False`` no worker starts: wishes only queue (``waiting()`` lists them), for tests.
+    """
+
+    def __init__(self, capacity: int, background: bool = True) -> None:
         self.runs = LRU(capacity)  # its get_or_make trains a config once, however many sessions ask
         self.failures = LRU(capacity)  # diverged configs, so moving back to one answers at once
         self._count_lock = threading.Lock()
@@ -123,6 +113,7 @@ class RunStore:
         self.prefetched = 0  # trained in the background, before anyone asked
         self._wishes: collections.deque = collections.deque(maxlen=PREFETCH_DEPTH)  # (config, X), newest first
         self._wished = threading.Condition()
+        self._background = background
         self._worker: threading.Thread | None = None
         self._busy = False  # the worker is training
 
@@ -136,6 +127,26 @@ class RunStore:
             else:
                 self.trainings += 1
 
+    def train(self, config: RunConfig, X: np.ndarray, live: LiveProgress | None = None, background: bool = False) -> Run:
+        """The run for ``config`` on X: stored, or trained now (in the training process when ``background``)
+        and stored. Raises ``vc.TrainingDiverged`` for a run that diverges (remembered as a failure)."""
+
+        def make() -> Run:  # under the config's lock: a second session (or the background) asking for it waits
+            failure = self.failures.get(config)
+            if failure is not None:
+                raise failure  # diverged before: say so at once
+            self.count_training(background)
+            try:
+                if background:  # in the training process: the sessions' reruns go on meanwhile
+                    return _train_now(config, X, None, TRAINER.fit)
+                with live() if live is not None else contextlib.nullcontext(None) as progress:
+                    return _train_now(config, X, progress)
+            except vc.TrainingDiverged as err:
+                self.failures.put(config, err)
+                raise
+
+        return self.runs.get_or_make(config, make)
+
     def wish(self, configs: Iterable[RunConfig], X: np.ndarray) -> None:
         """Queue configs to train in the background (one thread, one at a time)."""
         with self._wished:
@@ -143,7 +154,7 @@ class RunStore:
                 waiting = any(c == config for c, _ in self._wishes)
                 if self.get(config) is None and config not in self.failures and not waiting:
                     self._wishes.appendleft((config, X))
-            if self._worker is None:
+            if self._worker is None and self._background:
                 self._worker = threading.Thread(target=self._work, name="vae-lab-prefetch", daemon=True)
                 self._worker.start()
             self._wished.notify()
@@ -152,6 +163,16 @@ class RunStore:
         """Nothing waiting and nothing being trained in the background."""
         with self._wished:
             return not self._wishes and not self._busy
+
+    def busy(self) -> bool:
+        """The background is training a wish now."""
+        with self._wished:
+            return self._busy
+
+    def waiting(self) -> list[RunConfig]:
+        """The wishes not yet taken by the background, next first."""
+        with self._wished:
+            return [config for config, _ in self._wishes]
 
     def _work(self) -> None:
         while True:
@@ -162,7 +183,7 @@ class RunStore:
                 config, X = self._wishes.popleft()
                 self._busy = True
             try:
-                _train_in(self, config, X, None, background=True)
+                self.train(config, X, background=True)
             except vc.TrainingDiverged:
                 pass  # stored as a failure: a session that steps there is told at once
             except Exception:  # never let one bad config stop the worker
@@ -176,37 +197,21 @@ def store() -> RunStore:
 
 
 Progress = Callable[[int, int, np.ndarray, np.ndarray], None]  # (epoch, epochs, recon, kl)
+LiveProgress = Callable[[], AbstractContextManager[Progress]]  # opened only when the run is really trained here
 
 
-def train(config: RunConfig, X: np.ndarray, progress: Progress | None = None) -> Run:
-    """The run for ``config`` on X: from the store, or trained now (and stored).
+def train(config: RunConfig, X: np.ndarray, live: LiveProgress | None = None) -> Run:
+    """The run for ``config`` on X: from the store, or trained now (and stored). Only when it trains here is
+    ``live()`` entered, and the training reports its progress to what it yields.
 
     Raises ``vc.TrainingDiverged`` for a run that diverges (nothing is stored).
     """
-    return _train_in(store(), config, X, progress)
+    return store().train(config, X, live)
 
 
 def prefetch(configs: Iterable[RunConfig], X: np.ndarray) -> None:
     """Train these configs on X in the background, unless stored already: the next step is ready."""
     store().wish(configs, X)
-
-
-def _train_in(runs: RunStore, config: RunConfig, X: np.ndarray, progress: Progress | None,
-              background: bool = False) -> Run:
-    def make() -> Run:  # under the config's lock: a second session (or the background) asking for it waits
-        failure = runs.failures.get(config)
-        if failure is not None:
-            raise failure  # diverged before: say so at once
-        runs.count_training(background)
-        try:
-            if background:  # in the training process: the sessions' reruns go on meanwhile
-                return _train_now(config, X, None, TRAINER.fit)
-            return _train_now(config, X, progress)
-        except vc.TrainingDiverged as err:
-            runs.failures.put(config, err)
-            raise
-
-    return runs.runs.get_or_make(config, make)
 
 
 def _train_now(config: RunConfig, X: np.ndarray, progress: Progress | None, fit: Callable = vc.fit) -> Run:
@@ -220,7 +225,7 @@ def _train_now(config: RunConfig, X: np.ndarray, progress: Progress | None, fit:
         args["callback"] = _drawing(progress, config.epochs, aside)
     history = fit(model, X, **args)
     params = model.params.flat.copy()
-    read_only(params, history.loss, history.recon, history.kl, *(flat for _, flat in history.snapshots))
+    read_only((params, history.loss, history.recon, history.kl, *(flat for _, flat in history.snapshots)))
     return Run(config, likelihood, X.shape[1], params, history.loss, history.recon, history.kl,
                tuple(history.snapshots), history.seconds - aside[0])
 
@@ -240,9 +245,31 @@ def _drawing(progress: Progress, epochs: int, aside: list[float]) -> Callable[[i
     return callback
 
 
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:16]
+# ------------------------------------------------------------------------------ views of runs
+T = TypeVar("T")
 
 
-__all__ = ["HASH_FUNCS", "TRAINER", "DataSpec", "Run", "RunConfig", "digest", "likelihood_for", "prefetch", "read_only",
-           "replace", "store", "train"]
+@st.cache_resource
+def view_store() -> LRU:
+    """What pages show of runs (:func:`view`), shared by every session."""
+    return LRU(MAX_VIEWS)
+
+
+def view(compute: Callable[..., T], run: Run, data: Data, *args: Hashable) -> T:
+    """``compute(run, data, *args)``: what a page shows of one trained run (its encodings, bounds, samples),
+    computed once and shared by every session, so that twenty sessions on one model compute it once.
+
+    Keyed by what determines it: the function (by its file and name), the run's config (which names its data
+    and seed) and ``args``. The arrays in the result are made read-only: it is shared.
+    """
+    return view_store().get_or_make(view_key(compute, run.config, args), lambda: read_only(compute(run, data, *args)))
+
+
+def view_key(compute: Callable, config: RunConfig, args: tuple) -> tuple:
+    """What a view depends on: the function (by its file and name: a page's functions are made anew on every
+    rerun), the config (compared field by field, floats exactly) and the arguments."""
+    return compute.__code__.co_filename, compute.__qualname__, config, args
+
+
+__all__ = ["TRAINER", "Run", "RunConfig", "likelihood_for", "prefetch", "replace", "store", "train", "view",
+           "view_key"]

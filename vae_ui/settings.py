@@ -1,12 +1,90 @@
 """Every control of every page, in one place: defaults, ranges, labels (widgets and tests read them here).
 
+A UI-free module (no Streamlit): :mod:`vae_ui.controls` binds these to widgets and to the URL, the
+benchmarks and tests read them as they are. (tensorflow/playground's ``state.ts`` plays this part.)
 URL keys are short and page-prefixed: ``h_`` home, ``ae_`` autoencoder, ``dae_`` denoising AE,
 ``kl_``/``lg_``/``vb_``/``ls_`` ELBO & KL explorer, ``rp_`` reparameterisation.
 """
 
 from __future__ import annotations
 
-from .controls import REGISTRY, Control, register
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+MAX_URL_VALUE = 200  # longer query values are not parsed at all
+
+# The random streams the pages draw from, each offset from the seed, so that no two pictures share their numbers
+# (the data and the initial weights use the seed itself; a model's own noise is vae_core's NOISE_STREAM, 1).
+STREAMS = {"prior samples": 1, "gradient estimates": 3, "single estimates": 4, "test corruption": 7}
+
+
+def rng(seed: int, stream: str) -> np.random.Generator:
+    """The generator of one of the :data:`STREAMS` for this seed."""
+    return np.random.default_rng(seed + STREAMS[stream])
+
+
+@dataclass(frozen=True)
+class Control:
+    """One widget: its URL key, label, default and the values it may take."""
+
+    key: str
+    label: str
+    default: Any
+    kind: str  # "slider", "select_slider", "select", "toggle", "number", "multiselect"
+    lo: float | None = None
+    hi: float | None = None
+    step: float | None = None
+    options: tuple = ()
+    help: str | None = None
+    fmt: Callable[[Any], str] | None = field(default=None, compare=False)
+
+    def parse(self, raw: str) -> Any:
+        """The value a URL string stands for; ValueError when it is not allowed."""
+        if len(raw) > MAX_URL_VALUE:
+            raise ValueError("too long")
+        if self.kind == "toggle":
+            if raw.lower() in ("1", "true", "on", "yes"):
+                return True
+            if raw.lower() in ("0", "false", "off", "no"):
+                return False
+            raise ValueError("not on/off")
+        if self.kind == "multiselect":
+            values = tuple(self._one(part) for part in raw.split(",") if part != "")
+            if not values or len(set(values)) != len(values):
+                raise ValueError("empty or repeated")
+            return values
+        return self._one(raw)
+
+    def _one(self, raw: str) -> Any:
+        if self.options:
+            for option in self.options:
+                if raw == self.encode(option):
+                    return option
+            raise ValueError("not one of the choices")
+        number = float(raw)  # ValueError for text
+        if not math.isfinite(number) or number < self.lo or number > self.hi:
+            raise ValueError(f"outside {self.lo:g}..{self.hi:g}")
+        if isinstance(self.default, int) and not isinstance(self.default, bool):
+            if number != int(number):
+                raise ValueError("not a whole number")
+            return int(number)
+        return number
+
+    @staticmethod
+    def encode(value: Any) -> str:
+        """The URL string of a value (the inverse of ``parse``)."""
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        if isinstance(value, tuple):
+            return ",".join(Control.encode(v) for v in value)
+        if isinstance(value, float):
+            return f"{value:g}"
+        return str(value)
+
 
 DATASETS = {"three_clusters": "Three clusters", "two_moons": "Two moons", "rings": "Rings", "spiral": "Spiral",
             "digits": "Digits (8×8 images)", "csv": "Your CSV (upload)"}
@@ -21,9 +99,8 @@ MAX_REPLAY = 1000
 ELBO_TABS = ("KL in closed form", "The ELBO gap", "β-VAE", "Hidden β")
 
 SHARED = ("dataset", "seed", "lecture")
-__all__ = ["REGISTRY", "SHARED", "DATASETS"]
 
-register(
+CONTROLS = (
     # shared sidebar
     Control("dataset", "Dataset", "three_clusters", "select", options=tuple(DATASETS), fmt=DATASETS.get),
     Control("seed", "Seed", 0, "number", lo=0, hi=9999, step=1, help="Seeds the data, the initial weights and the noise."),
@@ -73,3 +150,27 @@ register(
     Control("rp_f", "Test function f", "sin", "select", options=("square", "sin", "exp", "step")),
     Control("rp_n", "Samples per estimate", 100, "select_slider", options=(1, 10, 100, 1000, 10_000)),
 )
+REGISTRY: dict[str, Control] = {control.key: control for control in CONTROLS}
+
+
+def step(key: str, current: Any, presses: int) -> Any:
+    """The value control ``key`` takes ``presses`` arrow-key presses from ``current`` (negative: to the
+    left), or None past either end. A slider's value is rounded to its step, as the browser sends it
+    (0.35, not 0.35000000000000003).
+    """
+    control = REGISTRY[key]
+    if control.options:
+        at = control.options.index(current) + presses
+        return control.options[at] if 0 <= at < len(control.options) else None
+    decimals = len(f"{control.step:g}".partition(".")[2])
+    value = round(current + presses * control.step, decimals)
+    return type(control.default)(value) if control.lo <= value <= control.hi else None
+
+
+def neighbours(key: str, current: Any, steps: int = 2) -> list:
+    """The values control ``key`` takes 1 … ``steps`` arrow-key presses either side of ``current``,
+    farthest first: :func:`vae_ui.runs.prefetch` serves its newest wish first, so the nearest ones are
+    trained first.
+    """
+    offsets = [d for k in range(steps, 0, -1) for d in (-k, k)]
+    return [v for v in (step(key, current, d) for d in offsets) if v is not None]

@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import CHROMIUM, free_port, launch, offline_context, start_server
+
+from tests.browser.harness import CHROMIUM, free_port, launch, offline_context, start_server
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():

@@ -6,8 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import assert_healthy, chart_ink, charts_digest, goto, metric_values, slider, step_slider, wait_ready
-from support import SCREENSHOTS, offline_context
+
+from tests.browser.harness import (
+    SCREENSHOTS,
+    assert_healthy,
+    chart_ink,
+    charts_digest,
+    goto,
+    metric_values,
+    offline_context,
+    slider,
+    step_slider,
+    wait_ready,
+)
 
 PAGES = {"home": "", "autoencoder": "autoencoder", "denoising": "denoising", "elbo": "elbo",
          "reparameterisation": "reparameterisation"}

@@ -2,13 +2,9 @@
 must cost the server what a browser session costs, so they must really run the page and move its slider."""
 
 import asyncio
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-
-from protocol_viewer import ProtocolViewer  # noqa: E402
+from benchmarks.protocol_viewer import ProtocolViewer
 
 BETA = "β (weight of the KL term)"
 
@@ -20,7 +16,7 @@ async def _session(url: str) -> tuple[ProtocolViewer, list[str], int]:
     for option in ("1.25", "1.5", "1.25"):
         await viewer.select(BETA, option)
         queries.append(viewer.query)
-    cached = len(viewer._cache)
+    cached = viewer.cached
     await viewer.close()
     return viewer, queries, cached
 

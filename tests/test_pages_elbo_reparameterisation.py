@@ -4,9 +4,9 @@ show is checked against an independent computation here (formula, quadrature or 
 import numpy as np
 import pytest
 import streamlit as st
-from apptest_helpers import app, assert_clean, chart, charts_titled, metrics, texts
 
-from vae_ui import elbo_parts
+from app_pages import elbo_gap
+from tests.apptest_helpers import app, assert_clean, chart, charts_titled, metrics, texts
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -36,7 +36,7 @@ def test_kl_tab_closed_form_and_monte_carlo():
 
 def _log_marginal_by_quadrature(x):
     z = np.linspace(-12, 12, 200_001)
-    model = elbo_parts.MODEL
+    model = elbo_gap.MODEL
     mean = z[:, None] * model.W[:, 0] + model.b
     s2 = model.sigma_x**2
     log_joint = (-0.5 * np.sum((x - mean) ** 2, axis=1) / s2 - np.log(2 * np.pi * s2)
@@ -48,7 +48,7 @@ def test_gap_tab_identity_and_set_q_to_posterior():
     at = app("elbo", el_tab="The ELBO gap", lg_point="2")
     assert_clean(at)
     m = metrics(at)
-    assert float(m["log p(x)"]) == pytest.approx(_log_marginal_by_quadrature(elbo_parts.POINTS[2]), abs=1e-5)
+    assert float(m["log p(x)"]) == pytest.approx(_log_marginal_by_quadrature(elbo_gap.POINTS[2]), abs=1e-5)
     assert float(m["ELBO(q)"]) < float(m["log p(x)"])
     assert float(m["Gap = KL(q ‖ p(z|x))"]) > 0.01
     assert abs(float(m["ELBO + gap − log p(x)"])) < 1e-9

@@ -1,0 +1,153 @@
+"""The ELBO & KL explorer's third section: a β-VAE on the chosen data.
+
+Rate (KL) against distortion as β varies, the KL each latent dimension carries, ELBO ≤ IWAE_k ≤ log p(x),
+the exact posterior against the encoder's q, the aggregate posterior and its holes, two β side by side.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import vae_core as vc
+from vae_core import theory
+from vae_ui import charts, controls, figures, runs, settings, shell, training
+from vae_ui.data import Data
+from vae_ui.text import formula, source
+
+SWEEP = (0.1, 0.3, 1.0, 3.0, 10.0)  # β values of the rate-distortion sweep
+EVAL_POINTS = 100  # test points for the bounds and the posterior
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Rate and distortion (nats) and the KL of each latent dimension over the evaluation points."""
+
+    rate: float
+    distortion: float
+    kl_dims: np.ndarray  # (latent_dim,)
+
+
+def summary(run: runs.Run, data: Data) -> Summary:
+    vae, X_eval = run.model(), data.X_test[:EVAL_POINTS]
+    rate, distortion = vc.evaluate.rate_distortion(vae, X_eval, 20, np.random.default_rng(run.config.seed))
+    return Summary(rate, distortion, vc.evaluate.kl_by_dimension(vae, X_eval))
+
+
+def bounds(run: runs.Run, data: Data, k: int) -> dict[str, float]:
+    """Mean ELBO, IWAE_k and exact log p(x) over the evaluation points."""
+    vae, X_eval = run.model(), data.X_test[:EVAL_POINTS]
+    rng = np.random.default_rng(run.config.seed)
+    out = {"ELBO": float(vae.elbo(X_eval, n_samples=50, rng=rng).mean()),
+           f"IWAE, k = {k}": float(vae.log_likelihood_iwae(X_eval, k=k, rng=rng).mean())}
+    if vae.latent_dim <= 2:
+        out["exact log p(x)"] = float(vae.log_likelihood_exact(X_eval).mean())
+    return out
+
+
+def posterior(run: runs.Run, data: Data, point: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The exact posterior of one test point on a grid around q's mean; q's mean and σ there, and q's density on
+    the grid (1-D)."""
+    vae, x = run.model(), data.X_test[point]
+    mu, log_var = vae.encode(x[None])
+    std = np.exp(0.5 * log_var[0])
+    half = 4 * np.maximum(std, 0.25)
+    grid, density = vc.evaluate.posterior_on_grid(vae, x, mu[0] - half, mu[0] + half,
+                                                  m=61 if run.config.latent_dim == 2 else 401)
+    q = theory.normal_pdf(grid[:, 0], mu[0, 0], std[0]) if run.config.latent_dim == 1 else None
+    return grid, density, mu[0], std, q
+
+
+def holes(run: runs.Run, data: Data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The prior's holes with their decodings, and one sample of the aggregate posterior per training point."""
+    vae = run.model()
+    found, decoded = vc.evaluate.prior_holes(vae, data.X, 15, np.random.default_rng(run.config.seed))
+    mu, log_var = vae.encode(data.X)
+    z_agg, _ = vc.losses.reparameterize(mu, log_var, np.random.default_rng(run.config.seed).standard_normal(mu.shape))
+    return found, decoded, z_agg
+
+
+def reconstructions_and_samples(run: runs.Run, data: Data) -> tuple[np.ndarray, np.ndarray]:
+    """The model's reconstructions of the test points and 200 samples from the prior."""
+    model = run.model()
+    return model.reconstruct(data.X_test), model.sample(200, settings.rng(run.config.seed, "prior samples"))
+
+
+def section(data: Data) -> None:
+    # -- controls -> config -> run ---------------------------------------------------------------------
+    beta, latent = controls.row("vb_beta", "vb_latent")
+    with shell.secondary():
+        last_point = min(EVAL_POINTS, len(data.X_test)) - 1
+        k, beta2, point = controls.row("vb_k", "vb_beta2", "vb_point", overrides={"vb_point": {"max_value": last_point}})
+    config = runs.RunConfig("vae", data.spec, latent_dim=latent, beta=beta, seed=int(controls.value("seed")))
+    run = training.train(config, data.X, f"the β-VAE (β = {beta:g})")
+    if run is None:
+        return
+    # β two steps either side, trained in the background (the sweep's values are trained below anyway)
+    runs.prefetch([runs.replace(config, beta=b) for b in settings.neighbours("vb_beta", beta) if b not in SWEEP], data.X)
+    now = runs.view(summary, run, data)
+
+    # -- figures ---------------------------------------------------------------------------------------
+    cols = st.columns(3)
+    cols[0].metric("Rate: KL(q(z|x) ‖ p(z))", f"{now.rate:.3f} nats")
+    cols[1].metric("Distortion: E_q[−log p(x|z)]", f"{now.distortion:.3f} nats")
+    cols[2].metric("Collapsed dimensions", f"{int(np.sum(now.kl_dims < 0.01))} of {latent}", help="KL below 0.01 nats.")
+    formula(r"\mathcal L_\beta = \underbrace{\mathbb E_q[-\log p_\theta(x|z)]}_{\text{distortion}}"
+            r" + \beta\,\underbrace{\mathrm{KL}(q_\phi(z|x)\,\|\,p(z))}_{\text{rate}}")
+
+    left, right = shell.columns(2)
+    with left:
+        sweep = []
+        for b in sorted(set(SWEEP) | {beta}):
+            r = training.train(runs.replace(config, beta=b), data.X, f"the β sweep (β = {b:g})")
+            if r is not None:
+                s = runs.view(summary, r, data)
+                sweep.append({"β": b, "rate": s.rate, "distortion": s.distortion, "current": b == beta})
+        frame = pd.DataFrame(sweep)
+        figures.show(lambda: charts.rate_distortion(frame), "rate_distortion", (config, tuple(SWEEP)))
+    with right:
+        dims = pd.DataFrame({"dimension": np.arange(1, latent + 1), "KL (nats)": now.kl_dims})
+        figures.show(lambda: charts.bars(dims, "dimension", "KL (nats)", "KL per latent dimension (≈ 0: collapsed)"),
+                     "kl_per_dimension", config)
+
+    if latent <= 2:
+        found = runs.view(bounds, run, data, k)
+        st.subheader("ELBO ≤ IWAE_k ≤ log p(x)")
+        cols = st.columns(len(found))
+        for col, (name, value) in zip(cols, found.items()):
+            col.metric(name, f"{value:.4f}")
+        formula(r"\mathrm{IWAE}_k = \mathbb E\Big[\log\frac1k\sum_{i=1}^k\frac{p(x,z_i)}{q(z_i|x)}\Big],"
+                r"\qquad \mathrm{ELBO} = \mathrm{IWAE}_1 \le \mathrm{IWAE}_k \le \log p(x)")
+        left, right = shell.columns(2)
+        with left:
+            grid, density, mean, std, q = runs.view(posterior, run, data, point)
+            figures.show(lambda: charts.posterior_vs_q(grid, density, mean, std, q), "posterior_vs_q", (config, point))
+        with right:
+            spots, decoded, z_agg = runs.view(holes, run, data)
+            figures.show(lambda: charts.aggregate_posterior(z_agg, data.y, spots), "aggregate_posterior", config)
+        if data.is_2d:
+            st.caption("Decoding the prior's empty regions (black diamonds): what the model makes where no data was.")
+            figures.show(lambda: charts.points(data.X, data.y, "Data, and g(z) for z in the holes") + charts.highlight(decoded),
+                         "holes_decoded", config, height=300)
+        source(vc.evaluate.iwae_bound, vc.evaluate.log_likelihood_quadrature)
+    else:
+        st.info("Exact log p(x) by quadrature and the posterior grid need a latent dimension of 1 or 2.")
+
+    st.subheader(f"β = {beta:g} and β = {beta2:g} side by side")
+    cols = st.columns(2)
+    domain = charts.domain(data.X)  # the same axes for both
+    for slot, (col, b) in enumerate(zip(cols, (beta, beta2))):
+        with col:
+            r = training.train(runs.replace(config, beta=b), data.X, f"β = {b:g}")
+            if r is None:
+                continue
+            recon, samples = runs.view(reconstructions_and_samples, r, data)
+            if data.image_shape:
+                st.image(charts.image_rows([data.X_test[:8], recon[:8], samples[:8]], data.image_shape, scale=4),
+                         caption="data · reconstructions · prior samples", output_format="PNG")
+            else:
+                figures.show(lambda: charts.points(recon, data.y_test, f"β = {b:g}: reconstructions (colour) and prior "
+                                                   "samples (black)", domain=domain)
+                             + charts.points(samples, None, size=15, domain=domain),
+                             f"beta_side_{slot}", r.config, height=280)

@@ -1,0 +1,58 @@
+"""The ELBO & KL explorer's second section: the ELBO gap on a model we can solve exactly.
+
+z ~ N(0, 1), x | z ~ N(Wz + b, σₓ² I) in 2-D (probabilistic PCA): log p(x), the posterior and the ELBO of
+any Gaussian q are closed forms (vae_core.theory), so log p(x) = ELBO(q) + KL(q ‖ p(z|x)) holds to the digit.
+"""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from vae_core import theory
+from vae_ui import charts, controls, figures, shell
+from vae_ui.text import formula, source
+
+MODEL = theory.LinearGaussianModel(W=np.array([[2.0], [1.0]]), b=np.array([0.0, 0.0]), sigma_x=0.7)
+POINTS = np.array([[1.5, 0.5], [-2.0, -0.8], [0.3, 1.2], [3.0, 1.8], [-0.5, 0.6]])  # the data points x to choose from
+
+
+def _set_q_to_posterior() -> None:
+    """Button callback: move q's sliders to the exact posterior of the chosen point."""
+    m, S = MODEL.posterior(POINTS[int(controls.value("lg_point"))])
+    for key, value in (("lg_mu", float(m[0])), ("lg_sigma", float(np.sqrt(S[0, 0])))):
+        controls.set_value(key, value)
+        st.session_state[f"w_{key}"] = value
+
+
+def section() -> None:
+    st.markdown("A model we can solve exactly: z ~ N(0, 1), x | z ~ N(Wz + b, σₓ² I) with x in 2-D. "
+                "Move q's μ and σ: the ELBO never exceeds log p(x), and the gap is exactly KL(q ‖ p(z|x)).")
+    i, mu, sigma = controls.row("lg_point", "lg_mu", "lg_sigma")
+    st.button("Set q to the exact posterior", on_click=_set_q_to_posterior, key="q_to_posterior",
+              icon=":material/my_location:")
+    x = POINTS[i]
+    m, S = MODEL.posterior(x)
+    q_m, q_S = np.array([mu]), np.array([[sigma**2]])
+    log_px, elbo, gap = MODEL.log_marginal(x), MODEL.elbo(x, q_m, q_S), MODEL.gap(x, q_m, q_S)
+    cols = st.columns(4)
+    cols[0].metric("log p(x)", f"{log_px:.5f}")
+    cols[1].metric("ELBO(q)", f"{elbo:.5f}")
+    cols[2].metric("Gap = KL(q ‖ p(z|x))", f"{gap:.3g}")
+    cols[3].metric("ELBO + gap − log p(x)", f"{elbo + gap - log_px:.1e}", help="Zero up to rounding: the identity holds.")
+    st.caption(f"x = ({x[0]:g}, {x[1]:g}); exact posterior p(z|x) = N({m[0]:.4f}, {np.sqrt(S[0, 0]):.4f}²).")
+    left, right = shell.columns(2)
+    with left:
+        z = np.linspace(-3, 3, 601)
+        dens = pd.DataFrame({"z": np.tile(z, 3), "density": np.concatenate([
+            theory.normal_pdf(z, mu, sigma), theory.normal_pdf(z, m[0], np.sqrt(S[0, 0])), theory.normal_pdf(z, 0, 1)]),
+            "curve": np.repeat(["q(z)", "posterior p(z|x)", "prior p(z)"], len(z))})
+        figures.show(lambda: charts.lines(dens, "z", "density", "curve", "q against the exact posterior", point=False),
+                     "gap_densities", (i, mu, sigma))
+    with right:
+        figures.show(lambda: charts.decomposition(elbo, gap, log_px), "gap_bar", (i, mu, sigma), height=220)
+    formula(r"\log p(x) = \log \mathbb E_{q(z)}\Big[\frac{p(x,z)}{q(z)}\Big] \;\ge\;"
+            r"\mathbb E_{q(z)}\Big[\log\frac{p(x,z)}{q(z)}\Big] = \mathrm{ELBO}(q)",
+            "Jensen's inequality: log is concave, so the log of a mean is at least the mean of the log.")
+    formula(r"\log p(x) = \mathrm{ELBO}(q) + \mathrm{KL}\big(q(z)\,\|\,p(z|x)\big)",
+            "The gap is a KL divergence: zero exactly when q is the posterior.")
+    source(theory.LinearGaussianModel.elbo, theory.LinearGaussianModel.posterior)

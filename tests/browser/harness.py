@@ -1,0 +1,144 @@
+"""The browser harness the browser tests and the benchmarks share: start the app, launch Debian's Chromium
+with the network closed, and know when Streamlit's page has finished drawing.
+
+Works with Playwright's sync API (the tests) and its async API (the load test, the browser-cost
+benchmark): ``launch`` and ``offline_route`` return what the API in use returns (an awaitable in async).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+# As root, on a closed network: no sandbox (root), no GPU (none), no background requests (refused here).
+LAUNCH = {"executable_path": CHROMIUM, "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]}
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]", "::1")
+READY = "[data-testid=stApp][data-test-script-state=notRunning]"
+
+# Per chart: the number of drawn data marks (SVG renderer), or of inked pixels (canvas renderer).
+CHART_INK = """() => Array.from(document.querySelectorAll('[data-testid=stVegaLiteChart]')).map(el => {
+  const c = el.querySelector('canvas');
+  if (c) {
+    const ctx = c.getContext('2d'); const d = ctx.getImageData(0, 0, c.width, c.height).data; let ink = 0;
+    for (let i = 0; i < d.length; i += 16) { if (d[i + 3] > 0 && (d[i] < 235 || d[i + 1] < 235 || d[i + 2] < 235)) ink++; }
+    return ink;
+  }
+  return el.querySelectorAll('svg g.role-mark > *').length;  // data marks only, not axes or legends
+})"""
+
+
+# ------------------------------------------------------------------------------ the server
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, extra: tuple[str, ...] = (), script: str = "dashboard.py") -> subprocess.Popen:
+    """``streamlit run script`` (a path from the repository root) on 127.0.0.1:port, once it is healthy."""
+    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
+           "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none", *extra]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("the app did not become healthy within 60 s")
+
+
+# ----------------------------------------------------------------------------- the browser
+def launch(playwright):
+    """Debian's Chromium (Playwright cannot download a browser here)."""
+    return playwright.chromium.launch(**LAUNCH)
+
+
+def offline(url: str) -> bool:
+    """Whether a request stays on this machine (loopback, data: and blob: URLs)."""
+    return url.startswith(("data:", "blob:")) or (urlsplit(url).hostname or "") in LOOPBACK
+
+
+def offline_route(blocked: list[str]):
+    """A route handler for ``context.route("**/*", ...)``: requests off this machine are aborted and recorded
+    in ``blocked``."""
+    def route(r):
+        if offline(r.request.url):
+            return r.continue_()
+        blocked.append(r.request.url)
+        return r.abort()
+
+    return route
+
+
+def offline_context(browser, viewport: tuple[int, int] = (1400, 1000), **kwargs):
+    """A browser context in which every request off this machine is aborted; ``context.blocked`` lists them."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True,
+                                  **kwargs)
+    context.blocked = []
+    context.route("**/*", offline_route(context.blocked))
+    return context
+
+
+# ------------------------------------------------------------------------------ the page
+def wait_ready(page, timeout: float = 90_000) -> None:
+    """Wait until the script has finished, nothing is loading, and every chart has drawn."""
+    page.wait_for_selector(READY, timeout=timeout)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')", polling=100, timeout=timeout)
+    page.wait_for_function(f"() => ({CHART_INK})().every(n => n > 0)", polling=100, timeout=timeout)
+    page.wait_for_timeout(300)
+
+
+def goto(page, url: str) -> None:
+    page.goto(url)
+    wait_ready(page)
+
+
+def assert_healthy(page) -> None:
+    exceptions = page.locator("[data-testid=stException]")
+    assert exceptions.count() == 0, exceptions.all_inner_texts()
+    assert "Traceback" not in page.inner_text("[data-testid=stApp]")
+
+
+def chart_ink(page) -> list[int]:
+    return page.evaluate(CHART_INK)
+
+
+def charts_digest(page) -> str:
+    """A fingerprint of what every chart canvas shows."""
+    data = page.evaluate("""() => Array.from(document.querySelectorAll('[data-testid=stVegaLiteChart]'))
+                                 .map(el => { const c = el.querySelector('canvas');
+                                              return c ? c.toDataURL() : el.innerHTML; }).join('|')""")
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def metric_values(page) -> list[str]:
+    return page.locator("[data-testid=stMetricValue]").all_inner_texts()
+
+
+def slider(page, label: str):
+    """The thumb of the slider with this label (aria role slider)."""
+    return page.get_by_role("slider", name=label)
+
+
+def step_slider(page, label: str, key: str = "ArrowRight", times: int = 1) -> None:
+    thumb = slider(page, label)
+    thumb.focus()
+    for _ in range(times):
+        thumb.press(key)
+    page.wait_for_timeout(400)
+    wait_ready(page)

@@ -1,0 +1,110 @@
+"""The data a page works on: a generated data set (or the digits) by name and seed, or the CSV a user
+uploaded, split into training and test rows.
+
+``page_data()`` is what a page calls. Generated data is made once per (name, seed) and shared by every
+session; an upload lives in its session (parsed and standardised once, by the core). Every array is
+read-only: it is shared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+import vae_core as vc
+
+from . import controls
+from .lru import read_only
+from .settings import DATASETS
+from .text import escape, shorten
+
+N_POINTS = 600  # examples drawn for the 2-D data sets
+N_DIGITS = 1797  # all of scikit-learn's 8x8 digits
+TEST_FRACTION = 0.2  # of every data set, held out to test on
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Which data: a named generator with its seed, or an uploaded CSV by its digest."""
+
+    name: str = "three_clusters"
+    seed: int = 0
+    csv_digest: str = ""  # set for uploaded data
+
+
+@dataclass(frozen=True)
+class Data:
+    """The data a page works on, split into train (X, y) and test (X_test, y_test) rows."""
+
+    spec: DataSpec
+    title: str
+    X: np.ndarray  # (n_train, D)
+    y: np.ndarray  # (n_train,) labels: a cluster, a digit; 0 for an upload
+    X_test: np.ndarray  # (n_test, D)
+    y_test: np.ndarray
+    image_shape: tuple[int, int] | None  # (8, 8) for the digits
+
+    @property
+    def is_2d(self) -> bool:
+        return self.X.shape[1] == 2
+
+
+def split(spec: DataSpec, title: str, X: np.ndarray, y: np.ndarray, image_shape: Any = None) -> Data:
+    """Shuffle and split with the spec's seed; the arrays come back read-only."""
+    X_tr, X_te, y_tr, y_te = vc.data.train_test_split(X, y, TEST_FRACTION, seed=spec.seed)
+    return read_only(Data(spec, title, X_tr, y_tr, X_te, y_te, image_shape))
+
+
+@st.cache_resource(max_entries=32)
+def generated(name: str, seed: int) -> Data:
+    """A generated data set (or the digits), made once per (name, seed) and shared by every session."""
+    ds = vc.data.load(name, n=N_DIGITS if name == "digits" else N_POINTS, seed=seed)
+    return split(DataSpec(name, seed), DATASETS[name], ds.X, ds.y, ds.image_shape)
+
+
+def digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()[:16]
+
+
+def upload(container: Any) -> None:
+    """The sidebar's CSV uploader. A good file becomes this session's data (its columns standardised); a bad
+    one leaves a message for the page and keeps the previous data."""
+    file = container.file_uploader("CSV file (numbers, ≥ 2 columns)", type=["csv", "txt"], key="csv_file")
+    if file is None:
+        return
+    content = file.getvalue()
+    key = digest(content)
+    if st.session_state.get("csv", {}).get("digest") == key:
+        return
+    try:
+        ds = vc.data.from_csv(content, name=file.name)
+    except ValueError as err:
+        st.session_state["csv_error"] = f"{shorten(file.name)}: {err}"
+        return
+    X = read_only(vc.data.standardize(ds.X))
+    st.session_state["csv"] = {"digest": key, "name": shorten(file.name), "X": X}
+    st.session_state.pop("csv_error", None)
+
+
+def page_data() -> Data:
+    """The data the page works on, or the default with a note when an uploaded CSV is missing or bad."""
+    name, seed = controls.value("dataset"), int(controls.value("seed"))
+    if name != "csv":
+        return generated(name, seed)
+    error = st.session_state.get("csv_error")
+    if error:
+        st.error(f"That file was not loaded — {error}. The previous data is kept.", icon=":material/error:")
+    upload = st.session_state.get("csv")
+    if upload is None:
+        st.info("Upload a CSV in the sidebar (its columns are standardised). Until then: three clusters.",
+                icon=":material/upload_file:")
+        return generated("three_clusters", seed)
+    X = upload["X"]
+    title = f"Your CSV: {upload['name']}"
+    st.caption(f"Data: {escape(title)} — {len(X):,} rows × {X.shape[1]} columns, each column standardised; "
+               f"{1 - TEST_FRACTION:.0%} to train, {TEST_FRACTION:.0%} to test.")
+    return split(DataSpec("csv", seed, upload["digest"]), title, X, np.zeros(len(X), dtype=int))
