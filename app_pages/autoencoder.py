@@ -80,7 +80,8 @@ with cols[0]:
 with cols[1]:
     def latent_chart():
         if latent == 1:
-            return charts.selectable(charts.latent_strip(z[:, 0], data.y, "Latent codes z = f(x) — click one to decode it"))
+            return charts.selectable(charts.latent_strip(z[:, 0], data.y, "Latent codes z = f(x) — click one to decode it"),
+                                     size=charts.TICK)
         return charts.selectable(charts.points(z[:, :2], data.y, "Latent codes (first two dims) — click one", x="z1", y="z2"))
 
     picked = figures.show(latent_chart, "ae_latent", run.config, select=True)

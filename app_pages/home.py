@@ -71,10 +71,10 @@ betas, dims = settings.neighbours("h_beta", beta), settings.neighbours("h_latent
 runs.prefetch([runs.replace(config, latent_dim=d) for d in dims] + [runs.replace(config, beta=b) for b in betas], data.X)
 
 # -- the cached view: the model at any snapshot epoch (the control's default, its maximum, means "the end") --
-epoch = controls.widget("h_replay", max_value=epochs, label=f"Replay training: epoch (0 … {epochs})")
-if epoch == epochs:
+controls.set_value("h_replay", run.snapshot_epoch(min(controls.value("h_replay"), epochs)))  # one press, one snapshot
+shown = controls.widget("h_replay", max_value=epochs, step=runs.snapshot_every(epochs))
+if shown == epochs:
     controls.set_value("h_replay", settings.MAX_REPLAY)  # "the end" stays out of the URL
-shown = run.snapshot_epoch(epoch)
 view = runs.view(view_of, run, data, shown)
 key = (run.config, shown)  # what every figure below depends on
 mu, log_var, kl_dims = view.mu, view.log_var, view.kl_dims

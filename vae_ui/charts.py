@@ -77,19 +77,25 @@ def latent_space(mu: np.ndarray, log_var: np.ndarray, labels: np.ndarray, title:
     return alt.layer(ellipses, base)
 
 
+TICK = 22  # length of a latent strip's tick, px
+
+
 def latent_strip(z: np.ndarray, labels: np.ndarray, title: str = "Latent codes z") -> alt.Chart:
     """A 1-D latent space: each code on the horizontal axis, one row per label."""
     keep = thin(len(z))
     df = pd.DataFrame({"z": z[keep], "cluster": labels[keep].astype(str), "idx": keep})
-    return alt.Chart(df, title=title).mark_tick(thickness=1.5, size=22, opacity=0.5).encode(
+    return alt.Chart(df, title=title).mark_tick(thickness=1.5, size=TICK, opacity=0.5).encode(
         x="z:Q", y=alt.Y("cluster:N", title="label"), color=_colour("cluster", "cluster"))
 
 
-def selectable(chart: alt.Chart) -> alt.Chart:
-    """Let a click pick the nearest point: the selection ``pick`` holds its row index ``idx``."""
+def selectable(chart: alt.Chart, size: float = 40) -> alt.Chart:
+    """Let a click pick the nearest point: the selection ``pick`` holds its row index ``idx``. The picked mark is
+    drawn larger; before any click (an empty selection) every mark keeps its ``size`` (a circle's area, a
+    tick's length)."""
     pick = alt.selection_point(name="pick", fields=["idx"], on="click", nearest=True)
     return chart.add_params(pick).encode(
-        size=alt.condition(pick, alt.value(160), alt.value(40)), tooltip=["idx:Q"])
+        size=alt.condition(pick, alt.value(2 * size if size < 30 else 4 * size), alt.value(size), empty=False),
+        tooltip=["idx:Q"])
 
 
 def highlight(X: np.ndarray, title: str = "") -> alt.Chart:
@@ -118,11 +124,13 @@ def curve_over_data(X: np.ndarray, labels: np.ndarray, curve: np.ndarray, title:
     return alt.layer(points(X, labels, title, size=25), line)
 
 
-def loss_curves(curves: dict[str, np.ndarray], title: str = "Training curves", log_y: bool = False) -> alt.Chart:
-    """One line per named per-epoch curve."""
+def loss_curves(curves: dict[str, np.ndarray], title: str = "Training curves", log_y: bool = False,
+                fit_y: bool = False) -> alt.Chart:
+    """One line per named per-epoch curve; with ``fit_y`` the y axis spans the curves' values, not from 0."""
     frames = [pd.DataFrame({"epoch": np.arange(1, len(v) + 1), "nats": v, "term": name}) for name, v in curves.items()]
     df = pd.concat(frames) if frames else pd.DataFrame({"epoch": [], "nats": [], "term": []})
-    y = alt.Y("nats:Q", title="per example", scale=alt.Scale(type="symlog") if log_y else alt.Undefined)
+    scale = alt.Scale(type="symlog") if log_y else alt.Scale(zero=False) if fit_y else alt.Undefined
+    y = alt.Y("nats:Q", title="per example", scale=scale)
     return alt.Chart(df, title=title).mark_line(strokeWidth=3).encode(
         x="epoch:Q", y=y, color=alt.Color("term:N", title="", scale=alt.Scale(range=OKABE_ITO)))
 
@@ -269,7 +277,8 @@ def histograms(df: pd.DataFrame, value: str, series: str, exact: float, title: s
     binned = pd.concat([pd.DataFrame({"start": edges[:-1], "end": edges[1:],
                                       "count": np.histogram(group[value], bins=edges)[0], series: name})
                         for name, group in df.groupby(series, sort=False)])
+    binned["zero"] = 0  # each bar stands on the axis: from 0 up to its count (without y2 Vega draws a dash)
     hist = alt.Chart(binned, title=title).mark_bar(opacity=0.5, binSpacing=0).encode(
-        x=alt.X("start:Q", title="estimate"), x2="end:Q", y=alt.Y("count:Q", stack=None, title="count"),
+        x=alt.X("start:Q", title="estimate"), x2="end:Q", y=alt.Y("count:Q", stack=None, title="count"), y2="zero:Q",
         color=alt.Color(f"{series}:N", title="", scale=alt.Scale(range=OKABE_ITO)))
     return alt.layer(hist, rule_at(exact, "exact"))

@@ -46,21 +46,15 @@ def set_value(key: str, new: Any) -> None:
 
 
 def widget(key: str, container: Any = None, **overrides: Any) -> Any:
-    """Draw the control's widget (its value from the store), store what it returns, return it."""
+    """Draw the control's widget (its value from the store), store what it returns, return it.
+
+    A page may override the widget's label, range or step (say, a slider up to the epochs trained). Streamlit
+    folds those into the widget's identity: a changed one is a new widget, which would start from its minimum.
+    So whenever they change, the new widget is given the stored value (clamped to its range) before it is drawn.
+    """
     control = REGISTRY[key]
     container = container if container is not None else st
     wkey = f"w_{key}"
-    current = value(key)
-    if control.kind in ("slider", "number"):  # a page may narrow the range (say, to the epochs trained)
-        lo, hi = overrides.get("min_value", control.lo), overrides.get("max_value", control.hi)
-        if not lo <= current <= hi:
-            current = min(max(current, lo), hi)
-            set_value(key, current)
-        shown = st.session_state.get(wkey)
-        if shown is not None and not lo <= shown <= hi:
-            st.session_state.pop(wkey)  # the widget is redrawn from the clamped value
-    if wkey not in st.session_state:
-        st.session_state[wkey] = list(current) if control.kind == "multiselect" else current
     label = overrides.pop("label", control.label)
     kwargs: dict[str, Any] = {"key": wkey, "help": control.help}
     if control.kind in ("slider", "number"):
@@ -68,6 +62,20 @@ def widget(key: str, container: Any = None, **overrides: Any) -> Any:
     elif control.kind in ("select_slider", "select", "multiselect"):
         kwargs |= {"options": list(control.options), "format_func": control.fmt or str}
     kwargs |= overrides
+    current = value(key)
+    shown = st.session_state.get(wkey)
+    if control.kind in ("slider", "number"):
+        lo, hi = kwargs["min_value"], kwargs["max_value"]
+        if not lo <= current <= hi:
+            current = min(max(current, lo), hi)
+            set_value(key, current)
+        if shown is not None and not lo <= shown <= hi:
+            shown = None  # redrawn from the clamped value
+    identity = repr((label, sorted((k, v) for k, v in kwargs.items() if k != "key")))
+    identities = st.session_state.setdefault("widget_identities", {})
+    if shown is None or identities.get(key) != identity:
+        st.session_state[wkey] = list(current) if control.kind == "multiselect" else current
+    identities[key] = identity
     draw = {"slider": container.slider, "select_slider": container.select_slider, "select": container.selectbox,
             "toggle": container.toggle, "number": container.number_input, "multiselect": container.multiselect}
     new = draw[control.kind](label, **kwargs)
@@ -94,12 +102,16 @@ def mark_drawn(key: str) -> None:
 def tabs(key: str) -> list:
     """Tabs whose active label is a control (kept in the URL); only the open tab's code needs to run.
 
-    Returns the tab containers; ``tab.open`` is True for the active one.
+    Returns the tab containers; ``tab.open`` is True for the active one. The tabs' identity never changes
+    (no ``default=``, which Streamlit folds into it: each switch would make new tabs that lose the next click);
+    the active tab is set through the widget's session state before it is drawn.
     """
     control = REGISTRY[key]
     wkey = f"w_{key}"
-    containers = st.tabs(list(control.options), default=value(key), key=wkey, on_change="rerun")
-    active = st.session_state.get(wkey) or value(key)
+    if st.session_state.get(wkey) not in control.options:
+        st.session_state[wkey] = value(key)
+    containers = st.tabs(list(control.options), key=wkey, on_change="rerun")
+    active = st.session_state.get(wkey)
     if active in control.options:
         set_value(key, active)
     mark_drawn(key)

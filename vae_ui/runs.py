@@ -34,7 +34,7 @@ from .trainer import TrainerProcess
 
 MAX_RUNS = 48  # bound on cached runs (each is at most a few MB with its snapshots)
 MAX_VIEWS = 256  # bound on cached views of runs (what a page shows of a run: encodings, bounds, samples)
-SNAPSHOTS = 30  # about this many parameter snapshots per run, for the replay slider
+SNAPSHOTS = 25  # snapshots per run after epoch 0, for the replay slider: 25 divides every choice of Epochs
 PREFETCH_DEPTH = 6  # configs waiting to be trained in the background; older wishes fall off
 TRAINER = TrainerProcess()  # trains the background's wishes, one at a time, in a process of its own
 
@@ -64,6 +64,11 @@ class RunConfig:
         if self.kind == "denoising_autoencoder":
             return vc.DenoisingAutoencoder(noise_sigma=self.noise_sigma, **common)
         return vc.Autoencoder(**common)
+
+
+def snapshot_every(epochs: int) -> int:
+    """Epochs between two snapshots (the replay slider's step)."""
+    return max(1, epochs // SNAPSHOTS)
 
 
 @dataclass(frozen=True)
@@ -219,7 +224,7 @@ def _train_now(config: RunConfig, X: np.ndarray, progress: Progress | None, fit:
     likelihood = likelihood_for(X)
     model = config.build(X.shape[1], likelihood)
     args = {"epochs": config.epochs, "batch_size": config.batch_size, "lr": config.lr, "seed": config.seed,
-            "snapshot_every": max(1, config.epochs // SNAPSHOTS)}
+            "snapshot_every": snapshot_every(config.epochs)}
     aside = [0.0]  # seconds spent drawing progress: not training
     if progress is not None:
         args["callback"] = _drawing(progress, config.epochs, aside)

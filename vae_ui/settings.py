@@ -112,7 +112,7 @@ CONTROLS = (
     Control("h_lr", "Learning rate", 1e-3, "select_slider", options=RATES, fmt=lambda v: f"{v:g}",
             help="Adam's step size. Too large and training diverges: try 1 to see it happen."),
     Control("h_replay", "Replay training: epoch", MAX_REPLAY, "slider", lo=0, hi=MAX_REPLAY, step=1,
-            help="Show the model as it was at this epoch (from snapshots taken while training)."),
+            help="Show the model as it was at this epoch: one step is one of the snapshots taken while training."),
     # autoencoder
     Control("ae_latent", "Latent dimension d", 1, "slider", lo=1, hi=16, step=1),
     Control("ae_width", "Hidden width", 64, "select_slider", options=WIDTHS),

@@ -12,9 +12,10 @@ import streamlit as st
 
 import vae_core as vc
 
-from . import charts, runs
+from . import charts, runs, shell
 
 LIVE_CHART_EVERY = 1.0  # seconds between redraws of the live loss curve while training
+LIVE_CHART_HEIGHT = 300  # px, the whole chart: Streamlit fits title, axes and plot into it
 
 
 def train(config: runs.RunConfig, X: np.ndarray, label: str) -> runs.Run | None:
@@ -41,7 +42,8 @@ def _live_progress(config: runs.RunConfig, label: str) -> Iterator[runs.Progress
         if time.perf_counter() - last_drawn[0] < LIVE_CHART_EVERY:  # drawing costs more than training
             return
         curves = {"reconstruction": recon} | ({"KL": kl} if config.kind == "vae" else {})
-        live.altair_chart(charts.style(charts.loss_curves(curves, "Loss while training"), height=160), width="stretch")
+        chart = charts.loss_curves(curves, "Loss while training", fit_y=True)  # the y axis follows the loss down
+        live.altair_chart(charts.style(chart, shell.lecture(), LIVE_CHART_HEIGHT), width="stretch")
         last_drawn[0] = time.perf_counter()
 
     try:

@@ -37,6 +37,68 @@ CHART_INK = """() => Array.from(document.querySelectorAll('[data-testid=stVegaLi
 })"""
 
 
+# What Vega drew on each chart's canvas in its last frame, recorded as it draws (installed before the app loads,
+# with ``context.add_init_script(CANVAS_PROBE)``): every text with its font size in CSS pixels, colour and
+# position, every circle's radius and every rectangle, in CSS pixels of the page. A redraw clears the part of
+# the canvas it redraws (clearRect): what was recorded there is forgotten.
+CANVAS_PROBE = """
+(() => {
+  const frames = new WeakMap();  // canvas -> {texts: [], arcs: [], rects: []}
+  window.__canvasFrame = c => frames.get(c) || {texts: [], arcs: [], rects: []};
+  const P = CanvasRenderingContext2D.prototype;
+  const css = (ctx, x, y) => {  // canvas user space -> CSS pixels of the page, relative to the canvas
+    const t = ctx.getTransform(), k = ctx.canvas.clientWidth / ctx.canvas.width;
+    return [(t.a * x + t.c * y + t.e) * k, (t.b * x + t.d * y + t.f) * k, Math.hypot(t.a, t.b) * k];
+  };
+  const frame = ctx => { let f = frames.get(ctx.canvas);
+                         if (!f) { f = {texts: [], arcs: [], rects: []}; frames.set(ctx.canvas, f); } return f; };
+  const clip = new WeakMap();  // context -> the rectangle a redraw is clipped to (Vega redraws a dirty region)
+  const rect = P.rect;
+  P.rect = function (x, y, w, h) {
+    const [px, py, k] = css(this, x, y);
+    frame(this).rects.push({x: px, y: py, w: Math.abs(w * k), h: Math.abs(h * k)});
+    return rect.apply(this, arguments);
+  };
+  const clipTo = P.clip;
+  P.clip = function () {  // the last rectangle was a clip region, not a mark
+    const r = frame(this).rects.pop();
+    if (r) clip.set(this, r);
+    return clipTo.apply(this, arguments);
+  };
+  const restore = P.restore;
+  P.restore = function () { clip.delete(this); return restore.apply(this, arguments); };
+  const clear = P.clearRect;
+  P.clearRect = function (x, y, w, h) {
+    let [x0, y0] = css(this, x, y), [x1, y1] = css(this, x + w, y + h);
+    const c = clip.get(this);
+    if (c) { x0 = Math.max(x0, c.x); y0 = Math.max(y0, c.y); x1 = Math.min(x1, c.x + c.w); y1 = Math.min(y1, c.y + c.h); }
+    const f = frame(this), outside = p => p.x < x0 - 1 || p.x > x1 + 1 || p.y < y0 - 1 || p.y > y1 + 1;
+    f.texts = f.texts.filter(outside); f.arcs = f.arcs.filter(outside); f.rects = f.rects.filter(outside);
+    return clear.apply(this, arguments);
+  };
+  const fillText = P.fillText;
+  P.fillText = function (text, x, y) {
+    const [px, py, k] = css(this, x, y), size = parseFloat((this.font.match(/([\\d.]+)px/) || [0, 0])[1]);
+    frame(this).texts.push({text: String(text), x: px, y: py, size: size * k, fill: String(this.fillStyle),
+                            font: this.font, align: this.textAlign});
+    return fillText.apply(this, arguments);
+  };
+  const arc = P.arc;
+  P.arc = function (x, y, r) {
+    const [px, py, k] = css(this, x, y); frame(this).arcs.push({x: px, y: py, r: r * k});
+    return arc.apply(this, arguments);
+  };
+})();
+"""
+# Every chart on the page: its box on the page, its title (its largest text), what its canvas's last frame holds.
+CHARTS = """() => Array.from(document.querySelectorAll('[data-testid=stVegaLiteChart]')).map(el => {
+  const c = el.querySelector('canvas'), box = el.getBoundingClientRect();
+  const f = c ? window.__canvasFrame(c) : {texts: [], arcs: [], rects: []};
+  return {box: {x: box.x, y: box.y, width: box.width, height: box.height}, ...f,
+          title: f.texts.reduce((a, t) => (t.size > a.size ? t : a), {text: '', size: 0}).text};
+})"""
+
+
 # ------------------------------------------------------------------------------ the server
 def free_port() -> int:
     with socket.socket() as s:
@@ -86,11 +148,13 @@ def offline_route(blocked: list[str]):
 
 
 def offline_context(browser, viewport: tuple[int, int] = (1400, 1000), **kwargs):
-    """A browser context in which every request off this machine is aborted; ``context.blocked`` lists them."""
+    """A browser context in which every request off this machine is aborted (``context.blocked`` lists them), and
+    every chart's canvas is probed (:data:`CANVAS_PROBE`, read with :func:`charts`)."""
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True,
                                   **kwargs)
     context.blocked = []
     context.route("**/*", offline_route(context.blocked))
+    context.add_init_script(CANVAS_PROBE)
     return context
 
 
@@ -112,6 +176,19 @@ def assert_healthy(page) -> None:
     exceptions = page.locator("[data-testid=stException]")
     assert exceptions.count() == 0, exceptions.all_inner_texts()
     assert "Traceback" not in page.inner_text("[data-testid=stApp]")
+
+
+def charts(page) -> list[dict]:
+    """Every chart on the page, in page order: ``box``, ``title`` (its largest text) and what its last frame
+    drew: ``texts`` (text, x, y, size in CSS px, fill, font, align), ``arcs`` (x, y, r) and ``rects`` (x, y, w, h),
+    positions in CSS pixels from the canvas's top left."""
+    return page.evaluate(CHARTS)
+
+
+def chart_titled(page, title_part: str) -> dict:
+    found = [c for c in charts(page) if title_part in c["title"]]
+    assert found, f"no chart titled like {title_part!r}: {[c['title'] for c in charts(page)]}"
+    return found[0]
 
 
 def chart_ink(page) -> list[int]:
