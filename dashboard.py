@@ -5,10 +5,11 @@ Run: streamlit run dashboard.py
 
 import streamlit as st
 
-from vae_ui import controls, settings, shell
+from vae_ui import controls, shell
 
-st.set_page_config(page_title="VAE Lab", page_icon="assets/favicon.png", layout="wide")  # a local icon: nothing from a CDN
-controls.init_state()
+controls.init_state()  # the controls' values, from the URL on a session's first run
+st.set_page_config(page_title="VAE Lab", page_icon="assets/favicon.png", layout="wide",  # a local icon: no CDN
+                   initial_sidebar_state="collapsed" if shell.lecture() else "auto")  # a projector needs the width
 st.session_state["page_keys"] = []  # the controls drawn in this run, for the URL
 
 shell.sidebar()
@@ -29,4 +30,4 @@ st.session_state["page_path"] = page.url_path
 shell.show_notes()
 page.run()
 shell.link_box()
-controls.sync_url(list(settings.SHARED) + st.session_state["page_keys"])
+controls.sync_page_url()

@@ -6,11 +6,12 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc
-from vae_ui import charts, controls, figures, runs, settings, shell, training
+from vae_ui import charts, controls, curves, figures, runs, settings, shell, training
 from vae_ui.data import Data, page_data
 from vae_ui.text import formula, source
 
-N_IMAGES = 12  # images shown per row
+N_IMAGES = 8  # images shown per row (64 px each)
+N_COMPARE = 4  # images per row in each column of the side-by-side comparison
 N_PAIRS = 150  # test points joined to their reconstructions in the side-by-side comparison
 
 
@@ -37,17 +38,15 @@ def view_of(run: runs.Run, data: Data) -> View:
                 ae.reconstruct(shown), curve)
 
 
-st.title("The autoencoder")
-st.markdown("An encoder f squeezes x through a bottleneck of d numbers, a decoder g rebuilds it; "
-            "training minimises the reconstruction error. With d smaller than the data's dimension D, "
-            "the autoencoder must find the few directions that matter.")
+shell.title("The autoencoder",
+            "An encoder f squeezes x through a bottleneck of d numbers, a decoder g rebuilds it; training minimises "
+            "the reconstruction error. With d smaller than the data's dimension D, the autoencoder must find the few "
+            "directions that matter.")
 data = page_data()
 seed = int(controls.value("seed"))
 
 # -- controls -> config -> run ---------------------------------------------------------------------
-latent = controls.widget("ae_latent")
-with shell.secondary():
-    width, epochs, lr = controls.row("ae_width", "ae_epochs", "ae_lr")
+latent, width, epochs, lr = shell.control_row(["ae_latent"], ["ae_width", "ae_epochs", "ae_lr"])
 
 
 def config(d: int) -> runs.RunConfig:
@@ -62,57 +61,72 @@ runs.prefetch([config(d) for d in settings.neighbours("ae_latent", latent)], dat
 view = runs.view(view_of, run, data)
 z, recon = view.z, view.recon
 
+
+def latent_chart():
+    if latent == 1:
+        return charts.selectable(charts.latent_strip(z[:, 0], data.y, "Latent codes z = f(x): click one", _label()),
+                                 size=charts.TICK)
+    return charts.selectable(charts.points(z[:, :2], data.y, "Latent codes (dims 1, 2): click one", x="z1", y="z2",
+                                           label_title=_label()))
+
+
+def _label() -> str:
+    return "digit" if data.image_shape else "cluster"
+
+
 # -- figures -----------------------------------------------------------------------------------------
-m1, m2, m3 = st.columns(3)
-m1.metric("Test reconstruction error", f"{view.test_error:.4f}", help="Mean of ½‖x − g(f(x))‖² over the test points.")
-m2.metric("Bottleneck", f"d = {latent} of D = {data.X.shape[1]}")
-m3.metric("Training time", f"{run.seconds:.2f} s")
-formula(r"\hat x = g_\theta\big(f_\phi(x)\big),\qquad \mathcal L(\theta,\phi) = \tfrac12\,\lVert x - \hat x\rVert^2")
-
-cols = shell.columns(2)
-with cols[0]:
-    if data.image_shape:
-        st.subheader("Originals (top) and reconstructions")
-        st.image(charts.image_rows([data.X_test[:N_IMAGES], view.test_recon], data.image_shape), output_format="PNG")
-    else:
+picked = figures.picked("ae_latent", len(z))  # a code clicked in the latent chart below: decoded and marked
+tall = shell.height(360, 470)
+if data.image_shape:
+    left, right = shell.columns([1, 2], [1, 1.9])
+else:
+    left, middle, right = shell.columns([1, 1.3, 1.3], [1, 1.35, 1.35])
+with left:
+    st.metric("Test reconstruction error", f"{view.test_error:.4f}", help="Mean of ½‖x − g(f(x))‖² over the test points.")
+    st.metric("Bottleneck", f"d = {latent} of D = {data.X.shape[1]}")
+    st.metric("Training time", f"{run.seconds:.2f} s")
+    formula(r"\hat x = g_\theta\big(f_\phi(x)\big),\qquad \mathcal L = \tfrac12\,\lVert x - \hat x\rVert^2")
+if data.image_shape:
+    with right:
+        st.subheader("Test images (top) and their reconstructions")
+        st.image(charts.image_rows([data.X_test[:N_IMAGES], view.test_recon[:N_IMAGES]], data.image_shape), output_format="PNG")
+        shell.look_for("with a small d only the digit's rough shape survives; raise d and the strokes come back.")
+else:
+    with middle:
         figures.show(lambda: charts.reconstruction_pairs(data.X, recon, data.y, "Data → reconstruction (hollow)"),
-                     "ae_reconstruction", run.config)
-with cols[1]:
-    def latent_chart():
-        if latent == 1:
-            return charts.selectable(charts.latent_strip(z[:, 0], data.y, "Latent codes z = f(x) — click one to decode it"),
-                                     size=charts.TICK)
-        return charts.selectable(charts.points(z[:, :2], data.y, "Latent codes (first two dims) — click one", x="z1", y="z2"))
-
-    picked = figures.show(latent_chart, "ae_latent", run.config, select=True)
-
-if picked is not None:
-    i = picked
-    st.success(f"Point {i}: z = {np.array2string(z[i], precision=3)} decodes to "
-               f"x̂ = {np.array2string(recon[i][:6], precision=3)}{' …' if recon.shape[1] > 6 else ''} "
-               f"(x = {np.array2string(data.X[i][:6], precision=3)})", icon=":material/ads_click:")
+                     "ae_reconstruction", run.config, height=tall)
+        shell.look_for("each point's line to its reconstruction: with d = 1 every point is moved onto one curve.")
+    with right:
+        if view.curve is not None:
+            figures.show(lambda: charts.curve_over_data(data.X, data.y, view.curve, "The learned manifold: the curve g(z)",
+                                                        None if picked is None else recon[picked:picked + 1]),
+                         "ae_manifold", (run.config, picked), height=tall)
+            shell.look_for("the curve g(z) threads through the clusters: all that a 1-number code can say.")
+        else:
+            st.subheader("No bottleneck left")
+            st.markdown("With d ≥ 2 on 2-D data the bottleneck is no bottleneck: g(f(x)) can copy x. "
+                        "Set d = 1 to see the learned manifold as a curve.")
 
 cols = shell.columns(2)
 with cols[0]:
-    if view.curve is not None:
-        def manifold():
-            chart = charts.curve_over_data(data.X, data.y, view.curve, "The learned manifold: the curve g(z)")
-            return chart + charts.highlight(recon[picked:picked + 1]) if picked is not None else chart
-
-        figures.show(manifold, "ae_manifold", (run.config, picked))
-        source(vc.Autoencoder.decode)
-    elif data.is_2d:
-        st.caption("With d ≥ 2 on 2-D data the bottleneck is no bottleneck: g(f(x)) can copy x. "
-                   "Set d = 1 to see the learned manifold as a curve.")
+    figures.show(latent_chart, "ae_latent", run.config, select=True, height=shell.height(300, 380))
+    if picked is not None:
+        i = picked
+        st.success(f"Point {i}: z = {np.array2string(z[i], precision=3)} decodes to "
+                   f"x̂ = {np.array2string(recon[i][:6], precision=3)}{' …' if recon.shape[1] > 6 else ''} "
+                   f"(x = {np.array2string(data.X[i][:6], precision=3)})", icon=":material/ads_click:")
 with cols[1]:
-    figures.show(lambda: charts.loss_curves({"reconstruction ½‖x − x̂‖²": run.recon}, "Training loss", log_y=True),
-                 "ae_loss", run.config)
+    figures.show(lambda: curves.loss_curves({"reconstruction ½‖x − x̂‖²": run.recon}, "Training loss", log_y=True),
+                 "ae_loss", run.config, height=shell.height(300, 380))
     figures.model_download(run, f"autoencoder_d{latent}")
+if view.curve is not None:
+    source(vc.Autoencoder.decode)
 
 # -- side by side: several bottlenecks on the same points ------------------------------------------
 st.header("Side by side: how big must the bottleneck be?")
 compare = sorted(controls.widget("ae_compare"))
 cols = st.columns(len(compare))
+side_height = shell.height(min(460, max(260, 1000 // len(compare))), min(520, max(300, 1200 // len(compare))))
 for col, d in zip(cols, compare):
     with col:
         r = training.train(config(d), data.X, f"d = {d}")
@@ -121,9 +135,10 @@ for col, d in zip(cols, compare):
         v = runs.view(view_of, r, data)
         shown = data.X_test[:len(v.test_recon)]
         if data.image_shape:
-            st.image(charts.image_rows([shown, v.test_recon], data.image_shape, scale=3), output_format="PNG")
+            st.image(charts.image_rows([shown[:N_COMPARE], v.test_recon[:N_COMPARE]], data.image_shape), output_format="PNG")
         else:
             figures.show(lambda: charts.reconstruction_pairs(shown, v.test_recon, data.y_test[:len(shown)], f"d = {d}"),
-                         f"ae_compare_d{d}", r.config, height=260)
+                         f"ae_compare_d{d}", r.config, height=side_height)
         st.metric(f"Test error, d = {d}", f"{v.test_error:.4f}")
+shell.look_for("the error falls as d grows, until d reaches the data's own dimension and there is nothing left to squeeze.")
 source(vc.Autoencoder.backward, vc.layers.linear_backward)

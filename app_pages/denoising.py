@@ -7,12 +7,13 @@ import pandas as pd
 import streamlit as st
 
 import vae_core as vc
-from vae_ui import charts, controls, figures, runs, settings, shell, training
+from vae_ui import charts, controls, curves, figures, runs, settings, shell, training
 from vae_ui.data import Data, page_data
 from vae_ui.text import formula, source
 
 TEST_SIGMAS = np.linspace(0.0, 1.5, 16)  # the test noise levels of the error curve
-FIELD_POINTS = 13  # grid points per axis of the denoising field
+FIELD_POINTS = 11  # grid points per axis of the denoising field
+N_IMAGES = 8  # images per row (64 px each)
 
 
 @dataclass(frozen=True)
@@ -42,17 +43,14 @@ def view_of(run: runs.Run, data: Data, sigma: float) -> View:
     return View(noisy, model.reconstruct(noisy), error, curve, field)
 
 
-st.title("The denoising autoencoder")
-st.markdown("Corrupt every training input with Gaussian noise and ask for the **clean** input back. "
-            "The network cannot copy its input any more: it must learn where the data lives and pull "
-            "noisy points back towards it.")
+shell.title("The denoising autoencoder",
+            "Corrupt every training input with Gaussian noise and ask for the **clean** input back. The network cannot "
+            "copy its input any more: it must learn where the data lives and pull noisy points back towards it.")
 data = page_data()
 seed = int(controls.value("seed"))
 
 # -- controls -> config -> runs ----------------------------------------------------------------------
-sigma = controls.widget("dae_sigma")
-with shell.secondary():
-    latent, epochs = controls.row("dae_latent", "dae_epochs")
+sigma, latent, epochs = shell.control_row(["dae_sigma"], ["dae_latent", "dae_epochs"])
 
 dae_config = runs.RunConfig("denoising_autoencoder", data.spec, latent_dim=latent, noise_sigma=sigma,
                             epochs=epochs, lr=3e-3, seed=seed)
@@ -66,40 +64,51 @@ runs.prefetch([runs.replace(dae_config, noise_sigma=s) for s in settings.neighbo
 dae, ae = runs.view(view_of, dae_run, data, sigma), runs.view(view_of, ae_run, data, sigma)
 
 # -- figures -----------------------------------------------------------------------------------------
-formula(r"\tilde x = x + \varepsilon,\quad \varepsilon\sim\mathcal N(0,\sigma^2 I),\qquad"
-        r"\mathcal L = \tfrac12\,\big\lVert x - g_\theta(f_\phi(\tilde x))\big\rVert^2")
-m1, m2, m3 = st.columns(3)
-m1.metric("Denoising AE error on noisy test inputs", f"{dae.noisy_error:.4f}", help="Mean ½‖x − g(f(x + ε))‖², ε ~ N(0, σ²I).")
-m2.metric("Plain AE error on the same inputs", f"{ae.noisy_error:.4f}", delta=f"{ae.noisy_error - dae.noisy_error:+.4f} vs DAE",
-          delta_color="off")
-m3.metric("Training noise σ", f"{sigma:g}")
-
-cols = shell.columns(3)
 if data.image_shape:
+    cols = shell.columns([2, 1])
     with cols[0]:
-        st.subheader("Clean | noisy | reconstructed")
-        st.image(charts.image_rows([data.X_test[:10], dae.noisy[:10], dae.cleaned[:10]], data.image_shape), clamp=True,
-                 output_format="PNG")
+        st.subheader("Clean (top), noisy, reconstructed")
+        st.image(charts.image_rows([data.X_test[:N_IMAGES], dae.noisy[:N_IMAGES], dae.cleaned[:N_IMAGES]], data.image_shape),
+                 clamp=True, output_format="PNG")
+        shell.look_for("the reconstructions (bottom) are cleaner than the noisy inputs (middle): the noise is removed.")
+    metrics_column = cols[1]
 else:
-    domain = charts.domain(np.vstack([data.X_test, dae.noisy]), pad=0.2)
-    for col, X, title, name in zip(cols, (data.X_test, dae.noisy, dae.cleaned),
+    box = charts.domain(data.X_test, dae.noisy, dae.cleaned, pad=0.2)
+    for col, X, title, name in zip(shell.columns(3), (data.X_test, dae.noisy, dae.cleaned),
                                    ("Clean x", f"Noisy x̃ = x + ε (σ = {sigma:g})", "Reconstructed g(f(x̃))"),
                                    ("clean", "noisy", "reconstructed")):
         with col:
-            figures.show(lambda: charts.points(X, data.y_test, title, domain=domain), f"dae_{name}", dae_run.config)
+            figures.show(lambda: charts.points(X, data.y_test, title, box=box, beneath=None if name == "clean" else data.X_test),
+                         f"dae_{name}", dae_run.config, height=shell.height(360, 440))
+    shell.look_for("the noisy points (middle) spread off the clusters; the denoising AE puts them back near the clean data "
+                   "(grey, beneath).")
+    metrics_column = None
 
-cols = shell.columns(2)
-with cols[0]:
+left, middle, right = shell.columns([1.2, 1.2, 0.8])
+with right if metrics_column is None else metrics_column:
+    st.metric("Denoising AE error on noisy test inputs", f"{dae.noisy_error:.4f}",
+              help="Mean ½‖x − g(f(x + ε))‖², ε ~ N(0, σ²I).")
+    st.metric("Plain AE error on the same inputs", f"{ae.noisy_error:.4f}",
+              delta=f"{ae.noisy_error - dae.noisy_error:+.4f} vs DAE", delta_color="off")
+    st.metric("Training noise σ", f"{sigma:g}")
+with left:
     if dae.field is not None:
         grid, ends = dae.field
-        figures.show(lambda: charts.arrows(grid, ends, data.X, data.y, "Denoising field: x̃ → g(f(x̃)) points back to the data"),
-                     "dae_field", dae_run.config, height=420)
+        figures.show(lambda: charts.arrows(grid, ends, data.X, data.y, "Denoising field: x̃ → g(f(x̃))"),
+                     "dae_field", dae_run.config, height=shell.height(420, 460))
+        shell.look_for("each arrow starts at a grid point x̃ and ends at its reconstruction: the arrows point back to "
+                       "where the data lies (with d = 1, onto the learned curve).")
     else:
         st.caption("The denoising vector field is drawn for 2-D data.")
-with cols[1]:
-    curves = pd.DataFrame({"test noise σ": np.tile(TEST_SIGMAS, 2), "error": np.concatenate([dae.curve, ae.curve]),
-                           "model": np.repeat(["denoising AE", "plain AE"], len(TEST_SIGMAS))})
-    figures.show(lambda: charts.lines(curves, "test noise σ", "error", "model", "Error on noisy test inputs ½‖x − g(f(x̃))‖²")
-                 + charts.rule_at(sigma, "training σ"), "dae_vs_ae", dae_run.config, height=420)
+with middle:
+    curves_frame = pd.DataFrame({"test noise σ": np.tile(TEST_SIGMAS, 2), "error": np.concatenate([dae.curve, ae.curve]),
+                                 "model": np.repeat(["denoising AE", "plain AE"], len(TEST_SIGMAS))})
+    figures.show(lambda: curves.lines(curves_frame, "test noise σ", "error", "model",
+                                      ["Error on noisy test inputs", "½‖x − g(f(x̃))‖²"], x_title="σ of the test noise")
+                 + curves.rule_at(sigma, f"training σ = {sigma:g}", "left" if sigma < 1.0 else "right", "σ of the test noise"),
+                 "dae_vs_ae", dae_run.config, height=shell.height(420, 460))
+    shell.look_for("the denoising AE's error grows more slowly with the test noise than the plain AE's.")
+formula(r"\tilde x = x + \varepsilon,\quad \varepsilon\sim\mathcal N(0,\sigma^2 I),\qquad"
+        r"\mathcal L = \tfrac12\,\big\lVert x - g_\theta(f_\phi(\tilde x))\big\rVert^2")
 figures.model_download(dae_run, f"denoising_ae_sigma{sigma:g}")
 source(vc.DenoisingAutoencoder.draw_noise, vc.Autoencoder.backward, vc.evaluate.denoising_curve)

@@ -1,13 +1,12 @@
 """ELBO & KL explorer — the KL in closed form, the ELBO gap on a solvable model, β-VAE, the hidden β."""
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import vae_core as vc
 from app_pages import elbo_beta, elbo_gap
 from vae_core import theory
-from vae_ui import charts, controls, figures, shell
+from vae_ui import controls, curves, figures, shell
 from vae_ui.data import page_data
 from vae_ui.text import formula, source
 
@@ -17,39 +16,38 @@ kl_tab, gap_tab, beta_tab, scale_tab = controls.tabs("el_tab")
 # -- 1. KL in closed form against Monte Carlo ---------------------------------------------------------
 if kl_tab.open:
     with kl_tab:
-        mu, sigma = controls.row("kl_mu", "kl_sigma")
-        with shell.secondary():
-            mu2, sigma2, n = controls.row("kl_mu2", "kl_sigma2", "kl_n")
+        mu, sigma, mu2, sigma2, n = shell.control_row(["kl_mu", "kl_sigma"], ["kl_mu2", "kl_sigma2", "kl_n"])
         log_var = np.log(np.array([sigma, sigma2]) ** 2)
         means = np.array([mu, mu2])
         kl_1d = float(vc.losses.kl_standard_normal(means[None, :1], log_var[None, :1])[0][0])
         kl_2d = float(vc.losses.kl_standard_normal(means[None], log_var[None])[0][0])
         samples = theory.kl_monte_carlo(means[:1], log_var[:1], n, np.random.default_rng(int(controls.value("seed"))))
         running, se = theory.running_mean(samples)
-        m1, m2, m3 = st.columns(3)
-        m1.metric("KL(q ‖ p), closed form (1-D)", f"{kl_1d:.4f}")
-        m2.metric(f"Monte-Carlo estimate, {n:,} samples", f"{running[-1]:.4f}", f"± {2 * se[-1]:.4f} (2 s.e.)",
-                  delta_color="off")
-        m3.metric("KL for the 2-D diagonal q", f"{kl_2d:.4f}", help="Sum of the per-dimension terms.")
-        cols = shell.columns(2)
-        with cols[0]:
+        left, middle, right = shell.columns([1.25, 1.25, 0.8])
+        with left:
             z = np.linspace(-5, 5, 401)
-            dens = pd.DataFrame({"z": np.tile(z, 2), "density": np.concatenate([theory.normal_pdf(z, mu, sigma),
-                                                                                 theory.normal_pdf(z, 0.0, 1.0)]),
-                                 "curve": np.repeat([f"q = N({mu:g}, {sigma:g}²)", "p = N(0, 1)"], len(z))})
-            figures.show(lambda: charts.lines(dens, "z", "density", "curve", "Densities of q and the prior p", point=False),
-                         "kl_densities", (mu, sigma))
-        with cols[1]:
-            figures.show(lambda: charts.running_mean(running, se, kl_1d, "Monte-Carlo KL → closed form (±2 s.e.)"),
-                         "kl_convergence", (mu, sigma, n, int(controls.value("seed"))))
+            figures.show(lambda: curves.densities(z, {"p = N(0, 1)": theory.normal_pdf(z, 0.0, 1.0),
+                                                      f"q = N({mu:g}, {sigma:g}²)": theory.normal_pdf(z, mu, sigma)},
+                                                  "Densities of q and the prior p"),
+                         "kl_densities", (mu, sigma), height=shell.height(340, 420))
+            shell.look_for("the further q sits from p, or the narrower it is, the larger the KL.")
+        with middle:
+            figures.show(lambda: curves.running_mean(running, se, kl_1d, ["Monte-Carlo KL → closed form", "(±2 s.e.)"]),
+                         "kl_convergence", (mu, sigma, n, int(controls.value("seed"))), height=shell.height(340, 420))
+            shell.look_for("the estimate's band narrows like 1/√n around the dashed closed form.")
+        with right:
+            st.metric("KL(q ‖ p), closed form (1-D)", f"{kl_1d:.4f}")
+            st.metric(f"Monte-Carlo estimate, {n:,} samples", f"{running[-1]:.4f}", f"± {2 * se[-1]:.4f} (2 s.e.)",
+                      delta_color="off")
+            st.metric("KL for the 2-D diagonal q", f"{kl_2d:.4f}", help="Sum of the per-dimension terms.")
         st.subheader("The closed form, step by step")
         formula(r"\mathrm{KL}(q\,\|\,p) = \mathbb E_q\big[\log q(z) - \log p(z)\big]")
         formula(r"\log q(z) = -\tfrac12\log 2\pi\sigma^2 - \tfrac{(z-\mu)^2}{2\sigma^2},\qquad"
-                      r"\log p(z) = -\tfrac12\log 2\pi - \tfrac{z^2}{2}")
+                r"\log p(z) = -\tfrac12\log 2\pi - \tfrac{z^2}{2}")
         formula(r"\mathbb E_q\big[(z-\mu)^2\big] = \sigma^2,\qquad \mathbb E_q\big[z^2\big] = \mu^2 + \sigma^2")
         formula(r"\mathrm{KL} = -\tfrac12\log\sigma^2 - \tfrac12 + \tfrac12(\mu^2 + \sigma^2)"
-                      r" = -\tfrac12\big(1 + \log\sigma^2 - \mu^2 - \sigma^2\big)",
-                      "For a diagonal q in d dimensions, sum this over j = 1 … d.")
+                r" = -\tfrac12\big(1 + \log\sigma^2 - \mu^2 - \sigma^2\big)",
+                "For a diagonal q in d dimensions, sum this over j = 1 … d.")
         source(vc.losses.kl_standard_normal, theory.kl_monte_carlo)
 
 # -- 2. The ELBO gap on the linear-Gaussian model ------------------------------------------------------
@@ -66,15 +64,15 @@ if beta_tab.open:
 if scale_tab.open:
     with scale_tab:
         data = page_data()
-        reduction, sigma_x = controls.row("ls_reduction", "ls_sigma_x")
+        reduction, sigma_x = shell.control_row(["ls_reduction", "ls_sigma_x"])
         D = data.X.shape[1]
         beta_eff = theory.effective_beta(1.0, sigma_x, reduction, D)
         st.metric(f"Effective β of a loss written with β = 1 (D = {D})", f"{beta_eff:.4g}")
         formula(r"-\log\mathcal N(x;\hat x,\sigma_x^2 I) + \beta\,\mathrm{KL} = "
-                      r"\frac{1}{\sigma_x^2}\Big(\tfrac12\lVert x-\hat x\rVert^2 + \beta\,\sigma_x^2\,\mathrm{KL}\Big)"
-                      r" + \text{const}")
+                r"\frac{1}{\sigma_x^2}\Big(\tfrac12\lVert x-\hat x\rVert^2 + \beta\,\sigma_x^2\,\mathrm{KL}\Big)"
+                r" + \text{const}")
         formula(r"\beta_\text{eff} = \beta\,\sigma_x^2 \quad(\text{sum over } D),\qquad"
-                      r"\beta_\text{eff} = \beta\,\sigma_x^2\,D \quad(\text{mean over } D)")
+                r"\beta_\text{eff} = \beta\,\sigma_x^2\,D \quad(\text{mean over } D)")
         st.markdown("The same code with `mean` instead of `sum`, or with a different decoder variance, trains a "
                     f"different β-VAE. Here, β = 1 behaves like β = **{beta_eff:.4g}** in this app's convention "
                     "(sum over dimensions, σₓ = 1).")

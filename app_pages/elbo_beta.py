@@ -12,12 +12,14 @@ import streamlit as st
 
 import vae_core as vc
 from vae_core import theory
-from vae_ui import charts, controls, figures, runs, settings, shell, training
+from vae_ui import charts, controls, curves, figures, runs, settings, shell, training
 from vae_ui.data import Data
 from vae_ui.text import formula, source
 
 SWEEP = (0.1, 0.3, 1.0, 3.0, 10.0)  # β values of the rate-distortion sweep
 EVAL_POINTS = 100  # test points for the bounds and the posterior
+POLL_SECONDS = 1.0  # while the sweep trains in the background, the figures look for new models this often
+N_IMAGES = 8  # digits per row (64 px each)
 
 
 @dataclass(frozen=True)
@@ -76,40 +78,65 @@ def reconstructions_and_samples(run: runs.Run, data: Data) -> tuple[np.ndarray, 
 
 def section(data: Data) -> None:
     # -- controls -> config -> run ---------------------------------------------------------------------
-    beta, latent = controls.row("vb_beta", "vb_latent")
-    with shell.secondary():
-        last_point = min(EVAL_POINTS, len(data.X_test)) - 1
-        k, beta2, point = controls.row("vb_k", "vb_beta2", "vb_point", overrides={"vb_point": {"max_value": last_point}})
+    last_point = min(EVAL_POINTS, len(data.X_test)) - 1
+    beta, latent, k, beta2, point = shell.control_row(["vb_beta", "vb_latent"], ["vb_k", "vb_beta2", "vb_point"],
+                                                      overrides={"vb_point": {"max_value": last_point}})
     config = runs.RunConfig("vae", data.spec, latent_dim=latent, beta=beta, seed=int(controls.value("seed")))
     run = training.train(config, data.X, f"the β-VAE (β = {beta:g})")
     if run is None:
         return
-    # β two steps either side, trained in the background (the sweep's values are trained below anyway)
-    runs.prefetch([runs.replace(config, beta=b) for b in settings.neighbours("vb_beta", beta) if b not in SWEEP], data.X)
+    # The sweep and the compared β train in the background (served first: wished last), and the figures fill in
+    # as they arrive; β two steps either side after them, for the next move of the slider.
+    others = [runs.replace(config, beta=b) for b in sorted(set(SWEEP) | {beta2}) if b != beta]
+    nearby = [runs.replace(config, beta=b) for b in settings.neighbours("vb_beta", beta) if b not in SWEEP]
+    runs.prefetch(nearby + others, data.X)
+    waiting = _waiting(others)
+    st.fragment(_figures, run_every=POLL_SECONDS if waiting else None)(
+        data, run, beta, beta2, k, point, bool(waiting))
+
+
+def _waiting(configs: list[runs.RunConfig]) -> list[runs.RunConfig]:
+    """The configs not trained yet (and not diverged): the background has them."""
+    store = runs.store()
+    return [c for c in configs if store.get(c) is None and c not in store.failures]
+
+
+def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point: int, timed: bool) -> None:
+    """Everything the section shows of the β-VAE and its sweep; while models of the sweep are still training in the
+    background (``timed``), this fragment reruns every POLL_SECONDS and draws each as it arrives."""
+    config, latent = run.config, run.config.latent_dim
+    others = [runs.replace(config, beta=b) for b in sorted(set(SWEEP) | {beta2}) if b != beta]
+    waiting = _waiting(others)
+    if timed and not waiting:  # the last one arrived: one full run draws the page and stops the timer
+        st.rerun()
     now = runs.view(summary, run, data)
-
-    # -- figures ---------------------------------------------------------------------------------------
-    cols = st.columns(3)
-    cols[0].metric("Rate: KL(q(z|x) ‖ p(z))", f"{now.rate:.3f} nats")
-    cols[1].metric("Distortion: E_q[−log p(x|z)]", f"{now.distortion:.3f} nats")
-    cols[2].metric("Collapsed dimensions", f"{int(np.sum(now.kl_dims < 0.01))} of {latent}", help="KL below 0.01 nats.")
-    formula(r"\mathcal L_\beta = \underbrace{\mathbb E_q[-\log p_\theta(x|z)]}_{\text{distortion}}"
-            r" + \beta\,\underbrace{\mathrm{KL}(q_\phi(z|x)\,\|\,p(z))}_{\text{rate}}")
-
-    left, right = shell.columns(2)
+    left, middle, right = shell.columns([1.25, 1.1, 0.8])
     with left:
         sweep = []
         for b in sorted(set(SWEEP) | {beta}):
-            r = training.train(runs.replace(config, beta=b), data.X, f"the β sweep (β = {b:g})")
+            r = run if b == beta else runs.store().get(runs.replace(config, beta=b))
             if r is not None:
                 s = runs.view(summary, r, data)
                 sweep.append({"β": b, "rate": s.rate, "distortion": s.distortion, "current": b == beta})
         frame = pd.DataFrame(sweep)
-        figures.show(lambda: charts.rate_distortion(frame), "rate_distortion", (config, tuple(SWEEP)))
-    with right:
+        figures.show(lambda: curves.rate_distortion(frame), "rate_distortion", (config, tuple(frame["β"])),
+                     height=shell.height(360, 430))
+        done = len(sweep)
+        if done < len(set(SWEEP) | {beta}):
+            st.caption(f"The sweep: {done} of {len(set(SWEEP) | {beta})} models trained; the others are training in the "
+                       "background and appear here as they finish.")
+        shell.look_for("raising β trades distortion for rate: fewer nats in the code, worse reconstructions.")
+    with middle:
         dims = pd.DataFrame({"dimension": np.arange(1, latent + 1), "KL (nats)": now.kl_dims})
-        figures.show(lambda: charts.bars(dims, "dimension", "KL (nats)", "KL per latent dimension (≈ 0: collapsed)"),
-                     "kl_per_dimension", config)
+        figures.show(lambda: curves.bars(dims, "dimension", "KL (nats)", ["KL per latent dimension", "(≈ 0: collapsed)"]),
+                     "kl_per_dimension", config, height=shell.height(360, 430))
+        shell.look_for("a dimension whose bar falls to 0 carries no information: it has collapsed to the prior.")
+    with right:
+        st.metric("Rate: KL(q(z|x) ‖ p(z))", f"{now.rate:.3f} nats")
+        st.metric("Distortion: E_q[−log p(x|z)]", f"{now.distortion:.3f} nats")
+        st.metric("Collapsed dimensions", f"{int(np.sum(now.kl_dims < 0.01))} of {latent}", help="KL below 0.01 nats.")
+    formula(r"\mathcal L_\beta = \underbrace{\mathbb E_q[-\log p_\theta(x|z)]}_{\text{distortion}}"
+            r" + \beta\,\underbrace{\mathrm{KL}(q_\phi(z|x)\,\|\,p(z))}_{\text{rate}}")
 
     if latent <= 2:
         found = runs.view(bounds, run, data, k)
@@ -119,35 +146,46 @@ def section(data: Data) -> None:
             col.metric(name, f"{value:.4f}")
         formula(r"\mathrm{IWAE}_k = \mathbb E\Big[\log\frac1k\sum_{i=1}^k\frac{p(x,z_i)}{q(z_i|x)}\Big],"
                 r"\qquad \mathrm{ELBO} = \mathrm{IWAE}_1 \le \mathrm{IWAE}_k \le \log p(x)")
-        left, right = shell.columns(2)
-        with left:
+        cols = shell.columns(3) if data.is_2d else shell.columns(2)
+        with cols[0]:
             grid, density, mean, std, q = runs.view(posterior, run, data, point)
-            figures.show(lambda: charts.posterior_vs_q(grid, density, mean, std, q), "posterior_vs_q", (config, point))
-        with right:
-            spots, decoded, z_agg = runs.view(holes, run, data)
-            figures.show(lambda: charts.aggregate_posterior(z_agg, data.y, spots), "aggregate_posterior", config)
+            figures.show(lambda: charts.posterior_vs_q(grid, density, mean, std, q), "posterior_vs_q", (config, point),
+                         height=shell.height(360, 430))
+            shell.look_for("where q (orange) misses the exact posterior (shade), the ELBO falls below log p(x).")
+        spots, decoded, z_agg = runs.view(holes, run, data)
+        with cols[1]:
+            figures.show(lambda: charts.aggregate_posterior(z_agg, data.y, spots), "aggregate_posterior", config,
+                         height=shell.height(360, 430))
+            shell.look_for("regions the prior covers (dashed circles) where the data's codes never go: prior holes (◆).")
         if data.is_2d:
-            st.caption("Decoding the prior's empty regions (black diamonds): what the model makes where no data was.")
-            figures.show(lambda: charts.points(data.X, data.y, "Data, and g(z) for z in the holes") + charts.highlight(decoded),
-                         "holes_decoded", config, height=300)
+            with cols[2]:
+                figures.show(lambda: charts.holes_decoded(data.X, data.y, decoded, ["Data, and g(z) for", "z in the holes (◆)"]),
+                             "holes_decoded", config, height=shell.height(360, 430))
+                shell.look_for("what the decoder makes where no data was: points off the data.")
         source(vc.evaluate.iwae_bound, vc.evaluate.log_likelihood_quadrature)
     else:
         st.info("Exact log p(x) by quadrature and the posterior grid need a latent dimension of 1 or 2.")
 
     st.subheader(f"β = {beta:g} and β = {beta2:g} side by side")
     cols = st.columns(2)
-    domain = charts.domain(data.X)  # the same axes for both
+    box = charts.domain(data.X, pad=0.5)  # the same axes for both
     for slot, (col, b) in enumerate(zip(cols, (beta, beta2))):
         with col:
-            r = training.train(runs.replace(config, beta=b), data.X, f"β = {b:g}")
+            r = run if b == beta else runs.store().get(runs.replace(config, beta=b))
             if r is None:
+                if runs.replace(config, beta=b) in runs.store().failures:
+                    st.error(str(runs.store().failures.get(runs.replace(config, beta=b))), icon=":material/warning:")
+                else:
+                    st.info(f"β = {b:g} is training in the background; it appears here when it is ready.",
+                            icon=":material/hourglass_top:")
                 continue
             recon, samples = runs.view(reconstructions_and_samples, r, data)
             if data.image_shape:
-                st.image(charts.image_rows([data.X_test[:8], recon[:8], samples[:8]], data.image_shape, scale=4),
-                         caption="data · reconstructions · prior samples", output_format="PNG")
+                st.image(charts.image_rows([data.X_test[:N_IMAGES], recon[:N_IMAGES], samples[:N_IMAGES]], data.image_shape),
+                         caption=f"β = {b:g}: data · reconstructions · prior samples", output_format="PNG")
             else:
-                figures.show(lambda: charts.points(recon, data.y_test, f"β = {b:g}: reconstructions (colour) and prior "
-                                                   "samples (black)", domain=domain)
-                             + charts.points(samples, None, size=15, domain=domain),
-                             f"beta_side_{slot}", r.config, height=280)
+                figures.show(lambda: charts.reconstructions_and_samples(
+                                 recon, data.y_test, samples, data.X, box,
+                                 [f"β = {b:g}: reconstructions (colour)", "and prior samples (black)"]),
+                             f"beta_side_{slot}", r.config, height=shell.height(440, 520))
+    shell.look_for("with a larger β the reconstructions gather towards the cluster centres and the samples spread less.")

@@ -5,11 +5,10 @@ any Gaussian q are closed forms (vae_core.theory), so log p(x) = ELBO(q) + KL(q 
 """
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from vae_core import theory
-from vae_ui import charts, controls, figures, shell
+from vae_ui import controls, curves, figures, shell
 from vae_ui.text import formula, source
 
 MODEL = theory.LinearGaussianModel(W=np.array([[2.0], [1.0]]), b=np.array([0.0, 0.0]), sigma_x=0.7)
@@ -24,32 +23,40 @@ def _set_q_to_posterior() -> None:
         st.session_state[f"w_{key}"] = value
 
 
+INTRO = ("A model we can solve exactly: z ~ N(0, 1), x | z ~ N(Wz + b, σₓ² I) with x in 2-D. Move q's μ and σ: "
+         "the ELBO never exceeds log p(x), and the gap is exactly KL(q ‖ p(z|x)).")
+
+
 def section() -> None:
-    st.markdown("A model we can solve exactly: z ~ N(0, 1), x | z ~ N(Wz + b, σₓ² I) with x in 2-D. "
-                "Move q's μ and σ: the ELBO never exceeds log p(x), and the gap is exactly KL(q ‖ p(z|x)).")
-    i, mu, sigma = controls.row("lg_point", "lg_mu", "lg_sigma")
-    st.button("Set q to the exact posterior", on_click=_set_q_to_posterior, key="q_to_posterior",
-              icon=":material/my_location:")
+    if not shell.lecture():
+        st.markdown(INTRO)
+    i, mu, sigma = shell.control_row(["lg_point", "lg_mu", "lg_sigma"])
     x = POINTS[i]
     m, S = MODEL.posterior(x)
     q_m, q_S = np.array([mu]), np.array([[sigma**2]])
     log_px, elbo, gap = MODEL.log_marginal(x), MODEL.elbo(x, q_m, q_S), MODEL.gap(x, q_m, q_S)
-    cols = st.columns(4)
-    cols[0].metric("log p(x)", f"{log_px:.5f}")
-    cols[1].metric("ELBO(q)", f"{elbo:.5f}")
-    cols[2].metric("Gap = KL(q ‖ p(z|x))", f"{gap:.3g}")
-    cols[3].metric("ELBO + gap − log p(x)", f"{elbo + gap - log_px:.1e}", help="Zero up to rounding: the identity holds.")
-    st.caption(f"x = ({x[0]:g}, {x[1]:g}); exact posterior p(z|x) = N({m[0]:.4f}, {np.sqrt(S[0, 0]):.4f}²).")
-    left, right = shell.columns(2)
+    left, middle, right = shell.columns([1.25, 1.15, 0.8])
     with left:
         z = np.linspace(-3, 3, 601)
-        dens = pd.DataFrame({"z": np.tile(z, 3), "density": np.concatenate([
-            theory.normal_pdf(z, mu, sigma), theory.normal_pdf(z, m[0], np.sqrt(S[0, 0])), theory.normal_pdf(z, 0, 1)]),
-            "curve": np.repeat(["q(z)", "posterior p(z|x)", "prior p(z)"], len(z))})
-        figures.show(lambda: charts.lines(dens, "z", "density", "curve", "q against the exact posterior", point=False),
-                     "gap_densities", (i, mu, sigma))
+        figures.show(lambda: curves.densities(z, {"prior p(z)": theory.normal_pdf(z, 0, 1),
+                                                  "posterior p(z|x)": theory.normal_pdf(z, m[0], np.sqrt(S[0, 0])),
+                                                  "q(z)": theory.normal_pdf(z, mu, sigma)},
+                                              "q against the exact posterior"),
+                     "gap_densities", (i, mu, sigma), height=shell.height(340, 420))
+        shell.look_for("move q onto the posterior (dashed): the gap on the right closes to zero.")
+    with middle:
+        figures.show(lambda: curves.decomposition(elbo, gap, log_px), "gap_bar", (i, mu, sigma),
+                     height=shell.height(300, 420))
+        shell.look_for("both bars are equally long: the loss −ELBO is −log p(x) plus the gap.")
     with right:
-        figures.show(lambda: charts.decomposition(elbo, gap, log_px), "gap_bar", (i, mu, sigma), height=220)
+        st.button("Set q to the exact posterior", on_click=_set_q_to_posterior, key="q_to_posterior",
+                  icon=":material/my_location:")
+        st.metric("log p(x)", f"{log_px:.5f}")
+        st.metric("ELBO(q)", f"{elbo:.5f}")
+        st.metric("Gap = KL(q ‖ p(z|x))", f"{gap:.3g}")
+        st.metric("ELBO + gap − log p(x)", f"{elbo + gap - log_px:.1e}", help="Zero up to rounding: the identity holds.")
+    st.caption(f"x = ({x[0]:g}, {x[1]:g}); exact posterior p(z|x) = N({m[0]:.4f}, {np.sqrt(S[0, 0]):.4f}²)."
+               + (f" {INTRO}" if shell.lecture() else ""))
     formula(r"\log p(x) = \log \mathbb E_{q(z)}\Big[\frac{p(x,z)}{q(z)}\Big] \;\ge\;"
             r"\mathbb E_{q(z)}\Big[\log\frac{p(x,z)}{q(z)}\Big] = \mathrm{ELBO}(q)",
             "Jensen's inequality: log is concave, so the log of a mean is at least the mean of the log.")

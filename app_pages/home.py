@@ -1,6 +1,7 @@
 """Home — the worked example: a VAE in NumPy, trained on three clusters.
 
-controls -> config -> run -> cached view -> figures, as every page.
+controls -> config -> run -> cached view -> figures, as every page. The figures that follow the replay slider
+(and its Play button) are a fragment: a replay step redraws them, not the page.
 """
 
 from dataclasses import dataclass
@@ -9,11 +10,13 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc
-from vae_ui import charts, controls, figures, runs, settings, shell, training
+from vae_ui import charts, controls, curves, figures, runs, settings, shell, training
 from vae_ui.data import Data, page_data
 from vae_ui.text import formula, source
 
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+FRAME_SECONDS = 0.1  # Play shows about ten snapshots a second
+N_IMAGES = 8  # digits per row (64 px each)
 
 
 def space(n: int) -> str:
@@ -44,21 +47,110 @@ def view_of(run: runs.Run, data: Data, epoch: int) -> View:
     return View(mu, log_var, test_elbo, vc.evaluate.kl_by_dimension(vae, data.X), active, samples, vae.reconstruct(data.X))
 
 
-st.title("The worked example: a VAE in NumPy")
-st.markdown(
-    "A variational autoencoder with hand-written backpropagation, trained on the chosen data "
-    "(three clusters by default). The encoder maps each x to a Gaussian q(z|x) = N(μ, σ²); "
-    "a sample z = μ + σ⊙ε goes through the decoder; the loss is reconstruction + β·KL."
-)
+def _toggle_play() -> None:
+    """The Play/Pause button: play from the start when at the end."""
+    playing = not st.session_state.get("playing", False)
+    st.session_state["playing"] = playing
+    if playing and controls.value("h_replay") >= settings.MAX_REPLAY:
+        controls.set_value("h_replay", 0)
+        st.session_state.pop("w_h_replay", None)
+
+
+def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
+    """The model at one snapshot: its numbers, latent space, curves, reconstructions and samples, with the replay
+    slider and Play. While playing, each run of this fragment shows the next snapshot (``timed``: it reruns every
+    FRAME_SECONDS)."""
+    if st.session_state.get("playing", False) != timed:  # Play or Pause was pressed: start or stop the timer
+        st.rerun()
+    epochs = run.config.epochs
+    every = runs.snapshot_every(epochs)
+    stored = min(controls.value("h_replay"), epochs)
+    if st.session_state.get("playing"):
+        stored = min(stored + every, epochs)
+        st.session_state["w_h_replay"] = stored  # the slider follows
+    controls.set_value("h_replay", run.snapshot_epoch(stored))  # one press, one snapshot
+    left, middle, right = shell.columns([1.1, 1.3, 1.2], [1.15, 1.3, 1.15])
+    with left:
+        slider, button = st.columns([3, 1], vertical_alignment="bottom")
+        with slider:
+            shown = controls.widget("h_replay", max_value=epochs, step=every)
+        with button:
+            playing = st.session_state.get("playing", False)
+            st.button("", on_click=_toggle_play, key="play", icon=":material/pause:" if playing else ":material/play_arrow:",
+                      help="Pause" if playing else "Play: the snapshots one after another, about ten a second.")
+        view = runs.view(view_of, run, data, shown)
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Test ELBO", f"{view.test_elbo:.3f}",
+                  help="Nats per example: mean over the test points, 10 samples each (β = 1).")
+        c2.metric("KL (nats)", f"{view.kl_dims.sum():.3f}", help="Mean KL(q(z|x) ‖ N(0, I)) on the training data.")
+        c3.metric("Active units", f"{view.active} / {latent}", help="Dimensions whose μ varies with x (Cov > 0.01).")
+        st.caption(f"Showing epoch {shown} of {epochs}; trained in {run.seconds:.2f} s "
+                   f"({run.params.size:,} parameters, {run.likelihood} decoder).")
+    key = (run.config, shown)  # what every figure below depends on
+    with middle:
+        tall = shell.height(380, 470)
+        if latent == 1:
+            figures.show(lambda: charts.latent_strip(view.mu[:, 0], data.y, "Latent space: μ(x)", _label(data)),
+                         "latent_space", key, height=tall)
+        else:
+            dims = tuple(int(i) for i in np.sort(np.argsort(view.kl_dims)[::-1][:2]))
+            title = ["Latent space: μ(x), 1σ of q(z|x)"]
+            if latent > 2:
+                title.append(f"dims {dims[0] + 1}, {dims[1] + 1}: the two with most KL")
+            figures.show(lambda: charts.latent_space(view.mu, view.log_var, data.y, title, dims=dims,
+                                                     label_title=_label(data)), "latent_space", key, height=tall)
+        shell.look_for(f"one cloud per {_label(data)}; raise β and they crowd towards 0 as q(z|x) is pulled to N(0, I).")
+    with right:
+        figures.show(lambda: curves.loss_curves({"recon": run.recon, "KL": run.kl, "recon + β·KL": run.loss}, epoch=shown),
+                     "training_curves", key, height=tall)
+        shell.look_for("the reconstruction term falls while the KL rises: the two pull against each other.")
+
+    if data.image_shape:
+        cols = shell.columns(2)
+        with cols[0]:
+            st.subheader("Data (top) and reconstructions")
+            st.image(charts.image_rows([data.X[:N_IMAGES], view.recon[:N_IMAGES]], data.image_shape), output_format="PNG")
+            shell.look_for("each reconstruction keeps its digit's shape, blurred: the decoder's probability per pixel.")
+        with cols[1]:
+            st.subheader("New samples from the prior")
+            st.image(charts.image_rows([view.samples[:N_IMAGES], view.samples[N_IMAGES:2 * N_IMAGES]], data.image_shape),
+                     output_format="PNG")
+            shell.look_for("digit-like images decoded from z ~ N(0, I); some fall between two digits.")
+    else:
+        cols = shell.columns(3)
+        box = charts.domain(data.X, view.recon, view.samples, pad=0.3)
+        low = shell.height(340, 420)
+        with cols[0]:
+            figures.show(lambda: charts.points(data.X, data.y, "Data", box=box), "data", key, height=low)
+        with cols[1]:
+            figures.show(lambda: charts.points(view.recon, data.y, "Reconstructions g(μ(x))", box=box, beneath=data.X),
+                         "reconstructions", key, height=low)
+            shell.look_for("reconstructions (colour) against the data (grey): how much of each cluster survives.")
+        with cols[2]:
+            figures.show(lambda: charts.points(view.samples, None, "Samples: g(z), z ~ N(0, I)", box=box, beneath=data.X),
+                         "prior_samples", key, height=low)
+            shell.look_for("samples from the prior (black) over the data (grey): new points where the data lives?")
+    if st.session_state.get("playing") and shown >= epochs:  # played to the end: stop the timer
+        st.session_state["playing"] = False
+        controls.set_value("h_replay", settings.MAX_REPLAY)
+        st.rerun()
+    if shown == epochs:
+        controls.set_value("h_replay", settings.MAX_REPLAY)  # "the end" stays out of the URL
+    controls.sync_page_url()  # a replay step reruns only this fragment: keep the address bar's link true
+
+
+def _label(data: Data) -> str:
+    return "digit" if data.image_shape else "cluster"
+
+
+shell.title("The worked example: a VAE in NumPy",
+            "A variational autoencoder with hand-written backpropagation, trained on the chosen data "
+            "(three clusters by default). The encoder maps each x to a Gaussian q(z|x) = N(μ, σ²); "
+            "a sample z = μ + σ⊙ε goes through the decoder; the loss is reconstruction + β·KL.")
 data = page_data()
 
 # -- controls -> config -> run ---------------------------------------------------------------------
-left, right = st.columns(2) if not shell.lecture() else (st.container(), st.container())
-with left:
-    beta = controls.widget("h_beta")
-    latent = controls.widget("h_latent")
-with shell.secondary():
-    epochs, lr = controls.row("h_epochs", "h_lr")
+beta, latent, epochs, lr = shell.control_row(["h_beta", "h_latent"], ["h_epochs", "h_lr"])
 
 config = runs.RunConfig("vae", data.spec, latent_dim=latent, beta=beta, epochs=epochs, lr=lr,
                         seed=int(controls.value("seed")))
@@ -70,74 +162,38 @@ if run is None:
 betas, dims = settings.neighbours("h_beta", beta), settings.neighbours("h_latent", latent, steps=1)
 runs.prefetch([runs.replace(config, latent_dim=d) for d in dims] + [runs.replace(config, beta=b) for b in betas], data.X)
 
-# -- the cached view: the model at any snapshot epoch (the control's default, its maximum, means "the end") --
-controls.set_value("h_replay", run.snapshot_epoch(min(controls.value("h_replay"), epochs)))  # one press, one snapshot
-shown = controls.widget("h_replay", max_value=epochs, step=runs.snapshot_every(epochs))
-if shown == epochs:
-    controls.set_value("h_replay", settings.MAX_REPLAY)  # "the end" stays out of the URL
-view = runs.view(view_of, run, data, shown)
-key = (run.config, shown)  # what every figure below depends on
-mu, log_var, kl_dims = view.mu, view.log_var, view.kl_dims
-
-with right:
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Test ELBO", f"{view.test_elbo:.3f}", help="Nats per example: mean over the test points, 10 samples each (β = 1).")
-    c2.metric("KL (nats)", f"{kl_dims.sum():.3f}", help="Mean KL(q(z|x) ‖ N(0, I)) on the training data.")
-    c3.metric("Active units", f"{view.active} / {latent}", help="Dimensions whose μ varies with x (Cov > 0.01).")
-    st.caption(f"Showing epoch {shown} of {epochs}; trained in {run.seconds:.2f} s "
-               f"({run.params.size:,} parameters, {run.likelihood} decoder).")
-
-# -- figures: the latent space, reconstructions and prior samples -----------------------------------
-cols = shell.columns(2)
-with cols[0]:
-    if latent == 1:
-        figures.show(lambda: charts.latent_strip(mu[:, 0], data.y, "Latent space: μ(x)"), "latent_space", key)
-    else:
-        dims = tuple(int(i) for i in np.sort(np.argsort(kl_dims)[::-1][:2]))
-        title = "Latent space: μ(x) and 1σ ellipses" + ("" if latent == 2 else f" (dims {dims[0] + 1}, {dims[1] + 1}: most KL)")
-        figures.show(lambda: charts.latent_space(mu, log_var, data.y, title, dims=dims), "latent_space", key)
-with cols[1]:
-    figures.show(lambda: charts.loss_curves({"reconstruction": run.recon, "KL": run.kl, "loss = recon + β·KL": run.loss}),
-                 "training_curves", run.config)
-
-samples, recon = view.samples, view.recon
-cols = shell.columns(3)
-if data.image_shape:
-    with cols[0]:
-        st.subheader("Data (top) and reconstructions")
-        st.image(charts.image_rows([data.X[:12], recon[:12]], data.image_shape), clamp=True, output_format="PNG")
-    with cols[1]:
-        st.subheader("New samples from the prior")
-        st.image(charts.image_rows([samples[:12], samples[12:24]], data.image_shape), clamp=True, output_format="PNG")
-else:
-    domain = charts.domain(data.X)
-    with cols[0]:
-        figures.show(lambda: charts.points(data.X, data.y, "Data", domain=domain), "data", key)
-    with cols[1]:
-        figures.show(lambda: charts.points(recon, data.y, "Reconstructions g(μ(x))", domain=domain), "reconstructions", key)
-    with cols[2]:
-        figures.show(lambda: charts.points(samples, None, "Samples: g(z), z ~ N(0, I)", domain=domain), "prior_samples", key)
+# -- the cached views and their figures, replayable -------------------------------------------------
+playing = st.session_state.get("playing", False)
+st.fragment(replay, run_every=FRAME_SECONDS if playing else None)(run, data, latent, playing)
 
 # -- the model, its formulas and its code ------------------------------------------------------
-st.subheader("Architecture")
-hidden = " → ".join(str(h) for h in config.hidden)
-hidden_back = " → ".join(str(h) for h in reversed(config.hidden))
-st.graphviz_chart(f"""digraph VAE {{
-    rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef4fb", fontsize=18];
-    x [label="x ∈ {space(data.X.shape[1])}"]; enc [label="encoder\\n{hidden}, {config.activation}"];
-    mu [label="μ ∈ {space(latent)}"]; lv [label="log σ² ∈ {space(latent)}"];
-    eps [label="ε ~ N(0, I)", shape=ellipse, fillcolor="#fdf1dc"];
-    z [label="z = μ + σ ⊙ ε", fillcolor="#e3f4ea"]; dec [label="decoder\\n{hidden_back}, {config.activation}"];
-    xh [label="x̂ ({run.likelihood})"];
-    x -> enc; enc -> mu; enc -> lv; mu -> z; lv -> z; eps -> z [style=dashed]; z -> dec; dec -> xh;
-}}""", width="stretch")
-figures.model_download(run, "vae")
-st.subheader("The objective")
-formula(r"\log p(x) \;\ge\; \mathrm{ELBO} = \mathbb{E}_{q_\phi(z|x)}[\log p_\theta(x|z)]"
-        r" - \mathrm{KL}\big(q_\phi(z|x)\,\|\,p(z)\big)",
-        "Jensen's inequality; equality when q(z|x) is the true posterior p(z|x).")
-formula(r"\mathrm{KL}\big(\mathcal N(\mu,\sigma^2)\,\|\,\mathcal N(0,I)\big)"
-        r" = -\tfrac12\sum_j\big(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\big)")
-formula(r"\mathcal L_\beta = \tfrac12\lVert x-\hat x\rVert^2 + \tfrac D2\log 2\pi + \beta\,\mathrm{KL},"
-        r"\qquad z = \mu + \sigma\odot\varepsilon,\quad \varepsilon\sim\mathcal N(0, I)")
+left, right = shell.columns([1, 1], [0.8, 1.2])
+with left:
+    st.subheader("Architecture")
+    hidden = " → ".join(str(h) for h in config.hidden)
+    hidden_back = " → ".join(str(h) for h in reversed(config.hidden))
+    st.graphviz_chart(f"""digraph VAE {{
+        rankdir={"TB" if shell.lecture() else "LR"}; nodesep=0.3; ranksep=0.3;
+        node [shape=box, style="rounded,filled", fillcolor="#eef4fb", fontname="Helvetica", fontsize={shell.graph_font()}];
+        x [label="x ∈ {space(data.X.shape[1])}"]; enc [label="encoder\\n{hidden}, {config.activation}"];
+        mu [label="μ ∈ {space(latent)}"]; lv [label="log σ² ∈ {space(latent)}"];
+        eps [label="ε ~ N(0, I)", shape=ellipse, fillcolor="#fdf1dc"];
+        z [label="z = μ + σ ⊙ ε", fillcolor="#e3f4ea"]; dec [label="decoder\\n{hidden_back}, {config.activation}"];
+        xh [label="x̂ ({run.likelihood})"];
+        x -> enc; enc -> mu; enc -> lv; mu -> z; lv -> z; eps -> z [style=dashed]; z -> dec; dec -> xh;
+    }}""", width="stretch" if not shell.lecture() else "content")
+    figures.model_download(run, "vae")
+with right:
+    st.subheader("The objective")
+    formula(r"\log p(x) \;\ge\; \mathrm{ELBO} = \mathbb{E}_{q_\phi(z|x)}[\log p_\theta(x|z)]"
+            r" - \mathrm{KL}\big(q_\phi(z|x)\,\|\,p(z)\big)",
+            "Jensen's inequality; equality when q(z|x) is the true posterior p(z|x).")
+    formula(r"\mathrm{KL}\big(\mathcal N(\mu,\sigma^2)\,\|\,\mathcal N(0,I)\big)"
+            r" = -\tfrac12\sum_j\big(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\big)")
+    if run.likelihood == "bernoulli":
+        formula(r"\mathcal L_\beta = -\sum_d \big[x_d\log\hat x_d + (1-x_d)\log(1-\hat x_d)\big] + \beta\,\mathrm{KL},"
+                r"\qquad z = \mu + \sigma\odot\varepsilon", "The digits' decoder is Bernoulli: x̂ holds a probability per pixel.")
+    else:
+        formula(r"\mathcal L_\beta = \tfrac12\lVert x-\hat x\rVert^2 + \tfrac D2\log 2\pi + \beta\,\mathrm{KL},"
+                r"\qquad z = \mu + \sigma\odot\varepsilon,\quad \varepsilon\sim\mathcal N(0, I)")
 source(vc.VAE.backward, vc.losses.kl_standard_normal, vc.losses.reparameterize)

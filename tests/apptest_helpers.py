@@ -30,6 +30,24 @@ def app(page: str = "home", **query: str) -> AppTest:
     return at
 
 
+def wait_idle(timeout: float = 120.0) -> None:
+    """Wait until the background has trained every wish (the prefetch, a β-VAE sweep)."""
+    import time
+
+    from vae_ui import runs
+
+    deadline = time.monotonic() + timeout
+    while not runs.store().idle():
+        assert time.monotonic() < deadline, "the background training did not finish"
+        time.sleep(0.02)
+
+
+def settled(at: AppTest) -> AppTest:
+    """The page once the background has trained what it waits for (as its fragment's polling would show it)."""
+    wait_idle()
+    return at.run()
+
+
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -48,8 +66,10 @@ def charts(at: AppTest) -> list[dict]:
 
 
 def _title(spec: dict) -> str:
+    """A chart's title, its lines joined by spaces."""
     title = spec.get("title") or next((layer.get("title") for layer in spec.get("layer", []) if layer.get("title")), "")
-    return title.get("text", "") if isinstance(title, dict) else str(title or "")
+    title = title.get("text", "") if isinstance(title, dict) else title or ""
+    return " ".join(title) if isinstance(title, list) else str(title)
 
 
 def chart(at: AppTest, title_part: str) -> dict:

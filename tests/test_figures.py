@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from vae_ui import charts, figures
+from vae_ui import charts, curves, figures
 
 
 def _latent_figure(seed: int) -> figures.Figure:
@@ -22,7 +22,7 @@ def test_a_figure_keeps_its_spec_and_dataset_order_when_only_the_data_changes():
     figures = [_latent_figure(seed) for seed in range(8)]
     for fig in figures:
         assert fig.spec == figures[0].spec
-        assert list(fig.datasets) == ["figure_data_0", "figure_data_1"]  # in order of use in the spec
+        assert list(fig.datasets) == ["figure_data_0", "figure_data_1", "equal_axes"]  # in order of use in the spec
     used = [name for name in ("figure_data_0", "figure_data_1") if f'"name":"{name}"' in figures[0].spec]
     assert figures[0].spec.index(f'"name":"{used[0]}"') < figures[0].spec.index(f'"name":"{used[1]}"')
     assert "values" not in figures[0].spec
@@ -32,7 +32,9 @@ def test_the_datasets_hold_the_chart_data():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(50, 2))
     fig = figures.prepare(charts.points(X, np.zeros(50, dtype=int), "Data"))
-    (name, data), = fig.datasets.items()
+    [(name, data)] = [(n, d) for n, d in fig.datasets.items() if n != "equal_axes"]
+    cx, cy, hx, hy = pa.ipc.open_stream(fig.datasets["equal_axes"]).read_all().to_pylist()[0].values()  # the box, as data
+    np.testing.assert_allclose([cx - hx, cx + hx], [X[:, 0].min() - 0.5, X[:, 0].max() + 0.5], atol=1e-9)
     table = pa.ipc.open_stream(data).read_all()
     np.testing.assert_allclose(table.column("x₁").to_numpy(), X[:, 0], atol=5e-5)
     np.testing.assert_allclose(table.column("x₂").to_numpy(), X[:, 1], atol=5e-5)
@@ -78,7 +80,7 @@ def test_histograms_are_binned_on_the_server_with_numpys_counts():
     rng = np.random.default_rng(0)
     values = {"reparameterisation": rng.normal(1.0, 0.5, 2000), "score function": rng.normal(1.0, 2.0, 2000)}
     df = pd.concat([pd.DataFrame({"estimate": v, "estimator": k}) for k, v in values.items()])
-    chart = charts.histograms(df, "estimate", "estimator", 1.0, "Estimates")
+    chart = curves.histograms(df, "estimate", "estimator", 1.0, "Estimates")
     spec = json.loads(chart.to_json())
     assert '"bin"' not in json.dumps(spec["layer"][0]["encoding"])  # the browser bins nothing
     binned = pd.DataFrame(spec["datasets"][spec["layer"][0]["data"]["name"]])
@@ -93,6 +95,41 @@ def test_histograms_are_binned_on_the_server_with_numpys_counts():
 
 def test_a_histogram_of_equal_values_is_one_bar_not_an_error():
     df = pd.DataFrame({"estimate": np.zeros(500), "estimator": "reparameterisation"})  # a step function's f' = 0
-    spec = json.loads(charts.histograms(df, "estimate", "estimator", 0.3, "Estimates").to_json())
+    spec = json.loads(curves.histograms(df, "estimate", "estimator", 0.3, "Estimates").to_json())
     counts = [row["count"] for row in spec["datasets"][spec["layer"][0]["data"]["name"]]]
     assert sorted(counts)[-1] == 500 and sum(counts) == 500
+
+
+def _line_boxes(scenegraph: dict) -> list[tuple[float, float]]:
+    """The pixel width and height of every line item group drawn (one per line mark item list)."""
+    boxes = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("marktype") == "line" and node.get("items"):
+                xs = [i["x"] for i in node["items"] if "x" in i and i["x"] is not None]
+                ys = [i["y"] for i in node["items"] if "y" in i and i["y"] is not None]
+                boxes.append((max(xs) - min(xs), max(ys) - min(ys)))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(scenegraph)
+    return boxes
+
+
+def test_scatters_keep_equal_units_on_both_axes_at_any_size():
+    """A circle of radius 1 in data units is drawn as a circle in pixels, in a wide chart and in a tall one: the
+    prior's 1σ circle on the aggregate-posterior chart, whose box is carried as data."""
+    import vl_convert
+
+    z = np.random.default_rng(3).normal(size=(200, 2)) * [2.5, 0.5]  # a wide cloud: the axes' ranges differ a lot
+    chart = charts.aggregate_posterior(z, np.zeros(200, dtype=int), np.zeros((3, 2)))
+    for width, height in ((600, 250), (250, 600)):
+        fig = figures.prepare(charts.style(chart.properties(width=width), height=height))
+        circles = _line_boxes(vl_convert.vegalite_to_scenegraph(fig.with_values()))
+        assert circles, "the prior's circles are drawn"
+        for w, h in circles:
+            assert abs(w - h) < 0.01 * max(w, h), (width, height, w, h)

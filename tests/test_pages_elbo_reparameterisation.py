@@ -6,7 +6,7 @@ import pytest
 import streamlit as st
 
 from app_pages import elbo_gap
-from tests.apptest_helpers import app, assert_clean, chart, charts_titled, metrics, texts
+from tests.apptest_helpers import app, assert_clean, chart, charts_titled, metrics, settled, texts
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -66,6 +66,8 @@ def test_gap_tab_identity_and_set_q_to_posterior():
 def test_beta_vae_tab_rate_distortion_and_bounds():
     at = app("elbo", el_tab="β-VAE")
     assert_clean(at)
+    assert chart(at, "β = 1: reconstructions")  # the current model at once; the sweep and β = 4 fill in
+    settled(at)
     m = metrics(at)
     rate = float(m["Rate: KL(q(z|x) ‖ p(z))"].split()[0])
     elbo, iwae, exact = float(m["ELBO"]), float(m["IWAE, k = 100"]), float(m["exact log p(x)"])
@@ -77,6 +79,7 @@ def test_beta_vae_tab_rate_distortion_and_bounds():
     side = {b: chart(at, f"β = {b:g}: reconstructions")["fingerprint"] for b in (1.0, 4.0)}  # β and "compare with"
     at.select_slider(key="w_vb_beta").set_value(4.0).run()
     assert_clean(at)
+    settled(at)
     assert float(metrics(at)["Rate: KL(q(z|x) ‖ p(z))"].split()[0]) < rate
     assert chart(at, "KL per latent dimension")["fingerprint"] != kl_dims
     assert charts_titled(at, "β = 4: reconstructions") == [side[4.0]] * 2  # both sides now show β = 4
@@ -100,7 +103,7 @@ def test_reparameterisation_page_moves_the_same_eps():
     assert_clean(at)
     after = chart(at, "ε (grey)")
     assert after["fingerprint"] != before["fingerprint"]
-    table = at.dataframe[0].value
+    table = at.table[0].value
     np.testing.assert_allclose(table["∂z/∂μ formula"], table["∂z/∂μ finite diff."], atol=1e-8)
     np.testing.assert_allclose(table["∂z/∂σ formula"], table["∂z/∂σ finite diff."], atol=1e-8)
 
@@ -108,7 +111,7 @@ def test_reparameterisation_page_moves_the_same_eps():
 def test_reparameterisation_estimators_agree_with_the_exact_gradient():
     at = app("reparameterisation", rp_n="10000", rp_f="sin", rp_mu1="0.4", rp_s1="0.7")
     assert_clean(at)
-    table = at.dataframe[1].value.set_index("estimator")
+    table = at.table[1].value.set_index("estimator")
     exact = (np.cos(0.4) * np.exp(-0.245), -0.7 * np.sin(0.4) * np.exp(-0.245))
     assert table.loc["exact", "∂/∂μ"] == pytest.approx(exact[0], abs=1e-4)
     for name in ("reparameterisation", "score function", "score function + baseline"):

@@ -170,3 +170,16 @@ def test_the_denoising_page_has_the_next_noise_levels_ready():
         assert runs.store().trainings == count, f"the step to σ = {sigma} found its model trained"
         wait_idle(runs.store())  # the page wished the next ones; let them finish, as a class's pause would
     assert metrics(at)["Training noise σ"] == "0.25"
+
+
+def test_a_closed_store_forgets_its_wishes_and_its_worker_ends():
+    """Clearing the app's caches replaces the store: the old one's worker must not go on training its queue."""
+    store = runs.RunStore(8)
+    store.wish([runs.replace(SMALL, beta=b) for b in (0.2, 0.3, 0.4, 0.6)], X)
+    store.close()
+    assert store.waiting() == []
+    deadline = time.monotonic() + 30
+    while store.worker_alive():
+        assert time.monotonic() < deadline, "the worker did not end"
+        time.sleep(0.02)
+    assert store.prefetched <= 1  # at most the training it was on when the store closed

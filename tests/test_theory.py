@@ -171,3 +171,18 @@ def test_all_estimators_unbiased_on_the_same_eps():
     for g in est.values():
         se = g.std(axis=0) / np.sqrt(len(g))
         assert np.all(np.abs(g.mean(axis=0) - f.grad(0.4, 0.7)) < 4 * se)
+
+
+@pytest.mark.parametrize("name, mu, sigma, helps", [("square", 0.5, 1.0, True), ("square", 0.4, 0.7, True),
+                                                   ("exp", 0.5, 1.0, True), ("exp", 0.4, 0.7, True),
+                                                   ("sin", 0.5, 1.0, False)])
+def test_the_mean_baseline_helps_when_f_is_far_from_zero_on_average(name, mu, sigma, helps):
+    """The page's sentence: subtracting b = E_q[f] keeps the score function unbiased; it lowers the variance for f = z²
+    and eᶻ (far from 0 on average) and can raise it for sin z (at the page's default μ₁ = 0.5, σ₁ = 1 it does)."""
+    f = TEST_FUNCTIONS[name]
+    g = theory.gradient_estimates(f, mu, sigma, np.random.default_rng(5).standard_normal(400_000))
+    plain, based = g["score function"], g["score function + baseline"]
+    assert np.all(based.var(axis=0) < plain.var(axis=0)) == helps
+    assert np.all(based.var(axis=0) > plain.var(axis=0)) == (not helps)
+    se = based.std(axis=0) / np.sqrt(len(based))
+    assert np.all(np.abs(based.mean(axis=0) - f.grad(mu, sigma)) < 4 * se)

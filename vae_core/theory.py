@@ -210,11 +210,12 @@ ESTIMATORS = ("reparameterisation", "score function", "score function + baseline
 
 def gradient_estimates(f: TestFunction, mu: float, sigma: float, eps: Array) -> dict[str, Array]:
     r"""Single-sample estimates of :math:`(\partial_\mu, \partial_\sigma)\,\mathbb E[f(z)]` by each estimator,
-    from the same ε (the baseline is :math:`f(\mu)`, a constant). eps: (n,) -> name -> (n, 2)."""
+    from the same ε. The baseline is the mean :math:`b = \mathbb E_q[f(z)]`, a constant (known exactly here; in
+    practice a running mean of f). eps: (n,) -> name -> (n, 2)."""
     return {
         "reparameterisation": reparam_gradient(f, mu, sigma, eps),
         "score function": score_gradient(f, mu, sigma, eps),
-        "score function + baseline": score_gradient(f, mu, sigma, eps, baseline=float(f.f(np.array(mu)))),
+        "score function + baseline": score_gradient(f, mu, sigma, eps, baseline=f.expectation(mu, sigma)),
     }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from .settings import REGISTRY, Control
+from .settings import REGISTRY, SHARED, Control
 from .text import shorten
 
 
@@ -129,6 +129,11 @@ def reset() -> None:
 def url_params(keys: Sequence[str]) -> dict[str, str]:
     """The query parameters for ``keys``: only values that differ from their defaults."""
     return {k: Control.encode(value(k)) for k in keys if value(k) != REGISTRY[k].default}
+
+
+def sync_page_url() -> None:
+    """Make the URL hold this page's controls (the shared ones and those drawn in this run)."""
+    sync_url(list(SHARED) + st.session_state.get("page_keys", []))
 
 
 def sync_url(keys: Sequence[str]) -> None:

@@ -63,8 +63,9 @@ def prepare(chart: alt.TopLevelMixin, digits: int = 4) -> Figure:
 
     def detach(node: Any) -> None:
         data = getattr(node, "data", alt.Undefined)
-        if isinstance(data, pd.DataFrame):
-            name, _ = frames.setdefault(id(data), (f"figure_data_{len(frames)}", data))  # data_N is Vega-Lite's own
+        if isinstance(data, pd.DataFrame):  # named by position (data_N is Vega-Lite's own), or by its attrs
+            name = data.attrs.get("dataset_name") or f"figure_data_{len(frames)}"
+            name, _ = frames.setdefault(id(data), (name, data))
             node.data = alt.NamedData(name=name)
         for part in ("layer", "hconcat", "vconcat", "concat"):
             children = getattr(node, part, alt.Undefined)
@@ -84,32 +85,40 @@ def prepare(chart: alt.TopLevelMixin, digits: int = 4) -> Figure:
     return Figure(json.dumps(spec, separators=(",", ":"), ensure_ascii=False), arrow)
 
 
+def picked(name: str, rows: int) -> int | None:
+    """The row (0 … rows − 1) last clicked in the selectable chart ``name`` (see :func:`show`), or None. Readable
+    before the chart is drawn, so a figure above it can mark the point; a row the chart no longer has is None."""
+    event = st.session_state.get(f"chart_{name}") or {}  # the chart's last selection event (a dict)
+    pick = (event.get("selection") or {}).get("pick") or []
+    index = pick[0].get("idx") if pick and isinstance(pick[0], dict) else None
+    if isinstance(index, (int, float)) and not isinstance(index, bool) and index == int(index) and 0 <= index < rows:
+        return int(index)
+    return None
+
+
 def show(build: Callable[[], alt.Chart], name: str, key: Hashable = None, height: int = 320,
-           select: bool = False) -> int | None:
+         select: bool = False) -> None:
     """Show the chart ``build()`` makes, with PNG and SVG downloads.
 
     ``key`` names everything the chart depends on (run config, epoch, ...): a figure drawn before
-    with the same key is reused without rebuilding. With ``select``, return the clicked row (``pick``).
+    with the same key is reused without rebuilding. With ``select``, a click picks a row: read it with
+    :func:`picked`.
     """
     def make() -> Figure:
         return prepare(charts.style(build(), shell.lecture(), height))
 
     fig = make() if key is None else spec_store().get_or_make((name, key, shell.lecture(), height), make)
     if select:
-        event = st.vega_lite_chart(fig.to_vega_lite(), width="stretch", on_select="rerun", key=f"chart_{name}",
-                                   selection_mode="pick")
-        picked = (event.selection or {}).get("pick") or []
-        index = picked[0].get("idx") if picked and isinstance(picked[0], dict) else None
+        st.vega_lite_chart(fig.to_vega_lite(), width="stretch", on_select="rerun", key=f"chart_{name}",
+                           selection_mode="pick")
     else:
         st.vega_lite_chart(fig.to_vega_lite(), width="stretch")
-        index = None
     with st.container(horizontal=True, gap="small"):
         st.download_button("PNG", data=lambda: png(fig.with_values()), file_name=f"{name}.png", mime="image/png",
                            key=f"png_{name}", icon=":material/download:", on_click="ignore", width="content")
         st.download_button("SVG", data=lambda: svg(fig.with_values()), file_name=f"{name}.svg",
                            mime="image/svg+xml", key=f"svg_{name}", icon=":material/download:", on_click="ignore",
                            width="content")
-    return int(index) if index is not None else None
 
 
 def png(spec_json: str) -> bytes:

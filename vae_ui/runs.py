@@ -35,7 +35,7 @@ from .trainer import TrainerProcess
 MAX_RUNS = 48  # bound on cached runs (each is at most a few MB with its snapshots)
 MAX_VIEWS = 256  # bound on cached views of runs (what a page shows of a run: encodings, bounds, samples)
 SNAPSHOTS = 25  # snapshots per run after epoch 0, for the replay slider: 25 divides every choice of Epochs
-PREFETCH_DEPTH = 6  # configs waiting to be trained in the background; older wishes fall off
+PREFETCH_DEPTH = 12  # configs waiting to be trained in the background; older wishes fall off
 TRAINER = TrainerProcess()  # trains the background's wishes, one at a time, in a process of its own
 
 
@@ -119,6 +119,7 @@ class RunStore:
         self._wishes: collections.deque = collections.deque(maxlen=PREFETCH_DEPTH)  # (config, X), newest first
         self._wished = threading.Condition()
         self._background = background
+        self._closed = False
         self._worker: threading.Thread | None = None
         self._busy = False  # the worker is training
 
@@ -159,7 +160,7 @@ class RunStore:
                 waiting = any(c == config for c, _ in self._wishes)
                 if self.get(config) is None and config not in self.failures and not waiting:
                     self._wishes.appendleft((config, X))
-            if self._worker is None and self._background:
+            if self._worker is None and self._background and not self._closed:
                 self._worker = threading.Thread(target=self._work, name="vae-lab-prefetch", daemon=True)
                 self._worker.start()
             self._wished.notify()
@@ -174,17 +175,31 @@ class RunStore:
         with self._wished:
             return self._busy
 
+    def worker_alive(self) -> bool:
+        """The background's thread is running (it ends after :meth:`close`)."""
+        return self._worker is not None and self._worker.is_alive()
+
     def waiting(self) -> list[RunConfig]:
         """The wishes not yet taken by the background, next first."""
         with self._wished:
             return [config for config, _ in self._wishes]
 
+    def close(self) -> None:
+        """Forget the wishes and let the worker end (after the training it is on): the store is being replaced."""
+        with self._wished:
+            self._closed = True
+            self._wishes.clear()
+            self._wished.notify_all()
+
     def _work(self) -> None:
         while True:
             with self._wished:
-                while not self._wishes:
+                while not self._wishes and not self._closed:
                     self._busy = False
                     self._wished.wait()
+                if self._closed:
+                    self._busy = False
+                    return
                 config, X = self._wishes.popleft()
                 self._busy = True
             try:
@@ -195,7 +210,7 @@ class RunStore:
                 logging.getLogger(__name__).exception("background training of %s failed", config)
 
 
-@st.cache_resource
+@st.cache_resource(on_release=RunStore.close)  # a cleared cache ends the old store's worker
 def store() -> RunStore:
     """The one run store of this server process, shared by all sessions."""
     return RunStore(MAX_RUNS)

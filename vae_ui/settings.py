@@ -147,7 +147,7 @@ CONTROLS = (
     Control("rp_s1", "σ₁", 1.0, "slider", lo=0.1, hi=3.0, step=0.05),
     Control("rp_s2", "σ₂", 0.5, "slider", lo=0.1, hi=3.0, step=0.05),
     Control("rp_naive", "Show naive sampling (no gradient path)", False, "toggle"),
-    Control("rp_f", "Test function f", "sin", "select", options=("square", "sin", "exp", "step")),
+    Control("rp_f", "Test function f", "square", "select", options=("square", "sin", "exp", "step")),
     Control("rp_n", "Samples per estimate", 100, "select_slider", options=(1, 10, 100, 1000, 10_000)),
 )
 REGISTRY: dict[str, Control] = {control.key: control for control in CONTROLS}

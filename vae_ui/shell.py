@@ -3,6 +3,7 @@ on a link's values, the page's CSS, and where a page puts its columns and second
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -17,15 +18,58 @@ from .text import escape
 # fade repaints the page. Keep the dim and its delay, drop the fade: 20 tabs on this machine's 2 cores moving
 # β together, 3 runs of each alternated, the moves took 22-23 s instead of 26-29 s (p95 6.5-8.6 s, not 9.0-10.2).
 STALE_CSS = "<style>[data-testid=stElementContainer], details, summary { transition-duration: 0s !important; }</style>"
+# Lecture mode is for a projector of 1280×720: the sidebar folded away, little padding, a compact title, type a
+# back row can read. The page's main slider and its figure share the first screen (each page lays itself out so).
 LECTURE_CSS = """
 <style>
-html, body { font-size: 21px; }
-.stMarkdown p, .stMarkdown li, .stCaption, label p { font-size: 1.25rem !important; }
-.katex { font-size: 1.55em !important; }
-h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { font-size: 1.8rem !important; }
-[data-testid="stMetricValue"] { font-size: 3rem !important; }
+html, body { font-size: 20px; }
+[data-testid=stMainBlockContainer] { padding: 3.4rem 1.2rem 3rem 1.2rem !important; max-width: none !important; }
+h1 { font-size: 1.9rem !important; padding: 0 0 0.2rem 0 !important; line-height: 1.2 !important; }
+h2 { font-size: 1.55rem !important; padding: 0.4rem 0 0.2rem 0 !important; }
+h3 { font-size: 1.3rem !important; padding: 0.3rem 0 0.2rem 0 !important; }
+.stMarkdown p, .stMarkdown li, label p, [data-testid=stCaptionContainer] p { font-size: 1rem !important; }
+[data-testid=stMetricValue] { font-size: 1.9rem !important; }
+[data-testid=stMetricLabel] p { font-size: 0.9rem !important; }
+.katex { font-size: 1.3em !important; }
+[data-testid=stTable] td, [data-testid=stTable] th { font-size: 1rem !important; }
+[data-testid=stCode] code { font-size: 0.85rem !important; }
+[data-testid=stGraphVizChart] svg text { font-size: 22px !important; }
 </style>
 """
+# Formulas and metric values fit their column: where one is wider than its box, its type is scaled down until
+# it fits (a KaTeX formula cannot wrap; Streamlit cuts a metric with "…"). Our own script, no user content.
+FIT_SCRIPT = """
+<script>
+(() => {
+  if (window.__vaeLabFit) return;
+  window.__vaeLabFit = true;
+  const fit = el => {  // el: a formula (.katex) or a metric's value; its text must fit its box
+    const text = el.querySelector('.stMarkdownEllipsis') || el;
+    el.style.removeProperty('font-size');
+    const room = el.matches('.katex') ? el.parentElement.clientWidth : text.clientWidth;
+    const need = text.scrollWidth;
+    if (room > 0 && need > room) {
+      const px = parseFloat(getComputedStyle(el).fontSize) * room / need * 0.96;
+      el.style.setProperty('font-size', px + 'px', 'important');  // over the page's own !important sizes
+    }
+  };
+  let queued = false;
+  const all = () => {
+    queued = false;
+    document.querySelectorAll('.katex-display > .katex, [data-testid=stMetricValue]').forEach(fit);
+  };
+  const queue = () => { if (!queued) { queued = true; requestAnimationFrame(all); } };
+  new MutationObserver(queue).observe(document.body, {childList: true, subtree: true, characterData: true});
+  window.addEventListener('resize', queue);
+  queue();
+})();
+</script>
+"""
+# A metric's label wraps instead of being cut with "…". Graphviz labels at the size the graph was laid out for
+# (GRAPH_FONT; Streamlit's own style sets 12 px).
+METRIC_CSS = """<style>[data-testid=stMetricLabel] .stMarkdownEllipsis, [data-testid=stMetricLabel] p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+[data-testid=stGraphVizChart] svg text { font-size: 16px !important; }</style>"""
 
 
 def lecture() -> bool:
@@ -43,7 +87,7 @@ def sidebar() -> None:
     controls.widget("lecture", sb)
     sb.button("Reset to defaults", on_click=controls.reset, key="reset", icon=":material/restart_alt:",
               help="Every control back to its default (the uploaded CSV is kept).")
-    st.html(STALE_CSS + (LECTURE_CSS if lecture() else ""))
+    sb.html(STALE_CSS + METRIC_CSS + (LECTURE_CSS if lecture() else "") + FIT_SCRIPT, unsafe_allow_javascript=True)
 
 
 def link_box() -> None:
@@ -74,11 +118,50 @@ def show_notes() -> None:
         st.warning(f"Some settings in this link were not used:\n{lines}", icon=":material/link_off:")
 
 
-def columns(n: int) -> list:
-    """n side-by-side columns, or the page itself n times in lecture mode (figures full width)."""
-    return [st.container() for _ in range(n)] if lecture() else st.columns(n)
+def columns(spec: int | list[float], lecture_spec: int | list[float] | None = None) -> list:
+    """Side-by-side columns (``st.columns(spec)``), another split in lecture mode if given."""
+    return st.columns(lecture_spec if lecture() and lecture_spec is not None else spec, gap="medium")
+
+
+def graph_font() -> int:
+    """The font size (px, and Graphviz points) of a diagram's labels: the CSS above sets the same."""
+    return 22 if lecture() else 16
+
+
+def height(normal: int, lecture_px: int) -> int:
+    """A figure's height in px: ``lecture_px`` in lecture mode (sized for a 1280×720 projector), else ``normal``."""
+    return lecture_px if lecture() else normal
 
 
 def secondary() -> Any:
     """Where secondary controls go: folded into an expander in lecture mode."""
     return st.expander("More controls", icon=":material/tune:") if lecture() else st.container()
+
+
+def title(text: str, intro: str) -> None:
+    """The page's title and its opening paragraph; in lecture mode the paragraph is the title's tooltip (the
+    lecturer says it), so that the page's controls and figures start high on the screen."""
+    if lecture():
+        st.title(text, help=intro)
+    else:
+        st.title(text)
+        st.markdown(intro)
+
+
+def control_row(main: Sequence[str], more: Sequence[str] = (), overrides: dict[str, dict] | None = None) -> tuple:
+    """The page's controls side by side, their values in order (``main``, then ``more``): all in one row, or in
+    lecture mode the main ones and, at the row's end, the others folded into "More controls"."""
+    overrides = overrides or {}
+    if not lecture() or not more:
+        cols = st.columns(len(main) + len(more), gap="medium")
+        return tuple(controls.widget(k, col, **overrides.get(k, {})) for k, col in zip([*main, *more], cols))
+    cols = st.columns([2] * len(main) + [1.3], gap="medium", vertical_alignment="bottom")
+    values = [controls.widget(k, col, **overrides.get(k, {})) for k, col in zip(main, cols)]
+    with cols[-1].expander("More controls", icon=":material/tune:"):
+        values += [controls.widget(k, **overrides.get(k, {})) for k in more]
+    return tuple(values)
+
+
+def look_for(text: str) -> None:
+    """The one sentence under a figure that says what to look for in it."""
+    st.caption(f"**Look for:** {text}")

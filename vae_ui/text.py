@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import functools
 import inspect
+import textwrap
 from collections.abc import Callable
 
 import streamlit as st
+
+from .mathtext import readable
 
 
 def formula(latex: str, caption: str | None = None) -> None:
@@ -21,15 +24,15 @@ def source(*functions: Callable) -> None:
     names = ", ".join(f"{f.__module__}.{f.__qualname__}" for f in functions)
     with st.expander(f"Source: {names}", icon=":material/code:"):
         for f in functions:
-            st.code(source_text(f), language="python")
+            st.code(source_text(f), language="python", wrap_lines=True)
 
 
 @functools.cache
 def source_text(function: Callable) -> str:
-    """A function's source as it is in its file. Read once: reading it tokenizes the whole module, which took
-    a seventh of the script's time in a warm rerun of the worked example (the code does not change while
-    the app runs)."""
-    return inspect.getsource(function)
+    """A function's source as it is in its file, a method's dedented, its docstring's math written out in Unicode
+    (:func:`vae_ui.mathtext.readable`). Read once: reading it tokenizes the whole module, which took a seventh of the
+    script's time in a warm rerun of the worked example (the code does not change while the app runs)."""
+    return readable(textwrap.dedent(inspect.getsource(function)))
 
 
 def escape(text: str) -> str:

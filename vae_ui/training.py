@@ -12,7 +12,7 @@ import streamlit as st
 
 import vae_core as vc
 
-from . import charts, runs, shell
+from . import charts, curves, runs, shell
 
 LIVE_CHART_EVERY = 1.0  # seconds between redraws of the live loss curve while training
 LIVE_CHART_HEIGHT = 300  # px, the whole chart: Streamlit fits title, axes and plot into it
@@ -41,8 +41,8 @@ def _live_progress(config: runs.RunConfig, label: str) -> Iterator[runs.Progress
         bar.progress(epoch / epochs, text=f"Training {label}: epoch {epoch} of {epochs}")
         if time.perf_counter() - last_drawn[0] < LIVE_CHART_EVERY:  # drawing costs more than training
             return
-        curves = {"reconstruction": recon} | ({"KL": kl} if config.kind == "vae" else {})
-        chart = charts.loss_curves(curves, "Loss while training", fit_y=True)  # the y axis follows the loss down
+        terms = {"reconstruction": recon} | ({"KL": kl} if config.kind == "vae" else {})
+        chart = curves.loss_curves(terms, "Loss while training", fit_y=True)  # the y axis follows the loss down
         live.altair_chart(charts.style(chart, shell.lecture(), LIVE_CHART_HEIGHT), width="stretch")
         last_drawn[0] = time.perf_counter()
 

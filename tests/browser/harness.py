@@ -44,14 +44,15 @@ CHART_INK = """() => Array.from(document.querySelectorAll('[data-testid=stVegaLi
 CANVAS_PROBE = """
 (() => {
   const frames = new WeakMap();  // canvas -> {texts: [], arcs: [], rects: []}
-  window.__canvasFrame = c => frames.get(c) || {texts: [], arcs: [], rects: []};
+  window.__canvasFrame = c => frames.get(c) || {texts: [], arcs: [], rects: [], fills: []};
   const P = CanvasRenderingContext2D.prototype;
   const css = (ctx, x, y) => {  // canvas user space -> CSS pixels of the page, relative to the canvas
     const t = ctx.getTransform(), k = ctx.canvas.clientWidth / ctx.canvas.width;
     return [(t.a * x + t.c * y + t.e) * k, (t.b * x + t.d * y + t.f) * k, Math.hypot(t.a, t.b) * k];
   };
   const frame = ctx => { let f = frames.get(ctx.canvas);
-                         if (!f) { f = {texts: [], arcs: [], rects: []}; frames.set(ctx.canvas, f); } return f; };
+                         if (!f) { f = {texts: [], arcs: [], rects: [], fills: []}; frames.set(ctx.canvas, f); }
+                         return f; };
   const clip = new WeakMap();  // context -> the rectangle a redraw is clipped to (Vega redraws a dirty region)
   const rect = P.rect;
   P.rect = function (x, y, w, h) {
@@ -74,15 +75,22 @@ CANVAS_PROBE = """
     if (c) { x0 = Math.max(x0, c.x); y0 = Math.max(y0, c.y); x1 = Math.min(x1, c.x + c.w); y1 = Math.min(y1, c.y + c.h); }
     const f = frame(this), outside = p => p.x < x0 - 1 || p.x > x1 + 1 || p.y < y0 - 1 || p.y > y1 + 1;
     f.texts = f.texts.filter(outside); f.arcs = f.arcs.filter(outside); f.rects = f.rects.filter(outside);
+    if (x0 <= 1 && y0 <= 1) f.fills = [];  // a redraw of the whole canvas: its colours start again
     return clear.apply(this, arguments);
   };
   const fillText = P.fillText;
   P.fillText = function (text, x, y) {
     const [px, py, k] = css(this, x, y), size = parseFloat((this.font.match(/([\\d.]+)px/) || [0, 0])[1]);
+    const w = this.measureText(String(text)).width * k, t = this.getTransform();
+    const rotated = Math.abs(t.b) > 1e-6;  // an axis title turned on its side
+    const left = rotated ? px : px - w * ({center: 0.5, right: 1, end: 1}[this.textAlign] || 0);
     frame(this).texts.push({text: String(text), x: px, y: py, size: size * k, fill: String(this.fillStyle),
-                            font: this.font, align: this.textAlign});
+                            font: this.font, align: this.textAlign, left: left, right: rotated ? px : left + w,
+                            rotated: rotated});
     return fillText.apply(this, arguments);
   };
+  const fill = P.fill;
+  P.fill = function () { frame(this).fills.push(String(this.fillStyle)); return fill.apply(this, arguments); };
   const arc = P.arc;
   P.arc = function (x, y, r) {
     const [px, py, k] = css(this, x, y); frame(this).arcs.push({x: px, y: py, r: r * k});
@@ -93,8 +101,8 @@ CANVAS_PROBE = """
 # Every chart on the page: its box on the page, its title (its largest text), what its canvas's last frame holds.
 CHARTS = """() => Array.from(document.querySelectorAll('[data-testid=stVegaLiteChart]')).map(el => {
   const c = el.querySelector('canvas'), box = el.getBoundingClientRect();
-  const f = c ? window.__canvasFrame(c) : {texts: [], arcs: [], rects: []};
-  return {box: {x: box.x, y: box.y, width: box.width, height: box.height}, ...f,
+  const f = c ? window.__canvasFrame(c) : {texts: [], arcs: [], rects: [], fills: []};
+  return {box: {x: box.x, y: box.y, width: box.width, height: box.height}, ...f, canvasWidth: c ? c.clientWidth : 0,
           title: f.texts.reduce((a, t) => (t.size > a.size ? t : a), {text: '', size: 0}).text};
 })"""
 
@@ -180,8 +188,9 @@ def assert_healthy(page) -> None:
 
 def charts(page) -> list[dict]:
     """Every chart on the page, in page order: ``box``, ``title`` (its largest text) and what its last frame
-    drew: ``texts`` (text, x, y, size in CSS px, fill, font, align), ``arcs`` (x, y, r) and ``rects`` (x, y, w, h),
-    positions in CSS pixels from the canvas's top left."""
+    drew: ``texts`` (text, x, y, size in CSS px, fill, font, align, and its ``left`` and ``right`` ends), ``arcs``
+    (x, y, r), ``rects`` (x, y, w, h) and the colours it filled (``fills``), positions in CSS pixels from the
+    canvas's top left."""
     return page.evaluate(CHARTS)
 
 

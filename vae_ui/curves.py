@@ -1,0 +1,155 @@
+"""Altair figures of curves, bars and histograms: training curves, densities, estimator variance, the ELBO
+decomposition, rate against distortion. Scatters in data space are in :mod:`vae_ui.charts`.
+
+Every function takes arrays (or a long-form frame) and returns an ``alt.Chart``; none evaluates a model.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from .charts import OKABE_ITO
+
+
+def loss_curves(curves: dict[str, np.ndarray], title: str = "Training curves", log_y: bool = False,
+                fit_y: bool = False, epoch: int | None = None) -> alt.TopLevelMixin:
+    """One line per named per-epoch curve; with ``fit_y`` the y axis spans the curves' values, not from 0; with
+    ``epoch``, a dashed line marks the epoch shown."""
+    frames = [pd.DataFrame({"epoch": np.arange(1, len(v) + 1), "nats": v, "term": name}) for name, v in curves.items()]
+    df = pd.concat(frames) if frames else pd.DataFrame({"epoch": [], "nats": [], "term": []})
+    scale = alt.Scale(type="symlog") if log_y else alt.Scale(zero=False) if fit_y else alt.Undefined
+    y = alt.Y("nats:Q", title="per example", scale=scale)
+    chart = alt.Chart(df).mark_line(strokeWidth=3).encode(
+        x="epoch:Q", y=y, color=alt.Color("term:N", title="", sort=list(curves), scale=alt.Scale(range=OKABE_ITO),
+                                          legend=alt.Legend(columns=2)))
+    if epoch is None:
+        return chart.properties(title=title)
+    align = "left" if epoch < 0.6 * max(len(v) for v in curves.values()) else "right"
+    return alt.layer(chart, rule_at(epoch, f"epoch {epoch}", align, "epoch"), title=title)
+
+
+def lines(df: pd.DataFrame, x: str, y: str, series: str, title: str | list[str], log_x: bool = False,
+          log_y: bool = False, point: bool = True, x_title: str | None = None, y_title: str | None = None) -> alt.Chart:
+    """A generic multi-series line chart from a long-form frame."""
+    return alt.Chart(df, title=title).mark_line(point=point, strokeWidth=3).encode(
+        x=alt.X(f"{x}:Q", title=x if x_title is None else x_title, scale=alt.Scale(type="log") if log_x else alt.Undefined),
+        y=alt.Y(f"{y}:Q", title=y if y_title is None else y_title, scale=alt.Scale(type="log") if log_y else alt.Undefined),
+        color=alt.Color(f"{series}:N", title="", scale=alt.Scale(range=OKABE_ITO), legend=alt.Legend(columns=1)))
+
+
+def densities(z: np.ndarray, curves: dict[str, np.ndarray], title: str) -> alt.LayerChart:
+    """Two or three densities on a grid z: the last (q) as a wide pale band underneath, the others (the prior
+    dotted, the posterior dashed) as thin lines on top, so that each stays visible when q lies exactly on it."""
+    names = list(curves)
+    band, dotted, dashed = (OKABE_ITO[0], [1, 0], 7, 0.45), ("#333", [2, 3], 2.5, 1), (OKABE_ITO[5], [8, 5], 3, 1)
+    styles = dict(zip(names, [dotted, dashed, band] if len(names) == 3 else [dotted, band][-len(names):]))
+    df = pd.concat([pd.DataFrame({"z": z, "density": v, "curve": name}) for name, v in curves.items()])
+    colour = alt.Color("curve:N", title="", sort=names, scale=alt.Scale(domain=names, range=[styles[n][0] for n in names]),
+                       legend=alt.Legend(columns=1))
+    dash = alt.StrokeDash("curve:N", sort=names, scale=alt.Scale(domain=names, range=[styles[n][1] for n in names]))
+    order = [names[-1], *names[:-1]]  # the band first, underneath
+    layers = [alt.Chart(df[df["curve"] == name]).mark_line(strokeWidth=styles[name][2], opacity=styles[name][3]).encode(
+        x="z:Q", y="density:Q", color=colour, strokeDash=dash) for name in order]
+    return alt.layer(*layers, title=title)
+
+
+def rule_at(x: float, label: str, align: str = "left", axis_title: str | None = None) -> alt.LayerChart:
+    """A dashed vertical line at x, labelled on the chart at its top (to its right, or with ``align="right"`` to
+    its left: near the right end of the axis). ``axis_title`` is the x axis's title in the chart it is drawn over
+    (so that it adds none of its own: Vega-Lite joins an axis's differing titles with a comma)."""
+    frame = pd.DataFrame({"at": [x], "what": [label]})
+    x = alt.X("at:Q", title=axis_title)
+    rule = alt.Chart(frame).mark_rule(strokeDash=[6, 4], color="#555", strokeWidth=2).encode(x=x)
+    text = alt.Chart(frame).mark_text(align=align, baseline="top", dx=6 if align == "left" else -6, dy=4).encode(
+        x=x, y=alt.value(0), text="what:N")
+    return alt.layer(rule, text)
+
+
+def running_mean(mean: np.ndarray, se: np.ndarray, exact: float, title: str | list[str]) -> alt.LayerChart:
+    """A Monte-Carlo running mean with a ±2 standard-error band and the exact value, on a log sample axis."""
+    n = np.unique(np.geomspace(2, len(mean), 300).astype(int))
+    df = pd.DataFrame({"samples": n, "estimate": mean[n - 1], "lo": mean[n - 1] - 2 * se[n - 1],
+                       "hi": mean[n - 1] + 2 * se[n - 1]})
+    x = alt.X("samples:Q", scale=alt.Scale(type="log"), title="number of samples")
+    band = alt.Chart(df).mark_area(opacity=0.25, color=OKABE_ITO[0]).encode(x=x, y=alt.Y("lo:Q", title="KL (nats)"), y2="hi:Q")
+    line = alt.Chart(df).mark_line(color=OKABE_ITO[0], strokeWidth=3).encode(x=x, y="estimate:Q")
+    rule = alt.Chart(pd.DataFrame({"exact": [exact]})).mark_rule(color="#000", strokeDash=[6, 4], strokeWidth=2).encode(
+        y="exact:Q")
+    return alt.layer(band, line, rule, title=title)
+
+
+def decomposition(elbo: float, gap: float, log_px: float) -> alt.LayerChart:
+    """The identity log p(x) = ELBO + KL(q ‖ p(z|x)) as lengths: log-probabilities are negative, so both sides are
+    drawn negated, −ELBO = −log p(x) + KL. The top bar (the loss, −ELBO) is as long as the bottom bar's two pieces
+    together; the KL piece is the gap, and it vanishes when q is the posterior."""
+    rows = [("−ELBO(q)", "−ELBO(q)", 0.0, -elbo),
+            ("−log p(x) + KL", "−log p(x)", 0.0, -log_px),
+            ("−log p(x) + KL", "KL(q ‖ p(z|x)): the gap", -log_px, -log_px + gap)]
+    df = pd.DataFrame(rows, columns=["row", "piece", "start", "end"])
+    df["value"] = [f"{-elbo:.3f}", f"{-log_px:.3f}", f"{gap:.3g}"]
+    pieces = list(dict.fromkeys(df["piece"]))
+    y = alt.Y("row:N", sort=["−ELBO(q)", "−log p(x) + KL"], title="")
+    bars = alt.Chart(df).mark_bar(height=38).encode(
+        y=y, x=alt.X("start:Q", title="nats (negated log-probabilities)"), x2="end:Q",
+        color=alt.Color("piece:N", sort=pieces, title="", legend=alt.Legend(orient="bottom", columns=1),
+                        scale=alt.Scale(domain=pieces, range=[OKABE_ITO[0], "#444", OKABE_ITO[5]])))
+    labels = alt.Chart(df).mark_text(align="left", dx=4, color="#fff", baseline="middle").encode(
+        y=y, x="start:Q", text="value:N")
+    return alt.layer(bars, labels, title="−ELBO = −log p(x) + gap")
+
+
+def _beta_labels(frame: pd.DataFrame, near: float = 0.06) -> pd.DataFrame:
+    """One label per group of sweep points that lie within ``near`` of each other (as a fraction of the axes'
+    ranges): 'β = 3, 10' where two points coincide, instead of two labels printed over each other."""
+    ordered = frame.sort_values("β").reset_index(drop=True)
+    span = np.array([np.ptp(ordered["rate"]) or 1.0, np.ptp(ordered["distortion"]) or 1.0])
+    xy = ordered[["rate", "distortion"]].to_numpy() / span
+    groups: list[list[int]] = []
+    for i in range(len(ordered)):
+        if groups and np.linalg.norm(xy[i] - xy[groups[-1][0]]) < near:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    rows = [{"rate": ordered["rate"][g[0]], "distortion": ordered["distortion"][g[0]],
+             "label": "β = " + ", ".join(f"{ordered['β'][i]:g}" for i in g)} for g in groups]
+    return pd.DataFrame(rows)
+
+
+def rate_distortion(frame: pd.DataFrame) -> alt.LayerChart:
+    """The β sweep as a rate–distortion curve (nats per example), each point labelled with its β, the current one
+    ringed."""
+    x = alt.X("rate:Q", title="rate: KL (nats per example)")
+    y = alt.Y("distortion:Q", title="distortion: −log p(x|z) (nats)")
+    base = alt.Chart(frame).encode(x=x, y=y)
+    curve = base.mark_line(point=True, strokeWidth=3, color=OKABE_ITO[0]).encode(order="β:Q", tooltip=["β:Q"])
+    labels = alt.Chart(_beta_labels(frame)).mark_text(align="left", dx=10, dy=-10).encode(x=x, y=y, text="label:N")
+    current = base.transform_filter("datum.current").mark_point(size=500, strokeWidth=3, color=OKABE_ITO[5])
+    return alt.layer(curve, labels, current, title="Rate–distortion as β varies")
+
+
+def bars(df: pd.DataFrame, x: str, y: str, title: str | list[str]) -> alt.Chart:
+    return alt.Chart(df, title=title).mark_bar(color=OKABE_ITO[0]).encode(
+        x=alt.X(f"{x}:O", axis=alt.Axis(labelAngle=0)), y=f"{y}:Q")
+
+
+def histograms(df: pd.DataFrame, value: str, series: str, exact: float, title: str | list[str],
+               bins: int = 60) -> alt.LayerChart:
+    """Overlaid histograms of one column per series, with the exact value as a dashed line.
+
+    Binned here with NumPy, the same ``bins`` bins for every series between the 1st and 99th percentile of
+    all values: the browser draws a hundred bars instead of binning thousands of rows on every move.
+    """
+    lo, hi = np.percentile(df[value], [1, 99])
+    if not hi > lo:  # all (or nearly all) estimates equal, e.g. a step function's reparameterisation estimate
+        lo, hi = lo - 0.5, hi + 0.5
+    edges = np.linspace(lo, hi, bins + 1)
+    binned = pd.concat([pd.DataFrame({"start": edges[:-1], "end": edges[1:],
+                                      "count": np.histogram(group[value], bins=edges)[0], series: name})
+                        for name, group in df.groupby(series, sort=False)])
+    binned["zero"] = 0  # each bar stands on the axis: from 0 up to its count (without y2 Vega draws a dash)
+    hist = alt.Chart(binned).mark_bar(opacity=0.5, binSpacing=0).encode(
+        x=alt.X("start:Q", title="estimate"), x2="end:Q", y=alt.Y("count:Q", stack=None, title="count"), y2="zero:Q",
+        color=alt.Color(f"{series}:N", title="", scale=alt.Scale(range=OKABE_ITO), legend=alt.Legend(columns=1)))
+    return alt.layer(hist, rule_at(exact, "exact", axis_title="estimate"), title=title)
