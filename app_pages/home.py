@@ -1,11 +1,14 @@
 """Home — the worked example: a VAE in NumPy, trained on three clusters.
 
 controls -> config -> run -> cached view -> figures, as every page. The figures that follow the replay slider
-(and its Play button) are a fragment: a replay step redraws them, not the page.
+(and its Play button) are a fragment: a replay step, or a frame of Play, redraws them, not the page.
 """
 
+import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
+import altair as alt
 import numpy as np
 import streamlit as st
 
@@ -15,7 +18,7 @@ from vae_ui.data import Data, page_data
 from vae_ui.text import formula, source
 
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-FRAME_SECONDS = 0.1  # Play shows about ten snapshots a second
+FRAME_SECONDS = 0.1  # Play asks for a snapshot this often (the browser's drawing sets the real pace)
 N_IMAGES = 8  # digits per row (64 px each)
 
 
@@ -47,37 +50,45 @@ def view_of(run: runs.Run, data: Data, epoch: int) -> View:
     return View(mu, log_var, test_elbo, vc.evaluate.kl_by_dimension(vae, data.X), active, samples, vae.reconstruct(data.X))
 
 
-def _toggle_play() -> None:
-    """The Play/Pause button: play from the start when at the end."""
-    playing = not st.session_state.get("playing", False)
+def _play(playing: bool) -> None:
+    """The Play and Pause buttons (two, not one that toggles: a click the browser happens to send twice, once with
+    the timer's next request, must not undo itself). Play starts again from the start when at the end; a pause
+    keeps the epoch shown."""
     st.session_state["playing"] = playing
     if playing and controls.value("h_replay") >= settings.MAX_REPLAY:
         controls.set_value("h_replay", 0)
-        st.session_state.pop("w_h_replay", None)
 
 
 def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
     """The model at one snapshot: its numbers, latent space, curves, reconstructions and samples, with the replay
-    slider and Play. While playing, each run of this fragment shows the next snapshot (``timed``: it reruns every
-    FRAME_SECONDS)."""
-    if st.session_state.get("playing", False) != timed:  # Play or Pause was pressed: start or stop the timer
+    slider and Play. While playing, the browser reruns this fragment every FRAME_SECONDS (``timed``) and each run
+    shows the next snapshot, until the last; the slider gives way to a progress bar meanwhile, so that what the
+    browser last sent for it cannot pull the replay back."""
+    playing = st.session_state.get("playing", False)
+    if playing != timed:  # Play or Pause was pressed: a run of the whole page starts or stops the timer
         st.rerun()
     epochs = run.config.epochs
     every = runs.snapshot_every(epochs)
     stored = min(controls.value("h_replay"), epochs)
-    if st.session_state.get("playing"):
+    if playing:
         stored = min(stored + every, epochs)
-        st.session_state["w_h_replay"] = stored  # the slider follows
     controls.set_value("h_replay", run.snapshot_epoch(stored))  # one press, one snapshot
     left, middle, right = shell.columns([1.1, 1.3, 1.2], [1.15, 1.3, 1.15])
     with left:
         slider, button = st.columns([3, 1], vertical_alignment="bottom")
         with slider:
-            shown = controls.widget("h_replay", max_value=epochs, step=every)
+            if playing:
+                shown = controls.value("h_replay")
+                st.progress(shown / epochs, text=f"Replaying the training: epoch {shown}")
+                st.session_state.pop("w_h_replay", None)  # when it stops, the slider is drawn anew, at the epoch shown
+            else:
+                shown = controls.widget("h_replay", max_value=epochs, step=every)
         with button:
-            playing = st.session_state.get("playing", False)
-            st.button("", on_click=_toggle_play, key="play", icon=":material/pause:" if playing else ":material/play_arrow:",
-                      help="Pause" if playing else "Play: the snapshots one after another, about ten a second.")
+            if playing:
+                st.button("", on_click=_play, args=(False,), key="pause", icon=":material/pause:", help="Pause")
+            else:
+                st.button("", on_click=_play, args=(True,), key="play", icon=":material/play_arrow:",
+                          help="Play: the snapshots one after another, about ten a second.")
         view = runs.view(view_of, run, data, shown)
         c1, c2, c3 = st.columns(3)
         c1.metric("Test ELBO", f"{view.test_elbo:.3f}",
@@ -86,23 +97,12 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
         c3.metric("Active units", f"{view.active} / {latent}", help="Dimensions whose μ varies with x (Cov > 0.01).")
         st.caption(f"Showing epoch {shown} of {epochs}; trained in {run.seconds:.2f} s "
                    f"({run.params.size:,} parameters, {run.likelihood} decoder).")
-    key = (run.config, shown)  # what every figure below depends on
+    made = frame(run, data, view, shown, shell.lecture())
     with middle:
-        tall = shell.height(380, 470)
-        if latent == 1:
-            figures.show(lambda: charts.latent_strip(view.mu[:, 0], data.y, "Latent space: μ(x)", _label(data)),
-                         "latent_space", key, height=tall)
-        else:
-            dims = tuple(int(i) for i in np.sort(np.argsort(view.kl_dims)[::-1][:2]))
-            title = ["Latent space: μ(x), 1σ of q(z|x)"]
-            if latent > 2:
-                title.append(f"dims {dims[0] + 1}, {dims[1] + 1}: the two with most KL")
-            figures.show(lambda: charts.latent_space(view.mu, view.log_var, data.y, title, dims=dims,
-                                                     label_title=_label(data)), "latent_space", key, height=tall)
+        figures.show(*made["latent_space"])
         shell.look_for(f"one cloud per {_label(data)}; raise β and they crowd towards 0 as q(z|x) is pulled to N(0, I).")
     with right:
-        figures.show(lambda: curves.loss_curves({"recon": run.recon, "KL": run.kl, "recon + β·KL": run.loss}, epoch=shown),
-                     "training_curves", key, height=tall)
+        figures.show(*made["training_curves"])
         shell.look_for("the reconstruction term falls while the KL rises: the two pull against each other.")
 
     if data.image_shape:
@@ -118,19 +118,17 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
             shell.look_for("digit-like images decoded from z ~ N(0, I); some fall between two digits.")
     else:
         cols = shell.columns(3)
-        box = charts.domain(data.X, view.recon, view.samples, pad=0.3)
-        low = shell.height(340, 420)
         with cols[0]:
-            figures.show(lambda: charts.points(data.X, data.y, "Data", box=box), "data", key, height=low)
+            figures.show(*made["data"])
         with cols[1]:
-            figures.show(lambda: charts.points(view.recon, data.y, "Reconstructions g(μ(x))", box=box, beneath=data.X),
-                         "reconstructions", key, height=low)
+            figures.show(*made["reconstructions"])
             shell.look_for("reconstructions (colour) against the data (grey): how much of each cluster survives.")
         with cols[2]:
-            figures.show(lambda: charts.points(view.samples, None, "Samples: g(z), z ~ N(0, I)", box=box, beneath=data.X),
-                         "prior_samples", key, height=low)
+            figures.show(*made["prior_samples"])
             shell.look_for("samples from the prior (black) over the data (grey): new points where the data lives?")
-    if st.session_state.get("playing") and shown >= epochs:  # played to the end: stop the timer
+    if playing:
+        _make_ahead(run, data, latent, shown)
+    if playing and shown >= epochs:  # played to the end: back to the slider, at the end
         st.session_state["playing"] = False
         controls.set_value("h_replay", settings.MAX_REPLAY)
         st.rerun()
@@ -141,6 +139,65 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
 
 def _label(data: Data) -> str:
     return "digit" if data.image_shape else "cluster"
+
+
+Made = tuple[Callable[[], alt.TopLevelMixin], str, Hashable, int]  # figures.show's build, name, key and height
+
+
+def frame(run: runs.Run, data: Data, view: View, epoch: int, lecture: bool) -> dict[str, Made]:
+    """The charts of one snapshot, by name (reading no session state: a thread makes them ahead of Play)."""
+    key, latent = (run.config, epoch), run.config.latent_dim  # what every figure depends on
+    tall, low = (470, 420) if lecture else (380, 340)
+    if latent == 1:
+        def latent_chart() -> alt.TopLevelMixin:
+            return charts.latent_strip(view.mu[:, 0], data.y, "Latent space: μ(x)", _label(data))
+    else:
+        dims = tuple(int(i) for i in np.sort(np.argsort(view.kl_dims)[::-1][:2]))
+        title = ["Latent space: μ(x), 1σ of q(z|x)"] + ([] if latent == 2 else [f"dims {dims[0] + 1}, {dims[1] + 1}: "
+                                                                               "the two with most KL"])
+
+        def latent_chart() -> alt.TopLevelMixin:
+            return charts.latent_space(view.mu, view.log_var, data.y, title, dims=dims, label_title=_label(data))
+    made: dict[str, Made] = {
+        "latent_space": (latent_chart, "latent_space", key, tall),
+        "training_curves": (lambda: curves.loss_curves({"recon": run.recon, "KL": run.kl, "recon + β·KL": run.loss},
+                                                       epoch=epoch), "training_curves", key, tall)}
+    if not data.image_shape:
+        box = charts.domain(data.X, view.recon, view.samples, pad=0.3)
+        made |= {
+            "data": (lambda: charts.points(data.X, data.y, "Data", box=box), "data", key, low),
+            "reconstructions": (lambda: charts.points(view.recon, data.y, "Reconstructions g(μ(x))", box=box,
+                                                      beneath=data.X), "reconstructions", key, low),
+            "prior_samples": (lambda: charts.points(view.samples, None, "Samples: g(z), z ~ N(0, I)", box=box,
+                                                    beneath=data.X), "prior_samples", key, low)}
+    return made
+
+
+AHEAD = 4  # snapshots made ahead of the one Play shows
+_making: set = set()  # (config, epoch, lecture) being made ahead now
+
+
+def _make_ahead(run: runs.Run, data: Data, latent: int, epoch: int) -> None:
+    """While Play shows one snapshot and the browser draws it, a thread makes the views and figures of the next few:
+    the server's part of a frame then overlaps the browser's."""
+    lecture, views, specs = shell.lecture(), runs.view_store(), figures.spec_store()
+    every = runs.snapshot_every(run.config.epochs)
+    ahead = [e for e in range(epoch + every, min(epoch + AHEAD * every, run.config.epochs) + 1, every)
+             if (run.config, e, lecture) not in _making]
+    if not ahead:
+        return
+    _making.update((run.config, e, lecture) for e in ahead)
+
+    def make() -> None:
+        try:
+            for e in ahead:
+                view = runs.view(view_of, run, data, e, store=views)
+                for build, name, key, height in frame(run, data, view, e, lecture).values():
+                    figures.figure(build, name, key, height, lecture, store=specs)
+        finally:
+            _making.difference_update((run.config, e, lecture) for e in ahead)
+
+    threading.Thread(target=make, name="vae-lab-play-ahead", daemon=True).start()
 
 
 shell.title("The worked example: a VAE in NumPy",

@@ -13,6 +13,9 @@ import numpy as np
 import pandas as pd
 
 alt.data_transformers.disable_max_rows()  # our own caps (MAX_POINTS) keep charts small; histograms bin in Vega
+# Altair checks every Scale, Axis, ... against the Vega-Lite schema as it is made: a third of the cost of a new
+# figure (each Play frame is one). The figures are tested (tests/test_figures.py, the pages' tests) instead.
+alt.utils.schemapi.DEBUG_MODE = False
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 PALETTE = [*OKABE_ITO, "#882255", "#999999"]  # ten distinct colours: the ten digits
@@ -22,20 +25,41 @@ MAX_POINTS = 1500  # points drawn per scatter; the browser is the bottleneck
 Box = tuple[tuple[float, float], tuple[float, float]]  # ((x0, x1), (y0, y1)) in data units
 
 
-def style(chart: alt.TopLevelMixin, lecture: bool = False, height: int = 320) -> alt.TopLevelMixin:
-    """Large, plain, dark type (20 px and more in lecture mode); ``height`` is the whole chart's, in px."""
+def _config(lecture: bool) -> alt.Config:
+    """The look of every chart: large, plain, dark type (20 px and more in lecture mode), legends below the plot."""
     size = 20 if lecture else 14
-    return (chart.properties(height=height, usermeta={"embedOptions": {"renderer": "canvas"}})  # cheaper than SVG
-            .configure(aria=False)  # no description text built for every mark: a canvas does not use it
-            .configure_axis(labelFontSize=size, titleFontSize=size + 2, labelColor=TEXT, titleColor=TEXT,
-                            titleFontWeight="normal", labelLimit=0, labelBound=True, grid=True, gridOpacity=0.4)
-            .configure_legend(labelFontSize=size, titleFontSize=size, labelColor=TEXT, titleColor=TEXT,
-                              labelLimit=0, symbolSize=160 if lecture else 80, orient="bottom", direction="horizontal",
-                              columns=5, titleOrient="left", titleAnchor="middle")  # below the plot: width for data
-            .configure_title(fontSize=size + 4, anchor="start", color=TEXT, subtitleFontSize=size,
-                             subtitleColor=TEXT)
-            .configure_text(fontSize=size, color=TEXT)
-            .configure_view(strokeWidth=0))
+    return alt.Config(
+        aria=False,  # no description text built for every mark: a canvas does not use it
+        axis=alt.AxisConfig(labelFontSize=size, titleFontSize=size + 2, labelColor=TEXT, titleColor=TEXT,
+                            titleFontWeight="normal", labelLimit=0, labelBound=True, grid=True, gridOpacity=0.4),
+        legend=alt.LegendConfig(labelFontSize=size, titleFontSize=size, labelColor=TEXT, titleColor=TEXT, labelLimit=0,
+                                symbolSize=160 if lecture else 80, orient="bottom", direction="horizontal", columns=5,
+                                titleOrient="left", titleAnchor="middle"),  # below the plot: the width is for data
+        title=alt.TitleConfig(fontSize=size + 4, anchor="start", color=TEXT, subtitleFontSize=size, subtitleColor=TEXT),
+        text=alt.MarkConfig(fontSize=size, color=TEXT),
+        view=alt.ViewConfig(strokeWidth=0))
+
+
+CONFIGS = {lecture: _config(lecture) for lecture in (False, True)}
+
+
+def style(chart: alt.TopLevelMixin, lecture: bool = False, height: int = 320) -> alt.TopLevelMixin:
+    """The chart with the app's look (:func:`_config`); ``height`` is the whole chart's, in px. The chart is styled in
+    place (it is fresh from a builder): Altair's ``configure_*`` would copy it whole, once per call."""
+    chart.height = height
+    chart.usermeta = {"embedOptions": {"renderer": "canvas"}}  # far cheaper than SVG to redraw
+    chart.config = CONFIGS[lecture]
+    return chart
+
+
+def layer(*charts: alt.TopLevelMixin, title: str | list[str] = "") -> alt.LayerChart:
+    """``alt.layer(*charts, title=title)``, without its copies: Altair deep-copies every layer twice to merge their
+    selection parameters, a third of the cost of a new figure. Layers with parameters go through ``alt.layer``."""
+    if any(getattr(chart, "params", alt.Undefined) is not alt.Undefined for chart in charts):
+        return alt.layer(*charts, title=title)
+    chart = alt.LayerChart(title=title)
+    chart.layer = list(charts)
+    return chart
 
 
 def thin(n: int, limit: int = MAX_POINTS) -> np.ndarray:
@@ -91,7 +115,7 @@ class EqualAxes:
         that it adds no title of its own: Vega-Lite joins differing titles of one axis with a comma)."""
         x, y = self.x("cx", self._titles["x"]), self.y("cy", self._titles["y"])
         anchor = alt.Chart(self.frame).mark_point(opacity=0).encode(x=x, y=y)
-        return alt.layer(*layers, anchor, title=title)
+        return layer(*layers, anchor, title=title)
 
 
 def colour(field: str, title: str) -> alt.Color:
@@ -166,7 +190,7 @@ def latent_space(mu: np.ndarray, log_var: np.ndarray, labels: np.ndarray, title:
     frame = _labelled(pd.DataFrame({"ex": ex.ravel(), "ey": ey.ravel(), "order": np.arange(ex.size)}),
                       np.repeat(labels[chosen], len(t)), label_title)
     ellipses = alt.Chart(frame).mark_line(strokeWidth=1.2, opacity=0.6).encode(
-        x=axes.x("ex", f"z{i + 1}"), y=axes.y("ey", f"z{j + 1}"), order="order:Q",
+        x=axes.x("ex", f"z{i + 1}"), y=axes.y("ey", f"z{j + 1}"), order=alt.Order("order:Q"),
         color=colour(label_title, label_title))
     return axes.layer(ellipses, base, title=title)
 
@@ -179,7 +203,7 @@ def latent_strip(z: np.ndarray, labels: np.ndarray, title: str = "Latent codes z
     keep = thin(len(z))
     df = _labelled(pd.DataFrame({"z": z[keep], "idx": keep}), labels[keep], label_title)
     return alt.Chart(df, title=title).mark_tick(thickness=1.5, size=TICK, opacity=0.5).encode(
-        x="z:Q", y=alt.Y(f"{label_title}:N", title="label"), color=colour(label_title, label_title))
+        x=alt.X("z:Q"), y=alt.Y(f"{label_title}:N", title="label"), color=colour(label_title, label_title))
 
 
 def selectable(chart: alt.TopLevelMixin, size: float = 40) -> alt.TopLevelMixin:
@@ -190,9 +214,9 @@ def selectable(chart: alt.TopLevelMixin, size: float = 40) -> alt.TopLevelMixin:
     larger = alt.condition(pick, alt.value(2 * size if size < 30 else 4 * size), alt.value(size), empty=False)
     if isinstance(chart, alt.LayerChart):
         at = next(i for i, layer in enumerate(chart.layer) if "idx" in getattr(layer, "data", pd.DataFrame()))
-        chart.layer[at] = chart.layer[at].add_params(pick).encode(size=larger, tooltip=["idx:Q"])
+        chart.layer[at] = chart.layer[at].add_params(pick).encode(size=larger, tooltip=[alt.Tooltip("idx:Q")])
         return chart
-    return chart.add_params(pick).encode(size=larger, tooltip=["idx:Q"])
+    return chart.add_params(pick).encode(size=larger, tooltip=[alt.Tooltip("idx:Q")])
 
 
 def highlight(X: np.ndarray, axes: EqualAxes) -> alt.Chart:
@@ -209,7 +233,7 @@ def reconstruction_pairs(X: np.ndarray, X_hat: np.ndarray, labels: np.ndarray, t
     df = _labelled(pd.DataFrame({"x₁": X[keep, 0], "x₂": X[keep, 1], "r1": X_hat[keep, 0], "r2": X_hat[keep, 1]}),
                    labels[keep], "cluster")
     x, y = axes.x("x₁"), axes.y("x₂")
-    lines = alt.Chart(df).mark_rule(color="#888", opacity=0.5).encode(x=x, y=y, x2="r1:Q", y2="r2:Q")
+    lines = alt.Chart(df).mark_rule(color="#888", opacity=0.5).encode(x=x, y=y, x2=alt.X2("r1:Q"), y2=alt.Y2("r2:Q"))
     data = alt.Chart(df).mark_circle(size=30, opacity=0.6).encode(x=x, y=y, color=colour("cluster", "cluster"))
     recon = alt.Chart(df).mark_point(size=40, filled=False, color="#000", opacity=0.8).encode(
         x=axes.x("r1", "x₁"), y=axes.y("r2", "x₂"))
@@ -221,7 +245,7 @@ def curve_over_data(X: np.ndarray, labels: np.ndarray, curve: np.ndarray, title:
     """The decoder's learned manifold g(z), a curve (m, 2), drawn over the data; ``picked`` rows as diamonds."""
     axes = EqualAxes(domain(X, curve, pad=0.3))
     df = pd.DataFrame({"x₁": curve[:, 0], "x₂": curve[:, 1], "order": np.arange(len(curve))})
-    line = alt.Chart(df).mark_line(color="#000", strokeWidth=3).encode(x=axes.x("x₁"), y=axes.y("x₂"), order="order:Q")
+    line = alt.Chart(df).mark_line(color="#000", strokeWidth=3).encode(x=axes.x("x₁"), y=axes.y("x₂"), order=alt.Order("order:Q"))
     layers = [_scatter(X, labels, axes, size=25), line]
     if picked is not None:
         layers.append(highlight(picked, axes))
@@ -235,7 +259,8 @@ def arrows(starts: np.ndarray, ends: np.ndarray, X: np.ndarray, labels: np.ndarr
     df = pd.DataFrame({"x₁": starts[:, 0], "x₂": starts[:, 1], "e1": ends[:, 0], "e2": ends[:, 1],
                        "angle": (90 - np.degrees(np.arctan2(d[:, 1], d[:, 0]))) % 360})
     x, y = axes.x("x₁"), axes.y("x₂")
-    shafts = alt.Chart(df).mark_rule(color="#222", strokeWidth=1.4, opacity=0.55).encode(x=x, y=y, x2="e1:Q", y2="e2:Q")
+    shafts = alt.Chart(df).mark_rule(color="#222", strokeWidth=1.4, opacity=0.55).encode(
+        x=x, y=y, x2=alt.X2("e1:Q"), y2=alt.Y2("e2:Q"))
     heads = alt.Chart(df).mark_point(shape="triangle", filled=True, size=45, color="#222", opacity=0.7).encode(
         x=axes.x("e1", "x₁"), y=axes.y("e2", "x₂"), angle=alt.Angle("angle:Q", scale=None))
     starts_ = alt.Chart(df).mark_circle(size=12, color="#222", opacity=0.5).encode(x=x, y=y)
@@ -263,7 +288,7 @@ def posterior_vs_q(grid: np.ndarray, density: np.ndarray, mu: np.ndarray, std: n
         df = pd.DataFrame({"z": np.tile(z, 2), "density": np.concatenate([density, q]),
                            "curve": np.repeat(["exact p(z|x)", "encoder q(z|x)"], len(z))})
         return alt.Chart(df, title="Encoder q(z|x) against the exact posterior").mark_line(strokeWidth=3).encode(
-            x="z:Q", y="density:Q", color=alt.Color("curve:N", title="", scale=alt.Scale(range=OKABE_ITO)),
+            x=alt.X("z:Q"), y=alt.Y("density:Q"), color=alt.Color("curve:N", title="", scale=alt.Scale(range=OKABE_ITO)),
             strokeDash=alt.StrokeDash("curve:N", legend=None, scale=alt.Scale(range=[[1, 0], [6, 4]])))
     m = int(round(np.sqrt(len(grid))))
     half = (grid[-1] - grid[0]) / (m - 1) / 2  # each cell is centred on its grid point
@@ -271,13 +296,13 @@ def posterior_vs_q(grid: np.ndarray, density: np.ndarray, mu: np.ndarray, std: n
     df = pd.DataFrame({"z1": grid[:, 0] - half[0], "z2": grid[:, 1] - half[1], "z1b": grid[:, 0] + half[0],
                        "z2b": grid[:, 1] + half[1], "density": density})
     heat = alt.Chart(df).mark_rect().encode(
-        x=axes.x("z1"), x2="z1b:Q", y=axes.y("z2"), y2="z2b:Q",
+        x=axes.x("z1"), x2=alt.X2("z1b:Q"), y=axes.y("z2"), y2=alt.Y2("z2b:Q"),
         color=alt.Color("density:Q", scale=alt.Scale(scheme="blues"), legend=None))
     t = np.linspace(0, 2 * np.pi, 81)
     rings = pd.concat([pd.DataFrame({"e1": mu[0] + k * std[0] * np.cos(t), "e2": mu[1] + k * std[1] * np.sin(t),
                                      "k": f"{k}σ", "order": np.arange(len(t))}) for k in (1, 2)])
     ellipse = alt.Chart(rings).mark_line(color=OKABE_ITO[5], strokeWidth=3).encode(
-        x=axes.x("e1", "z1"), y=axes.y("e2", "z2"), detail="k:N", order="order:Q")
+        x=axes.x("e1", "z1"), y=axes.y("e2", "z2"), detail=alt.Detail("k:N"), order=alt.Order("order:Q"))
     return axes.layer(heat, ellipse, title=["Exact p(z|x) (shade)", "and q(z|x) (1σ, 2σ)"])
 
 
@@ -291,7 +316,7 @@ def aggregate_posterior(z: np.ndarray, labels: np.ndarray, holes: np.ndarray) ->
     circles = pd.concat([pd.DataFrame({"c1": r * np.cos(t), "c2": r * np.sin(t), "r": r, "order": np.arange(len(t))})
                          for r in (1, 2, 3)])
     prior = alt.Chart(circles).mark_line(color="#777", strokeDash=[4, 4]).encode(
-        x=axes.x("c1", "z1"), y=axes.y("c2", "z2"), detail="r:N", order="order:Q")
+        x=axes.x("c1", "z1"), y=axes.y("c2", "z2"), detail=alt.Detail("r:N"), order=alt.Order("order:Q"))
     cloud = _scatter(z, labels, axes, "z1", "z2", size=20)
     hole_marks = alt.Chart(pd.DataFrame({"z1": holes[:, 0], "z2": holes[:, 1]})).mark_point(
         shape="diamond", size=160, filled=True, color="#000").encode(x=axes.x("z1"), y=axes.y("z2"))
@@ -305,7 +330,7 @@ def epsilon_to_z(eps: np.ndarray, z: np.ndarray) -> alt.LayerChart:
     joined = df.iloc[::10]
     x, y = axes.x("x1", "coordinate 1"), axes.y("x2", "coordinate 2")
     grey = alt.Chart(df).mark_circle(size=40, color="#aaa", opacity=0.7).encode(x=x, y=y)
-    lines_ = alt.Chart(joined).mark_rule(color=OKABE_ITO[1], opacity=0.6).encode(x=x, y=y, x2="z1:Q", y2="z2:Q")
+    lines_ = alt.Chart(joined).mark_rule(color=OKABE_ITO[1], opacity=0.6).encode(x=x, y=y, x2=alt.X2("z1:Q"), y2=alt.Y2("z2:Q"))
     coloured = alt.Chart(df).mark_circle(size=45, color=OKABE_ITO[0], opacity=0.8).encode(
         x=axes.x("z1", "coordinate 1"), y=axes.y("z2", "coordinate 2"))
     return axes.layer(grey, lines_, coloured, title="ε (grey) ↦ z = μ + σ ⊙ ε (blue)")

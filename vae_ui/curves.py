@@ -10,7 +10,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .charts import OKABE_ITO
+from .charts import OKABE_ITO, layer
 
 
 def loss_curves(curves: dict[str, np.ndarray], title: str = "Training curves", log_y: bool = False,
@@ -22,12 +22,12 @@ def loss_curves(curves: dict[str, np.ndarray], title: str = "Training curves", l
     scale = alt.Scale(type="symlog") if log_y else alt.Scale(zero=False) if fit_y else alt.Undefined
     y = alt.Y("nats:Q", title="per example", scale=scale)
     chart = alt.Chart(df).mark_line(strokeWidth=3).encode(
-        x="epoch:Q", y=y, color=alt.Color("term:N", title="", sort=list(curves), scale=alt.Scale(range=OKABE_ITO),
+        x=alt.X("epoch:Q"), y=y, color=alt.Color("term:N", title="", sort=list(curves), scale=alt.Scale(range=OKABE_ITO),
                                           legend=alt.Legend(columns=2)))
     if epoch is None:
         return chart.properties(title=title)
     align = "left" if epoch < 0.6 * max(len(v) for v in curves.values()) else "right"
-    return alt.layer(chart, rule_at(epoch, f"epoch {epoch}", align, "epoch"), title=title)
+    return layer(chart, rule_at(epoch, f"epoch {epoch}", align, "epoch"), title=title)
 
 
 def lines(df: pd.DataFrame, x: str, y: str, series: str, title: str | list[str], log_x: bool = False,
@@ -51,8 +51,8 @@ def densities(z: np.ndarray, curves: dict[str, np.ndarray], title: str) -> alt.L
     dash = alt.StrokeDash("curve:N", sort=names, scale=alt.Scale(domain=names, range=[styles[n][1] for n in names]))
     order = [names[-1], *names[:-1]]  # the band first, underneath
     layers = [alt.Chart(df[df["curve"] == name]).mark_line(strokeWidth=styles[name][2], opacity=styles[name][3]).encode(
-        x="z:Q", y="density:Q", color=colour, strokeDash=dash) for name in order]
-    return alt.layer(*layers, title=title)
+        x=alt.X("z:Q"), y=alt.Y("density:Q"), color=colour, strokeDash=dash) for name in order]
+    return layer(*layers, title=title)
 
 
 def rule_at(x: float, label: str, align: str = "left", axis_title: str | None = None) -> alt.LayerChart:
@@ -63,8 +63,8 @@ def rule_at(x: float, label: str, align: str = "left", axis_title: str | None = 
     x = alt.X("at:Q", title=axis_title)
     rule = alt.Chart(frame).mark_rule(strokeDash=[6, 4], color="#555", strokeWidth=2).encode(x=x)
     text = alt.Chart(frame).mark_text(align=align, baseline="top", dx=6 if align == "left" else -6, dy=4).encode(
-        x=x, y=alt.value(0), text="what:N")
-    return alt.layer(rule, text)
+        x=x, y=alt.YValue(0), text=alt.Text("what:N"))
+    return layer(rule, text)
 
 
 def running_mean(mean: np.ndarray, se: np.ndarray, exact: float, title: str | list[str]) -> alt.LayerChart:
@@ -73,11 +73,12 @@ def running_mean(mean: np.ndarray, se: np.ndarray, exact: float, title: str | li
     df = pd.DataFrame({"samples": n, "estimate": mean[n - 1], "lo": mean[n - 1] - 2 * se[n - 1],
                        "hi": mean[n - 1] + 2 * se[n - 1]})
     x = alt.X("samples:Q", scale=alt.Scale(type="log"), title="number of samples")
-    band = alt.Chart(df).mark_area(opacity=0.25, color=OKABE_ITO[0]).encode(x=x, y=alt.Y("lo:Q", title="KL (nats)"), y2="hi:Q")
-    line = alt.Chart(df).mark_line(color=OKABE_ITO[0], strokeWidth=3).encode(x=x, y="estimate:Q")
+    band = alt.Chart(df).mark_area(opacity=0.25, color=OKABE_ITO[0]).encode(
+        x=x, y=alt.Y("lo:Q", title="KL (nats)"), y2=alt.Y2("hi:Q"))
+    line = alt.Chart(df).mark_line(color=OKABE_ITO[0], strokeWidth=3).encode(x=x, y=alt.Y("estimate:Q"))
     rule = alt.Chart(pd.DataFrame({"exact": [exact]})).mark_rule(color="#000", strokeDash=[6, 4], strokeWidth=2).encode(
-        y="exact:Q")
-    return alt.layer(band, line, rule, title=title)
+        y=alt.Y("exact:Q"))
+    return layer(band, line, rule, title=title)
 
 
 def decomposition(elbo: float, gap: float, log_px: float) -> alt.LayerChart:
@@ -92,12 +93,12 @@ def decomposition(elbo: float, gap: float, log_px: float) -> alt.LayerChart:
     pieces = list(dict.fromkeys(df["piece"]))
     y = alt.Y("row:N", sort=["−ELBO(q)", "−log p(x) + KL"], title="")
     bars = alt.Chart(df).mark_bar(height=38).encode(
-        y=y, x=alt.X("start:Q", title="nats (negated log-probabilities)"), x2="end:Q",
+        y=y, x=alt.X("start:Q", title="nats (negated log-probabilities)"), x2=alt.X2("end:Q"),
         color=alt.Color("piece:N", sort=pieces, title="", legend=alt.Legend(orient="bottom", columns=1),
                         scale=alt.Scale(domain=pieces, range=[OKABE_ITO[0], "#444", OKABE_ITO[5]])))
     labels = alt.Chart(df).mark_text(align="left", dx=4, color="#fff", baseline="middle").encode(
-        y=y, x="start:Q", text="value:N")
-    return alt.layer(bars, labels, title="−ELBO = −log p(x) + gap")
+        y=y, x=alt.X("start:Q"), text=alt.Text("value:N"))
+    return layer(bars, labels, title="−ELBO = −log p(x) + gap")
 
 
 def _beta_labels(frame: pd.DataFrame, near: float = 0.06) -> pd.DataFrame:
@@ -123,10 +124,12 @@ def rate_distortion(frame: pd.DataFrame) -> alt.LayerChart:
     x = alt.X("rate:Q", title="rate: KL (nats per example)")
     y = alt.Y("distortion:Q", title="distortion: −log p(x|z) (nats)")
     base = alt.Chart(frame).encode(x=x, y=y)
-    curve = base.mark_line(point=True, strokeWidth=3, color=OKABE_ITO[0]).encode(order="β:Q", tooltip=["β:Q"])
-    labels = alt.Chart(_beta_labels(frame)).mark_text(align="left", dx=10, dy=-10).encode(x=x, y=y, text="label:N")
+    curve = base.mark_line(point=True, strokeWidth=3, color=OKABE_ITO[0]).encode(
+        order=alt.Order("β:Q"), tooltip=[alt.Tooltip("β:Q")])
+    labels = alt.Chart(_beta_labels(frame)).mark_text(align="left", dx=10, dy=-10).encode(
+        x=x, y=y, text=alt.Text("label:N"))
     current = base.transform_filter("datum.current").mark_point(size=500, strokeWidth=3, color=OKABE_ITO[5])
-    return alt.layer(curve, labels, current, title="Rate–distortion as β varies")
+    return layer(curve, labels, current, title="Rate–distortion as β varies")
 
 
 def bars(df: pd.DataFrame, x: str, y: str, title: str | list[str]) -> alt.Chart:
@@ -150,6 +153,7 @@ def histograms(df: pd.DataFrame, value: str, series: str, exact: float, title: s
                         for name, group in df.groupby(series, sort=False)])
     binned["zero"] = 0  # each bar stands on the axis: from 0 up to its count (without y2 Vega draws a dash)
     hist = alt.Chart(binned).mark_bar(opacity=0.5, binSpacing=0).encode(
-        x=alt.X("start:Q", title="estimate"), x2="end:Q", y=alt.Y("count:Q", stack=None, title="count"), y2="zero:Q",
+        x=alt.X("start:Q", title="estimate"), x2=alt.X2("end:Q"), y=alt.Y("count:Q", stack=None, title="count"),
+        y2=alt.Y2("zero:Q"),
         color=alt.Color(f"{series}:N", title="", scale=alt.Scale(range=OKABE_ITO), legend=alt.Legend(columns=1)))
-    return alt.layer(hist, rule_at(exact, "exact", axis_title="estimate"), title=title)
+    return layer(hist, rule_at(exact, "exact", axis_title="estimate"), title=title)

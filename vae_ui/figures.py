@@ -96,18 +96,24 @@ def picked(name: str, rows: int) -> int | None:
     return None
 
 
+def figure(build: Callable[[], alt.TopLevelMixin], name: str, key: Hashable, height: int, lecture: bool,
+           store: LRU | None = None) -> Figure:
+    """The figure ``build()`` makes, styled for the mode; made once per (name, key, mode, height) and shared by every
+    session (``key`` names everything the chart depends on: run config, epoch, ...). No session state is read, so
+    a thread may make figures ahead of time (pass it ``store``, :func:`spec_store`'s value)."""
+    def make() -> Figure:
+        return prepare(charts.style(build(), lecture, height))
+
+    if key is None:
+        return make()
+    return (store or spec_store()).get_or_make((name, key, lecture, height), make)
+
+
 def show(build: Callable[[], alt.Chart], name: str, key: Hashable = None, height: int = 320,
          select: bool = False) -> None:
-    """Show the chart ``build()`` makes, with PNG and SVG downloads.
-
-    ``key`` names everything the chart depends on (run config, epoch, ...): a figure drawn before
-    with the same key is reused without rebuilding. With ``select``, a click picks a row: read it with
-    :func:`picked`.
-    """
-    def make() -> Figure:
-        return prepare(charts.style(build(), shell.lecture(), height))
-
-    fig = make() if key is None else spec_store().get_or_make((name, key, shell.lecture(), height), make)
+    """Show the chart ``build()`` makes (see :func:`figure`), with PNG and SVG downloads. With ``select``, a click
+    picks a row: read it with :func:`picked`."""
+    fig = figure(build, name, key, height, shell.lecture())
     if select:
         st.vega_lite_chart(fig.to_vega_lite(), width="stretch", on_select="rerun", key=f"chart_{name}",
                            selection_mode="pick")

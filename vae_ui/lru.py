@@ -70,6 +70,11 @@ class LRU:
         """The lock ``get_or_make`` holds while it makes the value for ``key`` (shared with a few other keys)."""
         return self._making[hash(key) % self.MAKE_STRIPES]
 
+    def keys(self) -> list[Hashable]:
+        """The keys held, oldest first."""
+        with self._lock:
+            return list(self._items)
+
     def __contains__(self, key: Hashable) -> bool:
         with self._lock:
             return key in self._items

@@ -275,14 +275,16 @@ def view_store() -> LRU:
     return LRU(MAX_VIEWS)
 
 
-def view(compute: Callable[..., T], run: Run, data: Data, *args: Hashable) -> T:
+def view(compute: Callable[..., T], run: Run, data: Data, *args: Hashable, store: LRU | None = None) -> T:
     """``compute(run, data, *args)``: what a page shows of one trained run (its encodings, bounds, samples),
     computed once and shared by every session, so that twenty sessions on one model compute it once.
 
     Keyed by what determines it: the function (by its file and name), the run's config (which names its data
-    and seed) and ``args``. The arrays in the result are made read-only: it is shared.
+    and seed) and ``args``. The arrays in the result are made read-only: it is shared. A thread computing views
+    ahead passes ``store`` (:func:`view_store`'s value, fetched in the script's thread).
     """
-    return view_store().get_or_make(view_key(compute, run.config, args), lambda: read_only(compute(run, data, *args)))
+    views = store or view_store()
+    return views.get_or_make(view_key(compute, run.config, args), lambda: read_only(compute(run, data, *args)))
 
 
 def view_key(compute: Callable, config: RunConfig, args: tuple) -> tuple:

@@ -3,6 +3,8 @@ move the figures, links restore slides, uploads and downloads work, nothing leak
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from tests.browser.harness import (
     SCREENSHOTS,
     assert_healthy,
     chart_ink,
+    chart_titled,
     charts_digest,
     goto,
     metric_values,
@@ -31,9 +34,10 @@ def _formulas_render(page) -> None:
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-@pytest.mark.parametrize("lecture", [False, True])
-def test_every_page_loads_draws_and_is_screenshotted(server, page, name, lecture):
-    goto(page, f"{server}/{PAGES[name]}" + ("?lecture=1" if lecture else ""))
+def test_every_page_loads_draws_and_is_screenshotted(server, page, name):
+    """In normal mode; tests/browser/test_projector.py does the same for every page and section in lecture mode."""
+    lecture = False
+    goto(page, f"{server}/{PAGES[name]}")
     assert_healthy(page)
     ink = chart_ink(page)
     assert ink and all(n > 0 for n in ink), ink  # every chart has drawn marks
@@ -164,8 +168,7 @@ def test_icons_and_text_render_without_the_font_host(server, page):
 
 def test_clicking_a_latent_code_decodes_it(server, page):
     goto(page, f"{server}/autoencoder")
-    chart = page.locator("[data-testid=stVegaLiteChart]").nth(1)
-    box = chart.bounding_box()  # the nearest code to the click is picked
+    box = chart_titled(page, "Latent codes")["box"]  # the nearest code to the click is picked
     page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
     page.wait_for_timeout(800)
     wait_ready(page)
@@ -189,3 +192,50 @@ def test_a_long_rerun_dims_the_page_in_one_step(server, page):
     wait_ready(page)
     assert_healthy(page)
     assert page.evaluate(STALE) is None  # all redrawn: nothing dimmed
+
+
+def _shown(page) -> int | None:
+    found = re.search(r"Showing epoch (\d+) of \d+", page.inner_text("[data-testid=stMain]"))
+    return int(found.group(1)) if found else None
+
+
+def _play_button(page, icon: str):
+    return page.locator(f"[data-testid=stButton] button:has-text('{icon}')").first
+
+
+def _click(page, locator) -> None:
+    """A click where the element is, as a person clicks (Playwright's own waits for the element to stop redrawing,
+    which it does ten times a second while Play runs)."""
+    box = locator.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_play_animates_the_training_then_pause_holds_it(server, page):
+    goto(page, f"{server}/?h_epochs=50")
+    _click(page, _play_button(page, "play_arrow"))
+    seen, started = [], time.perf_counter()
+    while time.perf_counter() - started < 30:
+        epoch = _shown(page)
+        if epoch is not None and (seen or epoch < 50) and (not seen or seen[-1] != epoch):  # from the first frame on
+            seen.append(epoch)
+        if seen and seen[-1] == 50:
+            break
+        page.wait_for_timeout(40)
+    seconds = time.perf_counter() - started
+    assert seen == sorted(seen) and seen[-1] == 50, seen
+    assert len(seen) >= 12, f"only {len(seen)} of 25 frames seen: {seen}"
+    print(f"Play: {len(seen)} frames seen in {seconds:.1f} s")
+    wait_ready(page)
+    assert _play_button(page, "pause").count() == 0  # it stopped by itself
+    assert "h_replay" not in page.url and slider(page, "Replay training").get_attribute("aria-valuetext") == "50"
+    _click(page, _play_button(page, "play_arrow"))  # again, and pause it on the way
+    page.wait_for_function("() => /Showing epoch (1[0-9]|[2-3][0-9]) of/.test(document.body.innerText)", timeout=30_000)
+    _click(page, _play_button(page, "pause"))
+    page.wait_for_timeout(800)
+    wait_ready(page)
+    held = _shown(page)
+    page.wait_for_timeout(1500)
+    assert _shown(page) == held and 0 < held < 50
+    assert slider(page, "Replay training").get_attribute("aria-valuetext") == str(held)  # the slider is back, there
+    assert f"h_replay={held}" in page.url
+    assert_healthy(page)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.browser.harness import assert_healthy, charts, offline_context, wait_ready
+from tests.browser.harness import assert_healthy, chart_ink, charts, offline_context, wait_ready
 
 SCREEN = {"width": 1280, "height": 720}
 MIN_TEXT = 20  # px: chart, diagram and table text in lecture mode
@@ -112,6 +112,8 @@ def test_lecture_mode_on_a_1280_by_720_projector(server, projector, name):
     page.set_viewport_size(SCREEN)
     _open(page, server, view)
     assert_healthy(page)
+    assert all(n > 0 for n in chart_ink(page)), chart_ink(page)  # every chart has drawn
+    assert page.locator(".katex-error").count() == 0  # every formula renders
     problems: list[str] = []
 
     # the sidebar is folded away
@@ -198,4 +200,5 @@ def test_lecture_mode_on_a_1280_by_720_projector(server, projector, name):
             colours = {f for f in latent["fills"] if re.fullmatch(r"#[0-9a-fA-F]{6}", f)}
             if len(colours) < 10:
                 problems.append(f"the ten digits in {len(colours)} colours: {sorted(colours)}")
+    assert page.context.blocked == [], page.context.blocked  # nothing asked of the internet
     assert not problems, "\n".join(problems)
