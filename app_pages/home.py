@@ -18,7 +18,7 @@ from vae_ui.data import Data, page_data
 from vae_ui.text import formula, source
 
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-FRAME_SECONDS = 0.1  # Play asks for a snapshot this often (the browser's drawing sets the real pace)
+FRAME_SECONDS = 0.1  # while playing, the browser asks for the next snapshot this often (or as soon as it can)
 N_IMAGES = 8  # digits per row (64 px each)
 
 
@@ -51,20 +51,24 @@ def view_of(run: runs.Run, data: Data, epoch: int) -> View:
 
 
 def _play(playing: bool) -> None:
-    """The Play and Pause buttons (two, not one that toggles: a click the browser happens to send twice, once with
-    the timer's next request, must not undo itself). Play starts again from the start when at the end; a pause
-    keeps the epoch shown."""
+    """The Play and Pause buttons. Play starts again from the start when at the end; a pause keeps the epoch shown.
+    Each press makes new buttons and, after Play, a new replay slider (see :func:`replay`)."""
     st.session_state["playing"] = playing
+    st.session_state["play_round"] = st.session_state.get("play_round", 0) + 1
     if playing and controls.value("h_replay") >= settings.MAX_REPLAY:
         controls.set_value("h_replay", 0)
 
 
 def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
     """The model at one snapshot: its numbers, latent space, curves, reconstructions and samples, with the replay
-    slider and Play. While playing, the browser reruns this fragment every FRAME_SECONDS (``timed``) and each run
-    shows the next snapshot, until the last; the slider gives way to a progress bar meanwhile, so that what the
-    browser last sent for it cannot pull the replay back."""
-    playing = st.session_state.get("playing", False)
+    slider and Play.
+
+    While playing, the browser reruns this fragment every FRAME_SECONDS (``timed``), at its own pace, and each run
+    shows the next snapshot until the last. Meanwhile the slider gives way to a progress bar. The buttons and the
+    slider are new widgets after every press (keys by ``play_round``): requests the browser sends as it catches up
+    can carry an old button's click, or the old slider's last value, and must find no widget to act on.
+    """
+    playing, round_ = st.session_state.get("playing", False), st.session_state.get("play_round", 0)
     if playing != timed:  # Play or Pause was pressed: a run of the whole page starts or stops the timer
         st.rerun()
     epochs = run.config.epochs
@@ -80,14 +84,13 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
             if playing:
                 shown = controls.value("h_replay")
                 st.progress(shown / epochs, text=f"Replaying the training: epoch {shown}")
-                st.session_state.pop("w_h_replay", None)  # when it stops, the slider is drawn anew, at the epoch shown
             else:
-                shown = controls.widget("h_replay", max_value=epochs, step=every)
+                shown = controls.widget("h_replay", max_value=epochs, step=every, instance=round_)
         with button:
             if playing:
-                st.button("", on_click=_play, args=(False,), key="pause", icon=":material/pause:", help="Pause")
+                st.button("", on_click=_play, args=(False,), key=f"pause_{round_}", icon=":material/pause:", help="Pause")
             else:
-                st.button("", on_click=_play, args=(True,), key="play", icon=":material/play_arrow:",
+                st.button("", on_click=_play, args=(True,), key=f"play_{round_}", icon=":material/play_arrow:",
                           help="Play: the snapshots one after another, about ten a second.")
         view = runs.view(view_of, run, data, shown)
         c1, c2, c3 = st.columns(3)
@@ -99,12 +102,11 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
                    f"({run.params.size:,} parameters, {run.likelihood} decoder).")
     made = frame(run, data, view, shown, shell.lecture())
     with middle:
-        figures.show(*made["latent_space"])
+        figures.show(*made["latent_space"], downloads=not playing)
         shell.look_for(f"one cloud per {_label(data)}; raise β and they crowd towards 0 as q(z|x) is pulled to N(0, I).")
     with right:
-        figures.show(*made["training_curves"])
+        figures.show(*made["training_curves"], downloads=not playing)
         shell.look_for("the reconstruction term falls while the KL rises: the two pull against each other.")
-
     if data.image_shape:
         cols = shell.columns(2)
         with cols[0]:
@@ -119,19 +121,19 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
     else:
         cols = shell.columns(3)
         with cols[0]:
-            figures.show(*made["data"])
+            figures.show(*made["data"], downloads=not playing)
         with cols[1]:
-            figures.show(*made["reconstructions"])
+            figures.show(*made["reconstructions"], downloads=not playing)
             shell.look_for("reconstructions (colour) against the data (grey): how much of each cluster survives.")
         with cols[2]:
-            figures.show(*made["prior_samples"])
+            figures.show(*made["prior_samples"], downloads=not playing)
             shell.look_for("samples from the prior (black) over the data (grey): new points where the data lives?")
     if playing:
-        _make_ahead(run, data, latent, shown)
-    if playing and shown >= epochs:  # played to the end: back to the slider, at the end
-        st.session_state["playing"] = False
-        controls.set_value("h_replay", settings.MAX_REPLAY)
-        st.rerun()
+        if shown >= epochs:  # played to the end: back to the slider, at the end
+            _play(False)
+            controls.set_value("h_replay", settings.MAX_REPLAY)
+            st.rerun()
+        _make_ahead(run, data, shown)
     if shown == epochs:
         controls.set_value("h_replay", settings.MAX_REPLAY)  # "the end" stays out of the URL
     controls.sync_page_url()  # a replay step reruns only this fragment: keep the address bar's link true
@@ -177,7 +179,7 @@ AHEAD = 4  # snapshots made ahead of the one Play shows
 _making: set = set()  # (config, epoch, lecture) being made ahead now
 
 
-def _make_ahead(run: runs.Run, data: Data, latent: int, epoch: int) -> None:
+def _make_ahead(run: runs.Run, data: Data, epoch: int) -> None:
     """While Play shows one snapshot and the browser draws it, a thread makes the views and figures of the next few:
     the server's part of a frame then overlaps the browser's."""
     lecture, views, specs = shell.lecture(), runs.view_store(), figures.spec_store()

@@ -244,30 +244,31 @@ def test_every_url_parameter_is_validated(which):
 
 
 def _shown_epoch(at) -> int:
-    caption = next(c for c in texts(at, "caption") if c.startswith("Showing epoch"))
-    return int(caption.split()[2])
+    captions = [c for c in texts(at, "caption") if c.startswith("Showing epoch")]
+    assert captions, ([e.message for e in at.exception], texts(at, "caption"), texts(at, "error"))
+    return int(captions[0].split()[2])
 
 
 def test_play_shows_every_snapshot_in_turn_then_stops_at_the_end():
-    """Play animates the replay: each run of its fragment (the browser asks for one every 0.1 s) shows the next
-    snapshot, and at the last one it stops by itself, back to the slider; the playing state stays out of the URL,
-    and so does the end."""
+    """Play animates the replay: each run of its fragment shows the next snapshot (the browser asks for one every
+    0.1 s), and at the last one it stops by itself, back to the slider; the playing state stays out of the URL, and
+    so does the end. (tests/browser/test_app_browser.py clicks Pause.)"""
     at = app("home", h_epochs="50")  # 25 snapshots after epoch 0, every 2 epochs
     assert _shown_epoch(at) == 50
     config = runs.RunConfig("vae", epochs=50)
     assert _epochs_viewed(config) == [50]
-    at.button(key="play").click().run()  # from the end it starts again at epoch 0
+    at.button(key="play_0").click().run()  # from the end it starts again at epoch 0
     assert_clean(at)
     shown = [_shown_epoch(at)]
-    while at.session_state["playing"]:
+    while at.session_state["playing"]:  # the browser asks for each next frame; here, each run is one
         assert "playing" not in at.query_params
         at.run()
         shown.append(_shown_epoch(at))
         assert len(shown) < 40, "Play did not stop"
     assert shown == list(range(2, 51, 2))  # every snapshot in turn, ending at the last
-    assert at.slider(key="w_h_replay").value == 50
-    assert "h_replay" not in at.query_params and "playing" not in at.query_params
-    assert _epochs_viewed(config) == list(range(2, 51, 2))  # every snapshot shown once, in a frame of its own
+    assert "h_replay" not in at.query_params
+    assert _epochs_viewed(config) == list(range(2, 51, 2))  # each frame computed its snapshot's view
+    assert [s.value for s in at.slider if s.label.startswith("Replay training")] == [50]  # the slider is back
 
 
 def _epochs_viewed(config: runs.RunConfig) -> list[int]:

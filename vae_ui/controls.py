@@ -45,16 +45,18 @@ def set_value(key: str, new: Any) -> None:
     st.session_state["values"][key] = new
 
 
-def widget(key: str, container: Any = None, **overrides: Any) -> Any:
+def widget(key: str, container: Any = None, instance: int = 0, **overrides: Any) -> Any:
     """Draw the control's widget (its value from the store), store what it returns, return it.
 
     A page may override the widget's label, range or step (say, a slider up to the epochs trained). Streamlit
     folds those into the widget's identity: a changed one is a new widget, which would start from its minimum.
     So whenever they change, the new widget is given the stored value (clamped to its range) before it is drawn.
+    A page that set the value while the widget was not drawn asks for a new ``instance``: the browser may still hold
+    the old widget's last value and send it back, the new one it has never seen.
     """
     control = REGISTRY[key]
     container = container if container is not None else st
-    wkey = f"w_{key}"
+    wkey = f"w_{key}" + (f"_{instance}" if instance else "")
     label = overrides.pop("label", control.label)
     kwargs: dict[str, Any] = {"key": wkey, "help": control.help}
     if control.kind in ("slider", "number"):

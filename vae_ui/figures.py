@@ -110,15 +110,17 @@ def figure(build: Callable[[], alt.TopLevelMixin], name: str, key: Hashable, hei
 
 
 def show(build: Callable[[], alt.Chart], name: str, key: Hashable = None, height: int = 320,
-         select: bool = False) -> None:
-    """Show the chart ``build()`` makes (see :func:`figure`), with PNG and SVG downloads. With ``select``, a click
-    picks a row: read it with :func:`picked`."""
+         select: bool = False, downloads: bool = True) -> None:
+    """Show the chart ``build()`` makes (see :func:`figure`), with PNG and SVG downloads (unless ``downloads`` is
+    False: an animation's frames). With ``select``, a click picks a row: read it with :func:`picked`."""
     fig = figure(build, name, key, height, shell.lecture())
     if select:
         st.vega_lite_chart(fig.to_vega_lite(), width="stretch", on_select="rerun", key=f"chart_{name}",
                            selection_mode="pick")
     else:
         st.vega_lite_chart(fig.to_vega_lite(), width="stretch")
+    if not downloads:
+        return
     with st.container(horizontal=True, gap="small"):
         st.download_button("PNG", data=lambda: png(fig.with_values()), file_name=f"{name}.png", mime="image/png",
                            key=f"png_{name}", icon=":material/download:", on_click="ignore", width="content")
