@@ -52,7 +52,8 @@ def widget(key: str, container: Any = None, instance: int = 0, **overrides: Any)
     folds those into the widget's identity: a changed one is a new widget, which would start from its minimum.
     So whenever they change, the new widget is given the stored value (clamped to its range) before it is drawn.
     A page that set the value while the widget was not drawn asks for a new ``instance``: the browser may still hold
-    the old widget's last value and send it back, the new one it has never seen.
+    the old widget's last value and send it back, the new one it has never seen; its value is sent again on every
+    run, so a browser that missed the run which made it does not draw it at its minimum.
     """
     control = REGISTRY[key]
     container = container if container is not None else st
@@ -77,6 +78,8 @@ def widget(key: str, container: Any = None, instance: int = 0, **overrides: Any)
     identities = st.session_state.setdefault("widget_identities", {})
     if shown is None or identities.get(key) != identity:
         st.session_state[wkey] = list(current) if control.kind == "multiselect" else current
+    elif instance:  # said again on every run: the run that made it may have been cut short by the next request,
+        st.session_state[wkey] = shown  # and a browser that never got the value shows the slider at its minimum
     identities[key] = identity
     draw = {"slider": container.slider, "select_slider": container.select_slider, "select": container.selectbox,
             "toggle": container.toggle, "number": container.number_input, "multiselect": container.multiselect}

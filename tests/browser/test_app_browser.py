@@ -207,6 +207,9 @@ def _replay_slider_shows(page, epoch: int) -> bool:
                                ".some(e => e.getAttribute('aria-label') === 'Replay training: epoch' "
                                "&& e.getAttribute('aria-valuetext') === String(epoch))", arg=epoch, timeout=10_000)
     except PlaywrightTimeout:
+        print("the sliders:", page.locator("[data-testid=stSlider] input").evaluate_all(
+            "els => els.map(e => e.getAttribute('aria-label') + ' = ' + e.getAttribute('aria-valuetext'))"),
+            page.locator("[data-testid=stProgress]").count(), "progress bars")
         return False
     return True
 
