@@ -22,6 +22,9 @@ VIEWS = {  # name: the page's path and query (lecture mode is added)
 SCREEN = (1280, 720)
 
 
+SETTLED = "() => !document.querySelector('[data-testid=stMain]').innerText.includes('training in the background')"
+
+
 def with_lecture(path: str, lecture: bool) -> str:
     if not lecture:
         return path
@@ -53,6 +56,8 @@ def main() -> None:
                 started = time.perf_counter()
                 page.set_viewport_size({"width": SCREEN[0], "height": SCREEN[1]})
                 page.goto(f"http://127.0.0.1:{port}/{with_lecture(VIEWS[name], not args.normal)}")
+                wait_ready(page, timeout=300_000)
+                page.wait_for_function(SETTLED, timeout=300_000)  # a sweep filled in, not half-drawn
                 wait_ready(page, timeout=300_000)
                 suffix = "_normal" if args.normal else ""
                 page.screenshot(path=str(args.out / f"{name}{suffix}.png"))
