@@ -5,29 +5,28 @@ Run: streamlit run dashboard.py
 
 import streamlit as st
 
-from vae_ui import controls, shell
+from vae_ui import authoring, controls, present, shell
 
 controls.init_state()  # the controls' values, from the URL on a session's first run
+present.begin()  # a deck's scene sets the controls up (before any widget is drawn)
 st.set_page_config(page_title="VAE Lab", page_icon="assets/favicon.png", layout="wide",  # a local icon: no CDN
                    initial_sidebar_state="collapsed" if shell.lecture() else "auto")  # a projector needs the width
 st.session_state["page_keys"] = []  # the controls drawn in this run, for the URL
 
 shell.sidebar()
-pages = {
-    "VAE Lab": [st.Page("app_pages/home.py", title="Worked example: a VAE", icon=":material/home:", default=True)],
-    "Autoencoders": [
-        st.Page("app_pages/autoencoder.py", title="Autoencoder", icon=":material/compress:", url_path="autoencoder"),
-        st.Page("app_pages/denoising.py", title="Denoising AE", icon=":material/blur_off:", url_path="denoising"),
-    ],
-    "Variational": [
-        st.Page("app_pages/elbo.py", title="ELBO & KL explorer", icon=":material/functions:", url_path="elbo"),
-        st.Page("app_pages/reparameterisation.py", title="Reparameterisation", icon=":material/shuffle:",
-                url_path="reparameterisation"),
-    ],
-}
+home = st.Page("app_pages/home.py", title="Worked example: a VAE", icon=":material/home:", default=True)
+autoencoder = st.Page("app_pages/autoencoder.py", title="Autoencoder", icon=":material/compress:", url_path="autoencoder")
+denoising = st.Page("app_pages/denoising.py", title="Denoising AE", icon=":material/blur_off:", url_path="denoising")
+elbo = st.Page("app_pages/elbo.py", title="ELBO & KL explorer", icon=":material/functions:", url_path="elbo")
+reparameterisation = st.Page("app_pages/reparameterisation.py", title="Reparameterisation", icon=":material/shuffle:",
+                             url_path="reparameterisation")
+pages = {"VAE Lab": [home], "Autoencoders": [autoencoder, denoising], "Variational": [elbo, reparameterisation]}
 page = st.navigation(pages)
 st.session_state["page_path"] = page.url_path
 shell.show_notes()
+present.follow({"home": home, "autoencoder": autoencoder, "denoising": denoising, "elbo": elbo,
+                "reparameterisation": reparameterisation}, page.url_path)  # a scene opens its page, its title on top
 page.run()
 shell.link_box()
+authoring.deck_box()
 controls.sync_page_url()

@@ -82,14 +82,15 @@ if data.image_shape:
 else:
     left, middle, right = shell.columns([1, 1.3, 1.3], [1, 1.35, 1.35])
 with left:
-    st.metric("Test reconstruction error", f"{view.test_error:.4f}", help="Mean of ½‖x − g(f(x))‖² over the test points.")
-    st.metric("Bottleneck", f"d = {latent} of D = {data.X.shape[1]}")
-    st.metric("Training time", f"{run.seconds:.2f} s")
+    shell.metric(st, "Test reconstruction error", f"{view.test_error:.4f}", help="Mean of ½‖x − g(f(x))‖² over the test points.")
+    shell.metric(st, "Bottleneck", f"d = {latent} of D = {data.X.shape[1]}")
+    shell.metric(st, "Training time", f"{run.seconds:.2f} s")
     formula(r"\hat x = g_\theta\big(f_\phi(x)\big),\qquad \mathcal L = \tfrac12\,\lVert x - \hat x\rVert^2")
 if data.image_shape:
     with right:
         st.subheader("Test images (top) and their reconstructions")
-        st.image(charts.image_rows([data.X_test[:N_IMAGES], view.test_recon[:N_IMAGES]], data.image_shape), output_format="PNG")
+        if shell.shown("ae_reconstruction"):
+            st.image(charts.image_rows([data.X_test[:N_IMAGES], view.test_recon[:N_IMAGES]], data.image_shape), output_format="PNG")
         shell.look_for("with a small d only the digit's rough shape survives; raise d and the strokes come back.")
 else:
     with middle:
@@ -135,10 +136,11 @@ for col, d in zip(cols, compare):
         v = runs.view(view_of, r, data)
         shown = data.X_test[:len(v.test_recon)]
         if data.image_shape:
-            st.image(charts.image_rows([shown[:N_COMPARE], v.test_recon[:N_COMPARE]], data.image_shape), output_format="PNG")
+            if shell.shown(f"ae_compare_d{d}", 120):
+                st.image(charts.image_rows([shown[:N_COMPARE], v.test_recon[:N_COMPARE]], data.image_shape), output_format="PNG")
         else:
             figures.show(lambda: charts.reconstruction_pairs(shown, v.test_recon, data.y_test[:len(shown)], f"d = {d}"),
                          f"ae_compare_d{d}", r.config, height=side_height)
-        st.metric(f"Test error, d = {d}", f"{v.test_error:.4f}")
+        shell.metric(st, f"Test error, d = {d}", f"{v.test_error:.4f}")
 shell.look_for("the error falls as d grows, until d reaches the data's own dimension and there is nothing left to squeeze.")
 source(vc.Autoencoder.backward, vc.layers.linear_backward)

@@ -68,8 +68,9 @@ if data.image_shape:
     cols = shell.columns([2, 1])
     with cols[0]:
         st.subheader("Clean (top), noisy, reconstructed")
-        st.image(charts.image_rows([data.X_test[:N_IMAGES], dae.noisy[:N_IMAGES], dae.cleaned[:N_IMAGES]], data.image_shape),
-                 clamp=True, output_format="PNG")
+        if shell.shown("dae_reconstructed"):
+            st.image(charts.image_rows([data.X_test[:N_IMAGES], dae.noisy[:N_IMAGES], dae.cleaned[:N_IMAGES]], data.image_shape),
+                     clamp=True, output_format="PNG")
         shell.look_for("the reconstructions (bottom) are cleaner than the noisy inputs (middle): the noise is removed.")
     metrics_column = cols[1]
 else:
@@ -86,11 +87,11 @@ else:
 
 left, middle, right = shell.columns([1.2, 1.2, 0.8])
 with right if metrics_column is None else metrics_column:
-    st.metric("Denoising AE error on noisy test inputs", f"{dae.noisy_error:.4f}",
-              help="Mean ½‖x − g(f(x + ε))‖², ε ~ N(0, σ²I).")
-    st.metric("Plain AE error on the same inputs", f"{ae.noisy_error:.4f}",
-              delta=f"{ae.noisy_error - dae.noisy_error:+.4f} vs DAE", delta_color="off")
-    st.metric("Training noise σ", f"{sigma:g}")
+    shell.metric(st, "Denoising AE error on noisy test inputs", f"{dae.noisy_error:.4f}",
+                     help="Mean ½‖x − g(f(x + ε))‖², ε ~ N(0, σ²I).")
+    shell.metric(st, "Plain AE error on the same inputs", f"{ae.noisy_error:.4f}",
+                     delta=f"{ae.noisy_error - dae.noisy_error:+.4f} vs DAE", delta_color="off")
+    shell.metric(st, "Training noise σ", f"{sigma:g}")
 with left:
     if dae.field is not None:
         grid, ends = dae.field

@@ -36,10 +36,10 @@ if kl_tab.open:
                          "kl_convergence", (mu, sigma, n, int(controls.value("seed"))), height=shell.height(340, 420))
             shell.look_for("the estimate's band narrows like 1/√n around the dashed closed form.")
         with right:
-            st.metric("KL(q ‖ p), closed form (1-D)", f"{kl_1d:.4f}")
-            st.metric(f"Monte-Carlo estimate, {n:,} samples", f"{running[-1]:.4f}", f"± {2 * se[-1]:.4f} (2 s.e.)",
-                      delta_color="off")
-            st.metric("KL for the 2-D diagonal q", f"{kl_2d:.4f}", help="Sum of the per-dimension terms.")
+            shell.metric(st, "KL(q ‖ p), closed form (1-D)", f"{kl_1d:.4f}")
+            shell.metric(st, f"Monte-Carlo estimate, {n:,} samples", f"{running[-1]:.4f}", f"± {2 * se[-1]:.4f} (2 s.e.)",
+                             delta_color="off")
+            shell.metric(st, "KL for the 2-D diagonal q", f"{kl_2d:.4f}", help="Sum of the per-dimension terms.")
         st.subheader("The closed form, step by step")
         formula(r"\mathrm{KL}(q\,\|\,p) = \mathbb E_q\big[\log q(z) - \log p(z)\big]")
         formula(r"\log q(z) = -\tfrac12\log 2\pi\sigma^2 - \tfrac{(z-\mu)^2}{2\sigma^2},\qquad"
@@ -67,13 +67,14 @@ if scale_tab.open:
         reduction, sigma_x = shell.control_row(["ls_reduction", "ls_sigma_x"])
         D = data.X.shape[1]
         beta_eff = theory.effective_beta(1.0, sigma_x, reduction, D)
-        st.metric(f"Effective β of a loss written with β = 1 (D = {D})", f"{beta_eff:.4g}")
+        shell.metric(st, f"Effective β of a loss written with β = 1 (D = {D})", f"{beta_eff:.4g}")
         formula(r"-\log\mathcal N(x;\hat x,\sigma_x^2 I) + \beta\,\mathrm{KL} = "
                 r"\frac{1}{\sigma_x^2}\Big(\tfrac12\lVert x-\hat x\rVert^2 + \beta\,\sigma_x^2\,\mathrm{KL}\Big)"
                 r" + \text{const}")
         formula(r"\beta_\text{eff} = \beta\,\sigma_x^2 \quad(\text{sum over } D),\qquad"
                 r"\beta_\text{eff} = \beta\,\sigma_x^2\,D \quad(\text{mean over } D)")
-        st.markdown("The same code with `mean` instead of `sum`, or with a different decoder variance, trains a "
-                    f"different β-VAE. Here, β = 1 behaves like β = **{beta_eff:.4g}** in this app's convention "
-                    "(sum over dimensions, σₓ = 1).")
+        if shell.shown("numbers", 80):
+            st.markdown("The same code with `mean` instead of `sum`, or with a different decoder variance, trains a "
+                        f"different β-VAE. Here, β = 1 behaves like β = **{beta_eff:.4g}** in this app's convention "
+                        "(sum over dimensions, σₓ = 1).")
         source(theory.effective_beta)

@@ -132,9 +132,9 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
                      "kl_per_dimension", config, height=shell.height(360, 430))
         shell.look_for("a dimension whose bar falls to 0 carries no information: it has collapsed to the prior.")
     with right:
-        st.metric("Rate: KL(q(z|x) ‖ p(z))", f"{now.rate:.3f} nats")
-        st.metric("Distortion: E_q[−log p(x|z)]", f"{now.distortion:.3f} nats")
-        st.metric("Collapsed dimensions", f"{int(np.sum(now.kl_dims < 0.01))} of {latent}", help="KL below 0.01 nats.")
+        shell.metric(st, "Rate: KL(q(z|x) ‖ p(z))", f"{now.rate:.3f} nats")
+        shell.metric(st, "Distortion: E_q[−log p(x|z)]", f"{now.distortion:.3f} nats")
+        shell.metric(st, "Collapsed dimensions", f"{int(np.sum(now.kl_dims < 0.01))} of {latent}", help="KL below 0.01 nats.")
     formula(r"\mathcal L_\beta = \underbrace{\mathbb E_q[-\log p_\theta(x|z)]}_{\text{distortion}}"
             r" + \beta\,\underbrace{\mathrm{KL}(q_\phi(z|x)\,\|\,p(z))}_{\text{rate}}")
 
@@ -143,7 +143,7 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
         st.subheader("ELBO ≤ IWAE_k ≤ log p(x)")
         cols = st.columns(len(found))
         for col, (name, value) in zip(cols, found.items()):
-            col.metric(name, f"{value:.4f}")
+            shell.metric(col, name, f"{value:.4f}")
         formula(r"\mathrm{IWAE}_k = \mathbb E\Big[\log\frac1k\sum_{i=1}^k\frac{p(x,z_i)}{q(z_i|x)}\Big],"
                 r"\qquad \mathrm{ELBO} = \mathrm{IWAE}_1 \le \mathrm{IWAE}_k \le \log p(x)")
         cols = shell.columns(3) if data.is_2d else shell.columns(2)
@@ -181,8 +181,9 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
                 continue
             recon, samples = runs.view(reconstructions_and_samples, r, data)
             if data.image_shape:
-                st.image(charts.image_rows([data.X_test[:N_IMAGES], recon[:N_IMAGES], samples[:N_IMAGES]], data.image_shape),
-                         caption=f"β = {b:g}: data · reconstructions · prior samples", output_format="PNG")
+                if shell.shown(f"beta_side_{slot}"):
+                    st.image(charts.image_rows([data.X_test[:N_IMAGES], recon[:N_IMAGES], samples[:N_IMAGES]], data.image_shape),
+                             caption=f"β = {b:g}: data · reconstructions · prior samples", output_format="PNG")
             else:
                 figures.show(lambda: charts.reconstructions_and_samples(
                                  recon, data.y_test, samples, data.X, box,

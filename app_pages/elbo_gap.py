@@ -51,10 +51,10 @@ def section() -> None:
     with right:
         st.button("Set q to the exact posterior", on_click=_set_q_to_posterior, key="q_to_posterior",
                   icon=":material/my_location:")
-        st.metric("log p(x)", f"{log_px:.5f}")
-        st.metric("ELBO(q)", f"{elbo:.5f}")
-        st.metric("Gap = KL(q ‖ p(z|x))", f"{gap:.3g}")
-        st.metric("ELBO + gap − log p(x)", f"{elbo + gap - log_px:.1e}", help="Zero up to rounding: the identity holds.")
+        shell.metric(st, "log p(x)", f"{log_px:.5f}")
+        shell.metric(st, "ELBO(q)", f"{elbo:.5f}")
+        shell.metric(st, "Gap = KL(q ‖ p(z|x))", f"{gap:.3g}")
+        shell.metric(st, "ELBO + gap − log p(x)", f"{elbo + gap - log_px:.1e}", help="Zero up to rounding: the identity holds.")
     st.caption(f"x = ({x[0]:g}, {x[1]:g}); exact posterior p(z|x) = N({m[0]:.4f}, {np.sqrt(S[0, 0]):.4f}²)."
                + (f" {INTRO}" if shell.lecture() else ""))
     formula(r"\log p(x) = \log \mathbb E_{q(z)}\Big[\frac{p(x,z)}{q(z)}\Big] \;\ge\;"

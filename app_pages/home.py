@@ -94,10 +94,10 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
                           help="Play: the snapshots one after another, about ten a second.")
         view = runs.view(view_of, run, data, shown)
         c1, c2, c3 = st.columns(3)
-        c1.metric("Test ELBO", f"{view.test_elbo:.3f}",
-                  help="Nats per example: mean over the test points, 10 samples each (β = 1).")
-        c2.metric("KL (nats)", f"{view.kl_dims.sum():.3f}", help="Mean KL(q(z|x) ‖ N(0, I)) on the training data.")
-        c3.metric("Active units", f"{view.active} / {latent}", help="Dimensions whose μ varies with x (Cov > 0.01).")
+        shell.metric(c1, "Test ELBO", f"{view.test_elbo:.3f}",
+                         help="Nats per example: mean over the test points, 10 samples each (β = 1).")
+        shell.metric(c2, "KL (nats)", f"{view.kl_dims.sum():.3f}", help="Mean KL(q(z|x) ‖ N(0, I)) on the training data.")
+        shell.metric(c3, "Active units", f"{view.active} / {latent}", help="Dimensions whose μ varies with x (Cov > 0.01).")
         st.caption(f"Showing epoch {shown} of {epochs}; trained in {run.seconds:.2f} s "
                    f"({run.params.size:,} parameters, {run.likelihood} decoder).")
     made = frame(run, data, view, shown, shell.lecture())
@@ -111,12 +111,14 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
         cols = shell.columns(2)
         with cols[0]:
             st.subheader("Data (top) and reconstructions")
-            st.image(charts.image_rows([data.X[:N_IMAGES], view.recon[:N_IMAGES]], data.image_shape), output_format="PNG")
+            if shell.shown("reconstructions"):
+                st.image(charts.image_rows([data.X[:N_IMAGES], view.recon[:N_IMAGES]], data.image_shape), output_format="PNG")
             shell.look_for("each reconstruction keeps its digit's shape, blurred: the decoder's probability per pixel.")
         with cols[1]:
             st.subheader("New samples from the prior")
-            st.image(charts.image_rows([view.samples[:N_IMAGES], view.samples[N_IMAGES:2 * N_IMAGES]], data.image_shape),
-                     output_format="PNG")
+            if shell.shown("prior_samples"):
+                st.image(charts.image_rows([view.samples[:N_IMAGES], view.samples[N_IMAGES:2 * N_IMAGES]], data.image_shape),
+                         output_format="PNG")
             shell.look_for("digit-like images decoded from z ~ N(0, I); some fall between two digits.")
     else:
         cols = shell.columns(3)

@@ -87,7 +87,8 @@ for est_name, g in estimates.items():
     rows.append({"estimator": est_name, "∂/∂μ": g[:, 0].mean(), "∂/∂σ": g[:, 1].mean(), "s.e. ∂/∂μ": se[0],
                  "s.e. ∂/∂σ": se[1]})
 estimators = pd.DataFrame(rows)
-st.table(estimators.style.format("{:.4f}", subset=["∂/∂μ", "∂/∂σ", "s.e. ∂/∂μ", "s.e. ∂/∂σ"], na_rep="–").hide(axis="index"))
+if shell.shown("numbers"):
+    st.table(estimators.style.format("{:.4f}", subset=["∂/∂μ", "∂/∂σ", "s.e. ∂/∂μ", "s.e. ∂/∂σ"], na_rep="–").hide(axis="index"))
 st.caption("The baseline b is E_q[f(z)], a constant: subtracting it keeps the score function unbiased "
            "(E_q[∇ log q] = 0). It helps when f is far from 0 on average (f = z², eᶻ), since the score's noise is "
            "multiplied by f; for sin z, whose mean is near 0, it can add noise instead.")

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .settings import REGISTRY, SHARED, Control
+from .settings import MAX_SCENE, REGISTRY, Control
 
 # The pages a scene may show (the URL path of each) and the prefixes of the controls that belong to each.
 PAGES: dict[str, tuple[str, ...]] = {
@@ -49,8 +49,9 @@ FIGURES = {  # what a question scene may keep back until Reveal, per page: its f
              "posterior_vs_q", "aggregate_posterior", "holes_decoded", "beta_side", "numbers"),
     "reparameterisation": ("eps_to_z", "estimator_variance", "estimate_histograms", "numbers"),
 }
+SCENE_SHARED = ("dataset", "seed")  # the shared controls a scene may set (not the deck, the scene or lecture mode)
 MAX_BYTES = 200_000
-MAX_SCENES = 40
+MAX_SCENES = MAX_SCENE
 MAX_TEXT = {"title": 120, "talk": 1200, "prompt": 300, "choice": 120, "explain": 1200}
 CHOICES = (2, 5)  # a question has this many choices, at least and at most
 SCENE_FIELDS = {"page", "title", "talk", "controls", "question", "hide"}
@@ -203,7 +204,7 @@ def _controls(raw: Any, page: str, where: str, problems: list[str]) -> tuple[tup
         control = REGISTRY.get(key)
         if control is None:
             problems.append(f"{at}: no such control")
-        elif key not in SHARED and not key.startswith(PAGES[page]):
+        elif key not in SCENE_SHARED and not key.startswith(PAGES[page]):
             problems.append(f"{at}: not a control of the {page} page")
         elif key == "dataset" and value == "csv":
             problems.append(f"{at}: a deck cannot carry an upload; pick a generated data set or digits")

@@ -113,6 +113,8 @@ def show(build: Callable[[], alt.Chart], name: str, key: Hashable = None, height
          select: bool = False, downloads: bool = True) -> None:
     """Show the chart ``build()`` makes (see :func:`figure`), with PNG and SVG downloads (unless ``downloads`` is
     False: an animation's frames). With ``select``, a click picks a row: read it with :func:`picked`."""
+    if not shell.shown(name, height):
+        return
     fig = figure(build, name, key, height, shell.lecture())
     if select:
         st.vega_lite_chart(fig.to_vega_lite(), width="stretch", on_select="rerun", key=f"chart_{name}",

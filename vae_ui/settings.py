@@ -98,13 +98,17 @@ IWAE_KS = (1, 2, 5, 10, 50, 100, 500, 1000)
 MAX_REPLAY = 1000
 ELBO_TABS = ("KL in closed form", "The ELBO gap", "β-VAE", "Hidden β")
 
-SHARED = ("dataset", "seed", "lecture")
+SHARED = ("dataset", "seed", "lecture", "deck", "scene")  # in the URL on every page
+DECKS = {"": "none", "course": "The course deck", "yours": "Your deck (this session)"}
+MAX_SCENE = 40  # the scenes a deck holds at most (vae_ui.deck.MAX_SCENES)
 
 CONTROLS = (
     # shared sidebar
     Control("dataset", "Dataset", "three_clusters", "select", options=tuple(DATASETS), fmt=DATASETS.get),
     Control("seed", "Seed", 0, "number", lo=0, hi=9999, step=1, help="Seeds the data, the initial weights and the noise."),
     Control("lecture", "Lecture mode", False, "toggle", help="Larger type, fewer controls, full-width figures."),
+    Control("deck", "Deck", "", "select", options=tuple(DECKS), fmt=DECKS.get),
+    Control("scene", "Scene", 0, "number", lo=0, hi=MAX_SCENE, step=1, help="The scene presented (0: none)."),
     # home: the worked example
     Control("h_beta", "β (weight of the KL term)", 1.0, "select_slider", options=BETAS),
     Control("h_latent", "Latent dimension d", 2, "slider", lo=1, hi=8, step=1),

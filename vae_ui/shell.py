@@ -9,7 +9,7 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from . import controls, data
+from . import controls, data, present
 from .settings import SHARED
 from .text import escape
 
@@ -18,6 +18,7 @@ from .text import escape
 # fade repaints the page. Keep the dim and its delay, drop the fade: 20 tabs on this machine's 2 cores moving
 # β together, 3 runs of each alternated, the moves took 22-23 s instead of 26-29 s (p95 6.5-8.6 s, not 9.0-10.2).
 STALE_CSS = "<style>[data-testid=stElementContainer], details, summary { transition-duration: 0s !important; }</style>"
+SCENE_CSS = "<style>.st-key-scene_title .stMarkdown p { font-size: 1.5rem !important; line-height: 1.25; }</style>"
 # Lecture mode is for a projector of 1280×720: the sidebar folded away, little padding, a compact title, type a
 # back row can read. The page's main slider and its figure share the first screen (each page lays itself out so).
 LECTURE_CSS = """
@@ -87,7 +88,7 @@ def sidebar() -> None:
     controls.widget("lecture", sb)
     sb.button("Reset to defaults", on_click=controls.reset, key="reset", icon=":material/restart_alt:",
               help="Every control back to its default (the uploaded CSV is kept).")
-    sb.html(STALE_CSS + METRIC_CSS + (LECTURE_CSS if lecture() else "") + FIT_SCRIPT, unsafe_allow_javascript=True)
+    sb.html(STALE_CSS + SCENE_CSS + METRIC_CSS + (LECTURE_CSS if lecture() else "") + FIT_SCRIPT, unsafe_allow_javascript=True)
 
 
 def link_box() -> None:
@@ -141,6 +142,8 @@ def secondary() -> Any:
 def title(text: str, intro: str) -> None:
     """The page's title and its opening paragraph; in lecture mode the paragraph is the title's tooltip (the
     lecturer says it), so that the page's controls and figures start high on the screen."""
+    if present.current() is not None:
+        return  # the scene's title, on top, stands for the page's
     if lecture():
         st.title(text, help=intro)
     else:
@@ -165,3 +168,19 @@ def control_row(main: Sequence[str], more: Sequence[str] = (), overrides: dict[s
 def look_for(text: str) -> None:
     """The one sentence under a figure that says what to look for in it."""
     st.caption(f"**Look for:** {text}")
+
+
+def metric(container: Any, label: str, value: str, *args: Any, **kwargs: Any) -> None:
+    """``container.metric``, unless a question scene keeps the page's numbers back until the reveal."""
+    if present.kept_back("numbers"):
+        container.metric(label, "?", help="Kept back until the reveal: what do you predict?")
+        return
+    container.metric(label, value, *args, **kwargs)
+
+
+def shown(name: str, height: int = 200) -> bool:
+    """Whether the picture ``name`` may be drawn now; if not, a placeholder of its height stands in for it."""
+    if present.kept_back(name):
+        present.placeholder(height)
+        return False
+    return True

@@ -1,0 +1,170 @@
+"""The sidebar's "Lecture deck" box: present a deck; add this view to your deck as a scene; reorder, edit and delete
+scenes; download and upload the deck file (checked as :func:`vae_ui.deck.read` checks it).
+
+"Your deck" lives in this session (``st.session_state["your_deck"]``) until it is downloaded; an upload that is not
+a valid deck leaves it as it was and says why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import streamlit as st
+
+from . import controls, deck, present
+from .settings import REGISTRY
+from .text import escape, shorten
+
+NEW = 0  # the editor's "a new scene at the end"
+
+
+def deck_box() -> None:
+    """Drawn after the page, when its controls are known (``page_keys``)."""
+    ss = st.session_state
+    yours: deck.Deck | None = ss.get("your_deck")
+    with st.sidebar.expander("Lecture deck", icon=":material/slideshow:", expanded=False):
+        left, right = st.columns(2)
+        left.button("Present the course", on_click=present.start, args=("course",), key="present_course",
+                    icon=":material/play_circle:", help="The shipped deck: the whole course in lecture order.")
+        right.button("Present yours", on_click=present.start, args=("yours",), key="present_yours",
+                     disabled=not (yours and yours.scenes), icon=":material/play_circle:")
+        for kind, text in ss.pop("deck_messages", []):
+            (st.success if kind == "ok" else st.error)(escape(text))
+        _editor(yours)
+        if yours and yours.scenes:
+            _scene_list(yours)
+            st.download_button("Download your deck (.toml)", data=deck.to_toml(yours), file_name="deck.toml",
+                               mime="application/toml", key="deck_download", icon=":material/download:",
+                               on_click="ignore")
+        st.button("Copy the course into your deck", key="deck_copy", on_click=_copy_course, icon=":material/content_copy:",
+                  help="Then edit it scene by scene.")
+        st.file_uploader("Upload a deck (.toml)", type=["toml"], key="deck_file", on_change=_uploaded,
+                         help="A deck file as 'Download your deck' writes it; the README explains the format.")
+
+
+def _use(new: deck.Deck, message: str) -> None:
+    st.session_state["your_deck"] = new
+    st.session_state.setdefault("deck_messages", []).append(("ok", message))
+    if controls.value("deck") == "yours" and controls.value("scene") > len(new.scenes):
+        controls.set_value("scene", len(new.scenes))
+
+
+def _copy_course() -> None:
+    _use(present.shipped("course"), "The course deck is now your deck: edit it scene by scene.")
+
+
+def _uploaded() -> None:
+    file = st.session_state.get("deck_file")
+    if file is None:
+        return
+    try:
+        new = deck.read(file.getvalue())
+    except deck.DeckError as err:
+        problems = err.problems[:6] + ([f"… and {len(err.problems) - 6} more"] if len(err.problems) > 6 else [])
+        st.session_state.setdefault("deck_messages", []).append(
+            ("error", f"{shorten(file.name)} was not loaded; your deck is unchanged. " + "; ".join(problems)))
+        return
+    _use(new, f"Loaded '{shorten(new.title)}': {len(new.scenes)} scenes.")
+
+
+def this_view() -> tuple[str, tuple[tuple[str, object], ...]]:
+    """The page shown now (a deck's page name) and its controls that differ from their defaults."""
+    path = st.session_state.get("page_path", "")
+    page = path or "home"
+    keys = list(deck.SCENE_SHARED) + [k for k in st.session_state.get("page_keys", [])
+                                      if k in REGISTRY and k.startswith(deck.PAGES.get(page, ("-",)))]
+    values = tuple((k, controls.value(k)) for k in keys if controls.value(k) != REGISTRY[k].default)
+    return page, values
+
+
+def _editor(yours: deck.Deck | None) -> None:
+    n = len(yours.scenes) if yours else 0
+    st.session_state.setdefault("deck_take_view", True)
+    st.selectbox("Scene to write", range(0, n + 1), key="deck_target", on_change=_load_target,
+                 format_func=lambda i: "A new scene: this view" if i == NEW else f"Scene {i}: {yours.scenes[i - 1].title}")
+    with st.form("deck_form", clear_on_submit=False, border=False):
+        st.text_input("Title", max_chars=deck.MAX_TEXT["title"], key="deck_title")
+        st.text_area("Talking point", max_chars=deck.MAX_TEXT["talk"], key="deck_talk", height=90)
+        st.text_input("Question (optional)", max_chars=deck.MAX_TEXT["prompt"], key="deck_prompt")
+        st.text_area("Choices, one per line (2–5)", key="deck_choices", height=90)
+        st.number_input("The right choice (0: none, an opinion poll)", 0, 5, key="deck_answer")
+        st.checkbox("Keep the figures and numbers back until Reveal", key="deck_hide")
+        st.checkbox("Set the scene to this view (its page and controls)", key="deck_take_view")
+        st.form_submit_button("Save the scene", on_click=_save, icon=":material/add:")
+
+
+def _load_target() -> None:
+    """Choosing a scene to edit fills the form with its text."""
+    ss, target = st.session_state, st.session_state["deck_target"]
+    yours = ss.get("your_deck")
+    scene = yours.scenes[target - 1] if yours and target != NEW else None
+    q = scene.question if scene else None
+    ss["deck_title"] = scene.title if scene else ""
+    ss["deck_talk"] = scene.talk if scene else ""
+    ss["deck_prompt"] = q.prompt if q else ""
+    ss["deck_choices"] = "\n".join(q.choices) if q else ""
+    ss["deck_answer"] = (q.right + 1 if q.right is not None else 0) if q else 0
+    ss["deck_hide"] = bool(scene and scene.hide)
+    ss["deck_take_view"] = scene is None
+
+
+def _save() -> None:
+    ss = st.session_state
+    yours: deck.Deck = ss.get("your_deck") or deck.Deck("My lecture")
+    target = ss.get("deck_target", NEW)
+    old = yours.scenes[target - 1] if target != NEW and target <= len(yours.scenes) else None
+    page, values = this_view()
+    if old is not None and not ss.get("deck_take_view"):
+        page, values = old.page, old.controls
+    document = {"page": page, "title": ss.get("deck_title", ""), "talk": ss.get("deck_talk", ""),
+                "controls": {k: list(v) if isinstance(v, tuple) else v for k, v in values}}
+    prompt = ss.get("deck_prompt", "").strip()
+    if prompt:
+        choices = [c.strip() for c in ss.get("deck_choices", "").splitlines() if c.strip()]
+        question = {"prompt": prompt, "choices": choices}
+        answer = int(ss.get("deck_answer", 0))
+        if answer:
+            question["answer"] = choices[answer - 1] if answer <= len(choices) else f"choice {answer}"
+        document["question"] = question
+        if ss.get("deck_hide"):
+            document["hide"] = [name for name in deck.FIGURES[page]]
+    try:
+        scene = deck.parse({"title": "x", "scenes": [document]}).scenes[0]
+    except deck.DeckError as err:
+        ss.setdefault("deck_messages", []).append(("error", "The scene was not saved: " + "; ".join(err.problems)))
+        return
+    scenes = list(yours.scenes)
+    if old is None:
+        if len(scenes) >= deck.MAX_SCENES:
+            ss.setdefault("deck_messages", []).append(("error", f"A deck holds at most {deck.MAX_SCENES} scenes."))
+            return
+        scenes.append(scene)
+    else:
+        scenes[target - 1] = scene
+    _use(dataclasses.replace(yours, scenes=tuple(scenes)),
+         f"Scene {target if old else len(scenes)} saved: {scene.title}.")
+
+
+def _scene_list(yours: deck.Deck) -> None:
+    st.caption(f"Your deck: {len(yours.scenes)} scenes")
+    for i, scene in enumerate(yours.scenes):
+        text, up, down, drop = st.columns([5, 1, 1, 1], vertical_alignment="center")
+        text.text(f"{i + 1}. {scene.title}")
+        up.button("", key=f"deck_up_{i}", on_click=_move, args=(i, -1), disabled=i == 0, icon=":material/arrow_upward:",
+                  help="Move up")
+        down.button("", key=f"deck_down_{i}", on_click=_move, args=(i, 1), disabled=i == len(yours.scenes) - 1,
+                    icon=":material/arrow_downward:", help="Move down")
+        drop.button("", key=f"deck_delete_{i}", on_click=_delete, args=(i,), icon=":material/delete:", help="Delete")
+
+
+def _move(i: int, by: int) -> None:
+    yours: deck.Deck = st.session_state["your_deck"]
+    scenes = list(yours.scenes)
+    scenes[i], scenes[i + by] = scenes[i + by], scenes[i]
+    st.session_state["your_deck"] = dataclasses.replace(yours, scenes=tuple(scenes))
+
+
+def _delete(i: int) -> None:
+    yours: deck.Deck = st.session_state["your_deck"]
+    _use(dataclasses.replace(yours, scenes=yours.scenes[:i] + yours.scenes[i + 1:]),
+         f"Scene {i + 1} deleted: {yours.scenes[i].title}.")

@@ -1,0 +1,212 @@
+"""Presenting a deck: the scene's page with its controls set, its title, talking point and question on top,
+stepped with a presentation clicker (PageDown / PageUp, or → / ← where no slider has the focus).
+
+The deck and the scene are two controls like any other (``deck``, ``scene``: in the URL on every page), so a link
+opens a lecture at its scene and a bookmark keeps the place. Stepping to a scene sets every control of the app to
+the scene's values (:meth:`vae_ui.deck.Scene.values`) and opens its page; the lecturer may then move sliders live,
+and "Reset scene" puts them back. A question scene keeps back the figures and numbers it names until Reveal.
+Deck text is shown as text, never as markdown or HTML.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from . import controls, deck
+from .settings import REGISTRY
+from .text import escape
+
+DECKS_DIR = Path(__file__).resolve().parents[1] / "decks"
+PRESENTATION = ("deck", "scene", "lecture")  # the controls a scene leaves as they are
+LETTERS = "ABCDE"
+KEYS_SCRIPT = """<script>
+// → and ← step the scenes as PageDown and PageUp do, unless the focus is on something arrows move (a slider).
+if (!window.__vaeLabSceneKeys) {
+  window.__vaeLabSceneKeys = true;
+  document.addEventListener("keydown", (event) => {
+    if (!["ArrowRight", "ArrowLeft"].includes(event.key) || event.altKey || event.ctrlKey || event.metaKey) return;
+    const at = document.activeElement;
+    if (at && at.closest("[role=slider], input, textarea, select, [contenteditable=true], [role=tab]")) return;
+    const key = event.key === "ArrowRight" ? "scene_next" : "scene_previous";
+    const button = document.querySelector(`.st-key-${key} button`);
+    if (button && !button.disabled) { event.preventDefault(); button.click(); }
+  });
+}
+</script>"""
+
+
+@st.cache_resource(max_entries=8)
+def shipped(name: str) -> deck.Deck:
+    """A deck that ships with the app (decks/<name>.toml), read once for every session."""
+    return deck.read((DECKS_DIR / f"{name}.toml").read_bytes())
+
+
+def active() -> deck.Deck | None:
+    """The deck in use: a shipped one, or the one this session built or uploaded."""
+    name = controls.value("deck")
+    if name == "yours":
+        return st.session_state.get("your_deck")
+    return shipped(name) if name else None
+
+
+def current() -> tuple[int, deck.Scene] | None:
+    """The scene presented now (its number from 1) or None."""
+    used, number = active(), controls.value("scene")
+    if used is None or not 1 <= number <= len(used.scenes):
+        return None
+    return number, used.scenes[number - 1]
+
+
+def page_path(page: str) -> str:
+    """A deck's page name as the URL path of the page ("home" is the root)."""
+    return "" if page == "home" else page
+
+
+def begin() -> None:
+    """At the top of every run, before any widget: check the deck and scene a link asked for, and set up the scene
+    once when a session opens on it (unless the link also carries the lecturer's own moves of the page controls)."""
+    ss = st.session_state
+    name, number = controls.value("deck"), controls.value("scene")
+    if name == "yours" and "your_deck" not in ss:
+        ss.setdefault("url_notes", []).append("that deck was made in another session; open it with 'Upload a deck'")
+        controls.set_value("deck", "")
+    used = active()
+    if number and (used is None or number > len(used.scenes)):
+        if used is not None:
+            ss.setdefault("url_notes", []).append(f"scene {number}: the deck has {len(used.scenes)} scenes")
+        controls.set_value("scene", 0)
+    found = current()
+    if found is None or "applied" in ss:
+        return
+    own_moves = any(key in REGISTRY and key not in deck.SCENE_SHARED + PRESENTATION for key in st.query_params)
+    if own_moves:
+        ss["applied"] = (controls.value("deck"), found[0])
+    else:
+        set_up(*found)
+
+
+def set_up(number: int, scene: deck.Scene) -> None:
+    """Every control to the scene's value (widgets forget what they showed, so they draw the new values)."""
+    for key, value in scene.values().items():
+        if key not in PRESENTATION:
+            controls.set_value(key, value)
+    for key in [k for k in st.session_state if str(k).startswith("w_")]:
+        del st.session_state[key]
+    st.session_state.pop("widget_identities", None)
+    st.session_state["applied"] = (controls.value("deck"), number)
+
+
+def go(number: int) -> None:
+    """Step to scene ``number`` (a button callback: it runs before the next run draws anything)."""
+    used = active()
+    if used is None or not 1 <= number <= len(used.scenes):
+        return
+    controls.set_value("scene", number)
+    set_up(number, used.scenes[number - 1])
+
+
+def start(name: str, number: int = 1) -> None:
+    """Present deck ``name`` from scene ``number``, in lecture mode."""
+    controls.set_value("deck", name)
+    controls.set_value("lecture", True)
+    st.session_state.pop("w_lecture", None)
+    go(number)
+
+
+def stop() -> None:
+    controls.set_value("scene", 0)
+
+
+def _jumped() -> None:
+    go(int(st.session_state["w_jump"]))
+
+
+def revealed(number: int) -> bool:
+    return (controls.value("deck"), number) in st.session_state.get("revealed", set())
+
+
+def _reveal(number: int, shown: bool) -> None:
+    done = st.session_state.setdefault("revealed", set())
+    token = (controls.value("deck"), number)
+    done.add(token) if shown else done.discard(token)
+
+
+def kept_back(name: str) -> bool:
+    """Whether the figure or number ``name`` is kept back on this page until the question is revealed."""
+    found = current()
+    if found is None:
+        return False
+    number, scene = found
+    return (scene.question is not None and not revealed(number) and deck.covers(scene.hide, name)
+            and st.session_state.get("page_path", "") == page_path(scene.page))
+
+
+def placeholder(height: int = 200) -> None:
+    """What stands where a kept-back figure will be."""
+    with st.container(height=height, border=True, vertical_alignment="center", horizontal_alignment="center"):
+        st.markdown("**Kept back until the reveal.** What do you predict?")
+
+
+def follow(pages: dict[str, Any], here: str) -> None:
+    """After navigation: open the scene's page once per step (the lecturer may then wander), draw the scene."""
+    found = current()
+    if found is None:
+        return
+    number, scene = found
+    token = st.session_state.get("applied")
+    if st.session_state.get("followed") != token:
+        st.session_state["followed"] = token
+        if page_path(scene.page) != here:
+            st.switch_page(pages[scene.page])
+    header(number, scene, active())
+
+
+def header(number: int, scene: deck.Scene, used: deck.Deck) -> None:
+    """The scene on top of its page: where we are, the clicker's buttons, the title, the talking point, the
+    question (and, after Reveal, its answer)."""
+    n = len(used.scenes)
+    st.session_state["w_jump"] = number
+    with st.container(border=True, key="scene_header", gap="small"):
+        where, title, buttons = st.columns([1.3, 3.1, 3.3], vertical_alignment="center")
+        where.selectbox("Scene", range(1, n + 1), key="w_jump", on_change=_jumped, label_visibility="collapsed",
+                        format_func=lambda i: f"{i} / {n} · {used.scenes[i - 1].title}",
+                        help="Jump to a scene of the deck.")
+        title.container(key="scene_title").markdown(f"**{escape(scene.title)}**")
+        with buttons, st.container(horizontal=True, gap="small", horizontal_alignment="right"):
+            st.button("", on_click=go, args=(number - 1,), key="scene_previous", shortcut="PageUp",
+                      disabled=number <= 1, icon=":material/navigate_before:", help="Previous scene (PageUp, ←)")
+            st.button("Next", on_click=go, args=(number + 1,), key="scene_next", shortcut="PageDown",
+                      disabled=number >= n, icon=":material/navigate_next:", type="primary",
+                      help="Next scene (PageDown, →)")
+            st.button("", on_click=go, args=(number,), key="scene_reset", icon=":material/restart_alt:",
+                      help="Reset scene: every control back to this scene's set-up.")
+            st.button("", on_click=stop, key="scene_end", icon=":material/close:", help="End: stop presenting.")
+        if scene.talk:
+            st.markdown(escape(scene.talk))
+        if scene.question is not None:
+            question(number, scene.question)
+    st.html(KEYS_SCRIPT, unsafe_allow_javascript=True)
+
+
+def question(number: int, q: deck.Question) -> None:
+    shown = revealed(number)
+    ask, act = st.columns([5, 1.2], vertical_alignment="top")
+    with ask:
+        choices = "  \n".join(f"**{LETTERS[i]}. {escape(choice)}** :material/check_circle: the answer"
+                              if shown and i == q.right else f"**{LETTERS[i]}.** {escape(choice)}"
+                              for i, choice in enumerate(q.choices))
+        st.markdown(f"**Question:** {escape(q.prompt)}  \n{choices}")
+        if shown and q.explain:
+            st.success(escape(q.explain), icon=":material/lightbulb:")
+        elif shown and q.answer is None:
+            st.info("An opinion poll: no choice is right.", icon=":material/how_to_vote:")
+    with act:
+        if shown:
+            st.button("Hide", on_click=_reveal, args=(number, False), key="scene_hide", icon=":material/visibility_off:",
+                      help="Keep the answer back again.")
+        else:
+            st.button("Reveal", on_click=_reveal, args=(number, True), key="scene_reveal", type="primary",
+                      icon=":material/visibility:", help="Show the answer and what was kept back.")
