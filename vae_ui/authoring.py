@@ -11,7 +11,7 @@ import dataclasses
 
 import streamlit as st
 
-from . import controls, deck, present
+from . import classroom, controls, deck, present
 from .settings import REGISTRY
 from .text import escape, shorten
 
@@ -38,6 +38,7 @@ def deck_box() -> None:
                                on_click="ignore")
         st.button("Copy the course into your deck", key="deck_copy", on_click=_copy_course, icon=":material/content_copy:",
                   help="Then edit it scene by scene.")
+        classroom.presenter_box()
         st.file_uploader("Upload a deck (.toml)", type=["toml"], key="deck_file", on_change=_uploaded,
                          help="A deck file as 'Download your deck' writes it; the README explains the format.")
 

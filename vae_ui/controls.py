@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from .settings import REGISTRY, SHARED, Control
+from .settings import JOIN, REGISTRY, SHARED, Control
 from .text import shorten
 
 
@@ -26,6 +26,9 @@ def init_state() -> None:
     ss["values"] = {key: c.default for key, c in REGISTRY.items()}
     notes = []
     for key, raw in st.query_params.to_dict().items():
+        if key == JOIN:  # a student's join link: the vote page, not a control
+            ss["join_code"] = raw[:12]
+            continue
         control = REGISTRY.get(key)
         if control is None:
             notes.append(f"unknown link parameter '{shorten(key)}' ignored")
@@ -35,6 +38,11 @@ def init_state() -> None:
         except ValueError as err:
             notes.append(f"{control.label}: '{shorten(raw)}' is not allowed ({err}); using {control.encode(control.default)}")
     ss["url_notes"] = notes
+
+
+def student() -> bool:
+    """Whether this session came through a class's join link (it sees the vote page only)."""
+    return "join_code" in st.session_state
 
 
 def value(key: str) -> Any:

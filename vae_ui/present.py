@@ -188,6 +188,11 @@ def header(number: int, scene: deck.Scene, used: deck.Deck) -> None:
             st.markdown(escape(scene.talk))
         if scene.question is not None:
             question(number, scene.question)
+    from . import classroom  # (imported here: classroom draws figures, and figures ask this module what is hidden)
+
+    classroom.publish(number, scene, revealed(number))
+    if scene.question is not None:
+        classroom.panel(number, scene, revealed(number))
     st.html(KEYS_SCRIPT, unsafe_allow_javascript=True)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 MAX_URL_VALUE = 200  # longer query values are not parsed at all
+JOIN = "code"  # the one link parameter that is not a control: a class's join code (the students' vote page)
 
 # The random streams the pages draw from, each offset from the seed, so that no two pictures share their numbers
 # (the data and the initial weights use the seed itself; a model's own noise is vae_core's NOISE_STREAM, 1).

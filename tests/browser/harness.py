@@ -114,13 +114,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, extra: tuple[str, ...] = (), script: str = "dashboard.py") -> subprocess.Popen:
-    """``streamlit run script`` (a path from the repository root) on 127.0.0.1:port, once it is healthy."""
+def start_server(port: int, extra: tuple[str, ...] = (), script: str = "dashboard.py",
+                 env: dict[str, str] | None = None) -> subprocess.Popen:
+    """``streamlit run script`` (a path from the repository root) on 127.0.0.1:port, once it is healthy; ``env``
+    adds to the environment."""
     cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", *extra]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
     deadline = time.time() + 60
     while time.time() < deadline:
         try:

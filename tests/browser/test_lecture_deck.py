@@ -1,0 +1,96 @@
+"""Presenting the course deck in Chromium: the clicker's keys step the scenes, Reveal, and a class vote from a
+student's tab that the lecturer's tab counts (and that cannot move the lecturer's scene)."""
+
+import re
+
+import pytest
+
+from tests.browser.harness import SCREENSHOTS, assert_healthy, chart_titled, free_port, goto, start_server, wait_ready
+
+SECRET = "test-presenter-secret"
+
+
+@pytest.fixture(scope="module")
+def deck_server(tmp_path_factory):
+    port = free_port()
+    proc = start_server(port, env={"VAE_LAB_DATA": str(tmp_path_factory.mktemp("votes")),
+                                   "VAE_LAB_PRESENTER_SECRET": SECRET})
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def scene_of(page) -> int:
+    found = re.search(r"[?&]scene=(\d+)", page.url)
+    return int(found.group(1)) if found else 0
+
+
+def press(page, key: str, scene: int) -> None:
+    page.keyboard.press(key)
+    page.wait_for_function(f"() => /[?&]scene={scene}(&|$)/.test(location.search)", timeout=30_000)
+    wait_ready(page)
+
+
+def test_pagedown_and_pageup_step_the_scenes_and_reveal_shows_what_was_kept_back(deck_server, page):
+    goto(page, f"{deck_server}/autoencoder?deck=course&scene=1&lecture=1")
+    body = page.locator("[data-testid=stMain]")
+    assert "Kept back until the reveal" in body.inner_text()
+    assert "On one curve through the clusters" in body.inner_text()
+    press(page, "PageDown", 2)
+    assert "Bottlenecks side by side" in body.inner_text()
+    press(page, "PageDown", 3)
+    assert "/denoising" in page.url and "undo noise" in body.inner_text()
+    page.mouse.click(5, 700)  # nothing focused: the arrow keys step too
+    press(page, "ArrowLeft", 2)
+    press(page, "PageUp", 1)
+    assert "/autoencoder" in page.url
+    page.get_by_role("button", name="Reveal", exact=True).click()
+    page.wait_for_function("() => document.body.innerText.includes('the answer')", timeout=30_000)
+    wait_ready(page)
+    assert "Kept back until the reveal" not in body.inner_text()
+    assert "Every reconstruction is g(z)" in body.inner_text()
+    assert_healthy(page)
+
+
+def test_a_student_votes_and_the_lecturer_sees_the_count_but_the_student_cannot_move_the_scene(
+        deck_server, page, browser):
+    goto(page, f"{deck_server}/autoencoder?deck=course&scene=1")  # the sidebar open (not lecture mode)
+    page.get_by_text("Lecture deck").click()
+    page.get_by_role("textbox", name="Presenter secret").fill(SECRET)
+    page.get_by_role("textbox", name="Presenter secret").press("Enter")
+    wait_ready(page)
+    page.get_by_role("button", name="Start a class vote").click()
+    page.wait_for_function("() => /Code: [A-Z0-9]{5}/.test(document.body.innerText)", timeout=30_000)
+    wait_ready(page)
+    code = re.search(r"Code: ([A-Z0-9]{5})", page.inner_text("[data-testid=stMain]")).group(1)
+    assert "Votes, 0" in page.inner_text("[data-testid=stMain]")
+
+    student_context = browser.new_context(viewport={"width": 400, "height": 800})  # a phone
+    student = student_context.new_page()
+    goto(student, f"{deck_server}/?code={code}")
+    text = student.inner_text("[data-testid=stApp]")
+    assert "With a bottleneck of d = 1" in text and "Reveal" not in text and "Next" not in text
+    assert student.locator("[data-testid=stSidebar]").count() == 0 or not student.locator(
+        "[data-testid=stSidebar]").is_visible()
+    student.get_by_role("button", name=re.compile("B\\.")).click()
+    student.wait_for_function("() => document.body.innerText.includes('Your vote: B')", timeout=30_000)
+    page.wait_for_function("() => document.body.innerText.includes('Votes, 1')", timeout=10_000)  # live, no click
+
+    for key in ("PageDown", "ArrowRight"):  # the student's keys move nothing of the lecturer's
+        student.keyboard.press(key)
+    student.wait_for_timeout(2500)
+    assert scene_of(page) == 1 and "With a bottleneck of d = 1" in student.inner_text("[data-testid=stApp]")
+
+    page.get_by_role("button", name="Reveal", exact=True).click()
+    page.wait_for_function("() => document.body.innerText.includes('the answer')", timeout=30_000)
+    wait_ready(page)
+    page.wait_for_timeout(1500)  # the count's fragment redraws with the histogram
+    votes = chart_titled(page, "Round 1")  # the votes beside the right answer
+    assert votes["box"]["height"] > 100
+    (SCREENSHOTS / "after").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "after" / "deck_vote_revealed.png"), full_page=True)
+    student.screenshot(path=str(SCREENSHOTS / "after" / "deck_student.png"))
+    student.wait_for_function("() => document.body.innerText.includes('voting is closed')", timeout=10_000)
+    assert_healthy(page)
+    assert_healthy(student)
+    student_context.close()

@@ -1,0 +1,150 @@
+"""The class vote on the lecturer's side: becoming the presenter, the join link with its QR code, the live count of
+votes and, after Reveal, their histogram beside the right answer (:mod:`vae_ui.votes` keeps the votes).
+
+A session becomes the presenter by typing the presenter secret (printed in the terminal where the app was started,
+or set as ``VAE_LAB_PRESENTER_SECRET``); only then does the scene it presents reach the class.
+"""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlsplit
+
+import pandas as pd
+import streamlit as st
+
+from . import curves, deck, figures
+from .text import escape
+from .votes import Refused, VoteStore
+
+COUNT_SECONDS = 1.0  # the lecturer's count of votes is read this often
+LETTERS = "ABCDE"
+
+
+@st.cache_resource
+def store() -> VoteStore:
+    """The vote store of this server process; its presenter secret is printed where the app was started."""
+    made = VoteStore()
+    secret, _ = made.presenter_secret()
+    print(f"VAE Lab: the presenter secret for class votes is {secret} (sidebar: Lecture deck → Class vote)", flush=True)
+    return made
+
+
+def secret() -> str:
+    return st.session_state.get("presenter_secret", "")
+
+
+def class_code() -> str | None:
+    return st.session_state.get("class_code")
+
+
+def presenter_box() -> None:
+    """In the sidebar's deck box: become the presenter, open a class."""
+    st.markdown("**Class vote**")
+    if class_code():
+        st.caption(f"Your class: {class_code()}. Its join link is on every question scene.")
+        st.button("End the class vote", key="class_end", on_click=_end, icon=":material/stop_circle:")
+        return
+    st.text_input("Presenter secret", type="password", key="class_secret_input", max_chars=64,
+                  help="Printed in the terminal where the app was started (or set as VAE_LAB_PRESENTER_SECRET).")
+    st.button("Start a class vote", key="class_start", on_click=_start, icon=":material/how_to_vote:")
+    note = st.session_state.pop("class_note", None)
+    if note:
+        st.error(escape(note))
+
+
+def _start() -> None:
+    typed = st.session_state.get("class_secret_input", "")
+    try:
+        code = store().open_class(typed)
+    except Refused as err:
+        st.session_state["class_note"] = f"Not started: {err}."
+        return
+    st.session_state["presenter_secret"], st.session_state["class_code"] = typed, code
+    st.session_state["class_secret_input"] = ""
+
+
+def _end() -> None:
+    st.session_state.pop("class_code", None)
+
+
+def join_link(code: str) -> str:
+    try:
+        parts = urlsplit(st.context.url or "")
+        base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    except (AttributeError, ValueError):
+        base = ""
+    return f"{base}/?code={code}"
+
+
+def qr_png(text: str) -> bytes:
+    """The QR code of ``text`` as a PNG (segno: made for the job, pure Python, offline)."""
+    import segno
+
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="png", scale=6, border=2)
+    return out.getvalue()
+
+
+def publish(number: int, scene: deck.Scene, revealed: bool) -> None:
+    """What the class sees follows the scene presented (a scene without a question shows none)."""
+    code = class_code()
+    if not code:
+        return
+    q = scene.question
+    wanted = (code, number if q else 0, revealed)
+    if st.session_state.get("published") == wanted:
+        return
+    try:
+        store().show(secret(), code, number if q else 0, q.prompt if q else "", q.choices if q else (), revealed)
+        st.session_state["published"] = wanted
+    except Refused as err:
+        st.error(escape(str(err)))
+
+
+def panel(number: int, scene: deck.Scene, revealed: bool) -> None:
+    """Beside a question: how to join, the votes so far; after Reveal, the votes of each round beside the answer."""
+    code = class_code()
+    if not code or scene.question is None:
+        return
+    link = join_link(code)
+    qr, text = st.columns([1, 3], vertical_alignment="center")
+    qr.image(qr_png(link), width=150)
+    with text:
+        st.markdown(f"**Join:** `{link}`  \n**Code:** `{code}`")
+        counts(number, scene, revealed)
+
+
+@st.fragment(run_every=COUNT_SECONDS)
+def counts(number: int, scene: deck.Scene, revealed: bool) -> None:
+    code, q = class_code(), scene.question
+    try:
+        now = store().showing(code)
+        rounds = {r: store().counts(secret(), code, number, r) for r in range(1, now.round + 1)}
+    except Refused as err:
+        st.warning(escape(str(err)))
+        return
+    latest = rounds[now.round]
+    label = f"round {now.round}: " if now.round > 1 else ""
+    st.markdown(f"**Votes, {label}{sum(latest.values())}**")
+    if not revealed:
+        return
+    columns = st.columns(len(rounds))
+    for col, (r, c) in zip(columns, rounds.items()):
+        frame = pd.DataFrame({"choice": [LETTERS[i] + (" (right)" if i == q.right else "") for i in range(len(q.choices))],
+                              "votes": [c.get(i, 0) for i in range(len(q.choices))]})
+        with col:
+            figures.show(lambda: curves.bars(frame, "choice", "votes", f"Round {r}"), f"votes_round_{r}",
+                         (code, number, r, tuple(frame["votes"])), height=220, downloads=False)
+    st.button("Vote again", key="class_again", on_click=_again, icon=":material/replay:",
+              help="A second round of the same question: discuss with your neighbour, then vote again.")
+
+
+def _again() -> None:
+    try:
+        store().vote_again(secret(), class_code())
+    except Refused as err:
+        st.session_state["class_note"] = str(err)
+    st.session_state.pop("published", None)
+    number = st.session_state.get("values", {}).get("scene")
+    st.session_state.setdefault("revealed", set()).discard((st.session_state["values"]["deck"], number))
