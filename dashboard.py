@@ -32,6 +32,7 @@ shell.show_notes()
 present.follow({"home": home, "autoencoder": autoencoder, "denoising": denoising, "elbo": elbo,
                 "reparameterisation": reparameterisation}, page.url_path)  # a scene opens its page, its title on top
 page.run()
+present.prepare_next()
 shell.link_box()
 authoring.deck_box()
 controls.sync_page_url()

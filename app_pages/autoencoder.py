@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc
-from vae_ui import charts, controls, curves, figures, runs, settings, shell, training
+from vae_ui import charts, configs, controls, curves, figures, runs, settings, shell, training
 from vae_ui.data import Data, page_data
 from vae_ui.text import formula, source
 
@@ -50,7 +50,7 @@ latent, width, epochs, lr = shell.control_row(["ae_latent"], ["ae_width", "ae_ep
 
 
 def config(d: int) -> runs.RunConfig:
-    return runs.RunConfig("autoencoder", data.spec, latent_dim=d, hidden=(width, width), epochs=epochs, lr=lr, seed=seed)
+    return configs.autoencoder(controls.values(), data.spec, d)
 
 
 run = training.train(config(latent), data.X, f"the autoencoder (d = {latent})")

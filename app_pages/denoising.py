@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import vae_core as vc
-from vae_ui import charts, controls, curves, figures, runs, settings, shell, training
+from vae_ui import charts, configs, controls, curves, figures, runs, settings, shell, training
 from vae_ui.data import Data, page_data
 from vae_ui.text import formula, source
 
@@ -52,9 +52,7 @@ seed = int(controls.value("seed"))
 # -- controls -> config -> runs ----------------------------------------------------------------------
 sigma, latent, epochs = shell.control_row(["dae_sigma"], ["dae_latent", "dae_epochs"])
 
-dae_config = runs.RunConfig("denoising_autoencoder", data.spec, latent_dim=latent, noise_sigma=sigma,
-                            epochs=epochs, lr=3e-3, seed=seed)
-ae_config = runs.replace(dae_config, kind="autoencoder", noise_sigma=0.0)
+dae_config, ae_config = configs.denoising(controls.values(), data.spec)
 dae_run = training.train(dae_config, data.X, f"the denoising AE (σ = {sigma:g})")
 ae_run = training.train(ae_config, data.X, "the plain AE, for comparison")
 if dae_run is None or ae_run is None:

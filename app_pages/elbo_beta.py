@@ -12,11 +12,11 @@ import streamlit as st
 
 import vae_core as vc
 from vae_core import theory
-from vae_ui import charts, controls, curves, figures, runs, settings, shell, training
+from vae_ui import charts, configs, controls, curves, figures, runs, settings, shell, training
 from vae_ui.data import Data
 from vae_ui.text import formula, source
 
-SWEEP = (0.1, 0.3, 1.0, 3.0, 10.0)  # β values of the rate-distortion sweep
+SWEEP = configs.BETA_SWEEP  # β values of the rate-distortion sweep
 EVAL_POINTS = 100  # test points for the bounds and the posterior
 POLL_SECONDS = 1.0  # while the sweep trains in the background, the figures look for new models this often
 N_IMAGES = 8  # digits per row (64 px each)
@@ -81,7 +81,7 @@ def section(data: Data) -> None:
     last_point = min(EVAL_POINTS, len(data.X_test)) - 1
     beta, latent, k, beta2, point = shell.control_row(["vb_beta", "vb_latent"], ["vb_k", "vb_beta2", "vb_point"],
                                                       overrides={"vb_point": {"max_value": last_point}})
-    config = runs.RunConfig("vae", data.spec, latent_dim=latent, beta=beta, seed=int(controls.value("seed")))
+    config = configs.beta_vae(controls.values(), data.spec)
     run = training.train(config, data.X, f"the β-VAE (β = {beta:g})")
     if run is None:
         return

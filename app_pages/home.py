@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc
-from vae_ui import charts, controls, curves, figures, runs, settings, shell, training
+from vae_ui import charts, configs, controls, curves, figures, runs, settings, shell, training
 from vae_ui.data import Data, page_data
 from vae_ui.text import formula, source
 
@@ -213,8 +213,7 @@ data = page_data()
 # -- controls -> config -> run ---------------------------------------------------------------------
 beta, latent, epochs, lr = shell.control_row(["h_beta", "h_latent"], ["h_epochs", "h_lr"])
 
-config = runs.RunConfig("vae", data.spec, latent_dim=latent, beta=beta, epochs=epochs, lr=lr,
-                        seed=int(controls.value("seed")))
+config = configs.home(controls.values(), data.spec)
 run = training.train(config, data.X, "the VAE")
 if run is None:
     st.stop()

@@ -24,6 +24,8 @@ class ProtocolViewer:
         self.url = url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
         self.page_hash = ""
         self.sliders: dict[str, object] = {}  # label -> the Slider proto last drawn
+        self.buttons: dict[str, str] = {}  # label -> the id of the button last drawn with it
+        self.texts: list[str] = []  # the markdown, alerts and headings of the last run, in order
         self.exceptions: list[str] = []
         self.query = ""  # the address bar's query: the link's, then as the server last set it (the app keeps its controls there)
         self._cache: dict[str, ForwardMsg] = {}  # what the browser keeps: large new-element deltas by hash
@@ -60,13 +62,23 @@ class ProtocolViewer:
         self._states[state.id] = state
         return await self._rerun()
 
-    async def _rerun(self, page: str = "") -> float:
+    async def click(self, label_start: str) -> float:
+        """Press the button whose label starts with ``label_start`` (a one-shot trigger, as a click sends)."""
+        matches = [i for label, i in self.buttons.items() if label.startswith(label_start)]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} buttons start with {label_start!r}: {list(self.buttons)}")
+        return await self._rerun(trigger=matches[0])
+
+    async def _rerun(self, page: str = "", trigger: str | None = None) -> float:
         msg = BackMsg()
         client = msg.rerun_script
         client.page_script_hash = self.page_hash
         client.page_name = page  # only the first run names the page (by its URL path), as a link does
         client.query_string = self.query  # the address bar's query: the link's, then what the app last set
         client.widget_states.widgets.extend(self._states.values())
+        if trigger is not None:
+            client.widget_states.widgets.append(WidgetState(id=trigger, trigger_value=True))
+        self.buttons, self.texts = {}, []
         client.cached_message_hashes.extend(self._cache)
         started = time.perf_counter()
         await self._ws.send(msg.SerializeToString())
@@ -83,6 +95,10 @@ class ProtocolViewer:
                 element = fwd.delta.new_element
                 if element.WhichOneof("type") == "slider":
                     self.sliders[element.slider.label] = element.slider
+                elif element.WhichOneof("type") == "button":
+                    self.buttons[element.button.label] = element.button.id
+                elif element.WhichOneof("type") in ("markdown", "alert", "heading"):
+                    self.texts.append(getattr(element, element.WhichOneof("type")).body)
                 elif element.WhichOneof("type") == "exception":
                     self.exceptions.append(element.exception.message[:200])
             elif kind == "page_info_changed":

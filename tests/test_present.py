@@ -135,3 +135,27 @@ def test_a_deck_file_round_trips_and_a_bad_upload_leaves_the_deck_in_use():
     uploader.set_value(("mine.toml", deck.to_toml(small).encode(), "application/toml")).run()
     assert at.session_state["your_deck"] == small and len(good) > 0
     assert any("Loaded" in s and "\\<b\\>mine" in s for s in texts(at, "success"))  # shown as text
+
+
+def test_the_next_scenes_models_train_in_the_background_while_the_lecturer_talks():
+    from tests.apptest_helpers import wait_idle
+    from vae_ui import configs, runs
+    from vae_ui.data import generated
+
+    number = next(i for i, s in enumerate(COURSE.scenes, 1) if s.title == "The worked example: a VAE in NumPy") - 1
+    following = COURSE.scenes[number]  # the scene after ``number``: the worked example
+    upcoming = following.values() | {"h_beta": 1.25}  # a set-up no other test trained
+    edited = deck.Deck("t", COURSE.scenes[:number] + (deck.Scene("home", "β 1.25", controls=(("h_beta", 1.25),)),))
+    at = app("home")
+    at.session_state["your_deck"] = edited
+    at.run()
+    at.button(key="present_yours").click().run()
+    at.selectbox(key="w_jump").set_value(number).run()
+    assert_clean(at)
+    data = generated(upcoming["dataset"], upcoming["seed"])
+    wait_idle()
+    assert runs.store().get(configs.home(upcoming, data.spec)) is not None
+    before = runs.store().trainings
+    at.button(key="scene_next").click().run()  # the step finds its model trained
+    assert_clean(at)
+    assert runs.store().trainings == before and values(at)["h_beta"] == 1.25

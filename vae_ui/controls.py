@@ -45,6 +45,11 @@ def student() -> bool:
     return "join_code" in st.session_state
 
 
+def values() -> dict[str, Any]:
+    """Every control's value now, by key (read-only by convention: change one with :func:`set_value`)."""
+    return st.session_state["values"]
+
+
 def value(key: str) -> Any:
     return st.session_state["values"][key]
 
