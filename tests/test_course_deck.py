@@ -74,7 +74,7 @@ def test_both_latent_dimensions_of_the_worked_example_collapse_between_beta_2_an
     eigenvalues = np.linalg.eigvalsh(np.cov(data.X.T))
     theory_beta = eigenvalues.max()  # linear theory: dimension j collapses once beta * sigma_x^2 >= lambda_j
     active = {}
-    for beta in [b for b in settings.BETAS if 1.0 <= b <= 3.0]:
+    for beta in [b for b in settings.BETAS if 1.5 <= b <= 3.0]:
         vae = train(runs.RunConfig("vae", data.spec, latent_dim=v["h_latent"], beta=beta, epochs=v["h_epochs"],
                                    lr=v["h_lr"], seed=v["seed"]), data.X)
         active[beta], _ = vc.evaluate.active_units(vae, data.X)

@@ -159,3 +159,32 @@ def test_the_next_scenes_models_train_in_the_background_while_the_lecturer_talks
     at.button(key="scene_next").click().run()  # the step finds its model trained
     assert_clean(at)
     assert runs.store().trainings == before and values(at)["h_beta"] == 1.25
+
+
+BAD_DECKS = {  # one file per family of mistakes (tests/test_deck.py checks each message)
+    "not TOML": b"this is [not toml",
+    "not a deck": b'title = "no scenes"',
+    "unknown page": b"[[scenes]]\npage = 'nowhere'\ntitle = 'x'",
+    "unknown control": b"[[scenes]]\npage = 'home'\ntitle = 'x'\n[scenes.controls]\nh_wibble = 1",
+    "out of range": b"[[scenes]]\npage = 'home'\ntitle = 'x'\n[scenes.controls]\nh_latent = 99",
+    "wrong type": b"[[scenes]]\npage = 'home'\ntitle = 'x'\n[scenes.controls]\nh_beta = 'big'",
+    "answer not a choice": b"[[scenes]]\npage = 'home'\ntitle = 'x'\n[scenes.question]\nprompt = 'q'\n"
+                           b"choices = ['a', 'b']\nanswer = 'c'",
+    "too many scenes": b"[[scenes]]\npage = 'home'\ntitle = 'x'\n" * (deck.MAX_SCENES + 1),
+    "text too long": b"[[scenes]]\npage = 'home'\ntitle = '" + b"x" * 500 + b"'",
+    "not UTF-8": b'title = "\xff\xfe"',
+}
+
+
+def test_the_deck_in_use_survives_every_kind_of_bad_file():
+    at = app("home")
+    at.button(key="deck_copy").click().run()
+    at.button(key="present_yours").click().run()
+    at.button(key="scene_next").click().run()
+    for name, content in BAD_DECKS.items():
+        uploader = next(u for u in at.get("file_uploader") if "deck" in u.label.lower())
+        uploader.set_value((f"{name}.toml", content, "application/toml")).run()
+        assert_clean(at)
+        assert at.session_state["your_deck"] == COURSE, name  # unchanged, and still presented
+        assert values(at)["deck"] == "yours" and values(at)["scene"] == 2, name
+        assert any("was not loaded; your deck is unchanged" in e for e in texts(at, "error")), name
