@@ -107,18 +107,21 @@ def test_controls_survive_a_page_switch_and_a_copied_link(server, browser, page)
 GOOD = "a,b\n" + "".join(f"{i % 9},{(i * 7) % 13}\n" for i in range(300))
 
 
+CSV_UPLOAD = ".st-key-csv_file [data-testid=stFileUploaderDropzoneInput]"  # (the deck box has an uploader too)
+
+
 def test_upload_a_good_then_a_bad_csv(server, page, tmp_path):
     goto(page, f"{server}/?dataset=csv")
     good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
     good.write_text(GOOD)
     bad.write_text("a,b\n1,hello\n")
-    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(good))
+    page.locator(CSV_UPLOAD).set_input_files(str(good))
     page.wait_for_timeout(500)
     wait_ready(page)
     assert_healthy(page)
     trained = metric_values(page)
     assert trained and "Data: Your CSV: good.csv — 300 rows × 2 columns" in page.inner_text("[data-testid=stApp]")
-    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(bad))
+    page.locator(CSV_UPLOAD).set_input_files(str(bad))
     page.wait_for_timeout(500)
     wait_ready(page)
     assert_healthy(page)
@@ -131,7 +134,7 @@ def test_an_oversized_upload_is_refused_and_the_app_keeps_working(server, page, 
     goto(page, f"{server}/?dataset=csv")
     big = tmp_path / "big.csv"
     big.write_text("1,2\n" * 1_600_000)  # 6.4 MB > the 5 MB limit
-    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(big))
+    page.locator(CSV_UPLOAD).set_input_files(str(big))
     page.wait_for_timeout(1000)
     wait_ready(page)
     assert_healthy(page)
