@@ -134,7 +134,7 @@ def counts(number: int, scene: deck.Scene, revealed: bool) -> None:
         frame = pd.DataFrame({"choice": [LETTERS[i] + (" (right)" if i == q.right else "") for i in range(len(q.choices))],
                               "votes": [c.get(i, 0) for i in range(len(q.choices))]})
         with col:
-            figures.show(lambda: curves.bars(frame, "choice", "votes", f"Round {r}"), f"votes_round_{r}",
+            figures.show(lambda: curves.bars(frame, "choice", "votes", f"Round {r}", counts=True), f"votes_round_{r}",
                          (code, number, r, tuple(frame["votes"])), height=220, downloads=False)
     st.button("Vote again", key="class_again", on_click=_again, icon=":material/replay:",
               help="A second round of the same question: discuss with your neighbour, then vote again.")

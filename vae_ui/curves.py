@@ -132,9 +132,11 @@ def rate_distortion(frame: pd.DataFrame) -> alt.LayerChart:
     return layer(curve, labels, current, title="Rate–distortion as β varies")
 
 
-def bars(df: pd.DataFrame, x: str, y: str, title: str | list[str]) -> alt.Chart:
+def bars(df: pd.DataFrame, x: str, y: str, title: str | list[str], counts: bool = False) -> alt.Chart:
+    """One bar per row; with ``counts`` the y axis has whole-number ticks (votes, not nats)."""
+    y_axis = alt.Axis(tickMinStep=1, format="d") if counts else alt.Axis()
     return alt.Chart(df, title=title).mark_bar(color=OKABE_ITO[0]).encode(
-        x=alt.X(f"{x}:O", axis=alt.Axis(labelAngle=0)), y=f"{y}:Q")
+        x=alt.X(f"{x}:O", axis=alt.Axis(labelAngle=0)), y=alt.Y(f"{y}:Q", axis=y_axis))
 
 
 def histograms(df: pd.DataFrame, value: str, series: str, exact: float, title: str | list[str],
