@@ -5,7 +5,7 @@ Run: streamlit run dashboard.py
 
 import streamlit as st
 
-from vae_ui import authoring, controls, present, shell
+from vae_ui import authoring, classroom, controls, present, shell
 
 controls.init_state()  # the controls' values, from the URL on a session's first run
 if controls.student():  # a class's join link: the vote page alone, nothing of the lecturer's
@@ -13,6 +13,7 @@ if controls.student():  # a class's join link: the vote page alone, nothing of t
                        initial_sidebar_state="collapsed")
     st.navigation([st.Page("app_pages/vote.py", title="Class vote", url_path="vote")], position="hidden").run()
     st.stop()
+classroom.store()  # the class vote's store: on the first visit it prints the presenter secret in the terminal
 present.begin()  # a deck's scene sets the controls up (before any widget is drawn)
 st.set_page_config(page_title="VAE Lab", page_icon="assets/favicon.png", layout="wide",  # a local icon: no CDN
                    initial_sidebar_state="collapsed" if shell.lecture() else "auto")  # a projector needs the width
