@@ -1,6 +1,7 @@
 """The class vote under a class: N student sessions (protocol sessions: the app's own websocket messages, as each
 student's browser sends them from their own laptop) join through the join link and vote, spread over 10 s.
 
+Each student's page then keeps asking what the class shows, every POLL_SECONDS, as its browser's timer would.
 It prints one table: every vote counted exactly once; the seconds until all N had voted; vote → the lecturer's
 count (the lecturer's screen reads the count every COUNT_SECONDS: here the same read, on the same file, at the same
 pace, so the figure leaves out only the lecturer's browser drawing one number); the server's memory before, with
@@ -48,7 +49,10 @@ async def students(url: str, code: str, n: int, spread: float, voted_at: list[fl
         opened.append(viewer)
         await viewer.click(CHOICES[i % len(CHOICES)] + ".")
         voted_at.append(time.time())
-        await idle.wait()  # stay connected, idle, until the memory is read
+        while not idle.is_set():  # stay connected until the memory is read, the page asking what the class shows
+            await asyncio.sleep(min(viewer.timers.values(), default=2.0))  # every POLL_SECONDS, as a browser does
+            if not idle.is_set() and viewer.timers:
+                await viewer.tick()
         await viewer.close()
 
     await asyncio.gather(*(one(i) for i in range(n)))

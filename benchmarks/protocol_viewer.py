@@ -26,6 +26,7 @@ class ProtocolViewer:
         self.sliders: dict[str, object] = {}  # label -> the Slider proto last drawn
         self.buttons: dict[str, str] = {}  # label -> the id of the button last drawn with it
         self.texts: list[str] = []  # the markdown, alerts and headings of the last run, in order
+        self.timers: dict[str, float] = {}  # fragment id -> seconds: the fragments the browser would rerun on a timer
         self.exceptions: list[str] = []
         self.query = ""  # the address bar's query: the link's, then as the server last set it (the app keeps its controls there)
         self._cache: dict[str, ForwardMsg] = {}  # what the browser keeps: large new-element deltas by hash
@@ -69,7 +70,14 @@ class ProtocolViewer:
             raise KeyError(f"{len(matches)} buttons start with {label_start!r}: {list(self.buttons)}")
         return await self._rerun(trigger=matches[0])
 
-    async def _rerun(self, page: str = "", trigger: str | None = None) -> float:
+    async def tick(self) -> float:
+        """Rerun the fragments that run on a timer (``st.fragment(run_every=...)``), as the browser's timer does."""
+        seconds = 0.0
+        for fragment in list(self.timers):
+            seconds += await self._rerun(fragment=fragment)
+        return seconds
+
+    async def _rerun(self, page: str = "", trigger: str | None = None, fragment: str | None = None) -> float:
         msg = BackMsg()
         client = msg.rerun_script
         client.page_script_hash = self.page_hash
@@ -78,6 +86,10 @@ class ProtocolViewer:
         client.widget_states.widgets.extend(self._states.values())
         if trigger is not None:
             client.widget_states.widgets.append(WidgetState(id=trigger, trigger_value=True))
+        if fragment is not None:
+            client.fragment_id, client.is_auto_rerun = fragment, True
+        else:
+            self.timers = {}
         self.buttons, self.texts = {}, []
         client.cached_message_hashes.extend(self._cache)
         started = time.perf_counter()
@@ -101,6 +113,11 @@ class ProtocolViewer:
                     self.texts.append(getattr(element, element.WhichOneof("type")).body)
                 elif element.WhichOneof("type") == "exception":
                     self.exceptions.append(element.exception.message[:200])
+            elif kind == "auto_rerun":
+                self.timers[fwd.auto_rerun.fragment_id] = fwd.auto_rerun.interval
+            elif kind == "stop_auto_rerun":
+                for fragment_id in fwd.stop_auto_rerun.fragment_ids:
+                    self.timers.pop(fragment_id, None)
             elif kind == "page_info_changed":
                 self.query = fwd.page_info_changed.query_string
             elif kind == "script_finished" and fwd.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:

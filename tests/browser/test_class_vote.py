@@ -73,6 +73,9 @@ def test_a_student_session_is_refused_a_question_that_is_closed(tmp_path, monkey
             await viewer.open(query=f"code={code}")
             lecturer.show(SECRET, code, 4, "The next one?", ("x", "y"), revealed=False)  # the lecturer moved on
             await viewer.click("B.")  # the old question's button, still on the student's screen
+            viewer.refused = list(viewer.texts)
+            assert viewer.timers, "the student's page asks again by itself"
+            await viewer.tick()  # its timer: the page shows the lecturer's new question, no click needed
             await viewer.close()
             return viewer
 
@@ -82,4 +85,5 @@ def test_a_student_session_is_refused_a_question_that_is_closed(tmp_path, monkey
         server.terminate()
         server.wait(timeout=20)
     assert viewer.exceptions == [] and lecturer.counts(SECRET, code, 3, 1) == {}
-    assert any("not open for votes" in t for t in viewer.texts), viewer.texts
+    assert any("not open for votes" in t for t in viewer.refused), viewer.refused
+    assert "The next one?" in viewer.texts and {"A.  x", "B.  y"} <= set(viewer.buttons)
