@@ -13,7 +13,6 @@ archive), read with ``allow_pickle=False``, as model files are.
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -101,25 +100,38 @@ class TrainerProcess:
 
 
 def send(stream: IO[bytes], arrays: dict[str, np.ndarray]) -> None:
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    data = buffer.getvalue()
-    stream.write(len(data).to_bytes(8, "little") + data)
+    """One message: a JSON list of (name, dtype, shape), then the arrays' raw bytes.
+
+    Not ``np.savez``: reading an ``.npy`` header calls ``ast.literal_eval``, and on CPython 3.11 the AST is not safe
+    to build in two threads at once. The prefetch thread reading a reply while Streamlit compiles a page script
+    raised ``SystemError: AST constructor recursion depth mismatch`` in that script (seen in the test run).
+    """
+    if any(a.dtype.hasobject for a in arrays.values()):
+        raise TypeError("object arrays cannot be sent")
+    header = json.dumps([[name, a.dtype.str, list(a.shape)] for name, a in arrays.items()]).encode()
+    payload = b"".join(np.ascontiguousarray(a).tobytes() for a in arrays.values())
+    stream.write(len(header).to_bytes(8, "little") + len(payload).to_bytes(8, "little") + header + payload)
     stream.flush()
 
 
 def receive(stream: IO[bytes]) -> dict[str, np.ndarray] | None:
-    """The next archive's arrays, or None at the end of the stream (also when it ends inside an archive, as
-    when the other side is killed while it writes)."""
-    head = stream.read(8)
-    if len(head) < 8:
+    """The next message's arrays, or None at the end of the stream (also when it ends inside a message, as
+    when the other side is killed while it writes). Parses no Python: JSON and raw bytes only."""
+    head = stream.read(16)
+    if len(head) < 16:
         return None
-    length = int.from_bytes(head, "little")
-    data = stream.read(length)
-    if len(data) < length:
+    header_length, payload_length = int.from_bytes(head[:8], "little"), int.from_bytes(head[8:], "little")
+    header, payload = stream.read(header_length), stream.read(payload_length)
+    if len(header) < header_length or len(payload) < payload_length:
         return None
-    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-        return {name: archive[name] for name in archive.files}
+    arrays, at = {}, 0
+    for name, dtype, shape in json.loads(header):
+        kind = np.dtype(dtype)
+        size = kind.itemsize * int(np.prod(shape, dtype=np.int64))
+        arrays[name] = np.frombuffer(payload, dtype=kind, count=size // kind.itemsize if kind.itemsize else 0,
+                                     offset=at).reshape(shape).copy()
+        at += size
+    return arrays
 
 
 def answer(request: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
