@@ -30,8 +30,8 @@ pages = {"VAE Lab": [home], "Autoencoders": [autoencoder, denoising], "Variation
 page = st.navigation(pages)
 st.session_state["page_path"] = page.url_path
 shell.show_notes()
-present.follow({"home": home, "autoencoder": autoencoder, "denoising": denoising, "elbo": elbo,
-                "reparameterisation": reparameterisation}, page.url_path)  # a scene opens its page, its title on top
+by_name = {present.page_name(p.url_path): p for group in pages.values() for p in group}
+present.follow(by_name, page.url_path)  # a scene opens its page, its title on top
 page.run()
 present.prepare_next()
 shell.link_box()

@@ -43,10 +43,9 @@ shell.title("The autoencoder",
             "the reconstruction error. With d smaller than the data's dimension D, the autoencoder must find the few "
             "directions that matter.")
 data = page_data()
-seed = int(controls.value("seed"))
 
 # -- controls -> config -> run ---------------------------------------------------------------------
-latent, width, epochs, lr = shell.control_row(["ae_latent"], ["ae_width", "ae_epochs", "ae_lr"])
+latent, *_ = shell.control_row(["ae_latent"], ["ae_width", "ae_epochs", "ae_lr"])
 
 
 def config(d: int) -> runs.RunConfig:

@@ -47,10 +47,9 @@ shell.title("The denoising autoencoder",
             "Corrupt every training input with Gaussian noise and ask for the **clean** input back. The network cannot "
             "copy its input any more: it must learn where the data lives and pull noisy points back towards it.")
 data = page_data()
-seed = int(controls.value("seed"))
 
 # -- controls -> config -> runs ----------------------------------------------------------------------
-sigma, latent, epochs = shell.control_row(["dae_sigma"], ["dae_latent", "dae_epochs"])
+sigma, *_ = shell.control_row(["dae_sigma"], ["dae_latent", "dae_epochs"])
 
 dae_config, ae_config = configs.denoising(controls.values(), data.spec)
 dae_run = training.train(dae_config, data.X, f"the denoising AE (σ = {sigma:g})")

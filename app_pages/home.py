@@ -211,7 +211,7 @@ shell.title("The worked example: a VAE in NumPy",
 data = page_data()
 
 # -- controls -> config -> run ---------------------------------------------------------------------
-beta, latent, epochs, lr = shell.control_row(["h_beta", "h_latent"], ["h_epochs", "h_lr"])
+beta, latent, *_ = shell.control_row(["h_beta", "h_latent"], ["h_epochs", "h_lr"])
 
 config = configs.home(controls.values(), data.spec)
 run = training.train(config, data.X, "the VAE")

@@ -9,11 +9,11 @@ import secrets
 import streamlit as st
 
 from vae_ui import classroom
+from vae_ui.deck import LETTERS
 from vae_ui.text import escape
 from vae_ui.votes import Refused
 
 POLL_SECONDS = 2.0
-LETTERS = "ABCDE"
 
 store = classroom.store()
 code = st.session_state["join_code"]

@@ -188,3 +188,21 @@ def test_the_deck_in_use_survives_every_kind_of_bad_file():
         assert at.session_state["your_deck"] == COURSE, name  # unchanged, and still presented
         assert values(at)["deck"] == "yours" and values(at)["scene"] == 2, name
         assert any("was not loaded; your deck is unchanged" in e for e in texts(at, "error")), name
+
+
+def test_vote_again_opens_round_two_and_keeps_the_answer_back_again(monkeypatch):
+    from vae_ui import classroom
+
+    monkeypatch.setenv("VAE_LAB_PRESENTER_SECRET", "lecture-test")
+    at = app("home", deck="course", scene="1")
+    at.text_input(key="class_secret_input").input("lecture-test")
+    at.button(key="class_start").click().run()
+    code = at.session_state["class_code"]
+    assert classroom.store().showing(code).scene == 1  # the class sees scene 1's question
+    at.button(key="scene_reveal").click().run()
+    assert classroom.store().showing(code).revealed
+    at.button(key="class_again").click().run()
+    assert_clean(at)
+    now = classroom.store().showing(code)
+    assert now.round == 2 and not now.revealed
+    assert at.button(key="scene_reveal") and set(metrics(at).values()) == {"?"}  # kept back again

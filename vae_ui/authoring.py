@@ -70,10 +70,9 @@ def _uploaded() -> None:
 
 def this_view() -> tuple[str, tuple[tuple[str, object], ...]]:
     """The page shown now (a deck's page name) and its controls that differ from their defaults."""
-    path = st.session_state.get("page_path", "")
-    page = path or "home"
+    page = present.page_name(st.session_state.get("page_path", ""))
     keys = list(deck.SCENE_SHARED) + [k for k in st.session_state.get("page_keys", [])
-                                      if k in REGISTRY and k.startswith(deck.PAGES.get(page, ("-",)))]
+                                      if k not in deck.SCENE_SHARED and deck.settable(k, page)]
     values = tuple((k, controls.value(k)) for k in keys if controls.value(k) != REGISTRY[k].default)
     return page, values
 
@@ -128,7 +127,7 @@ def _save() -> None:
             question["answer"] = choices[answer - 1] if answer <= len(choices) else f"choice {answer}"
         document["question"] = question
         if ss.get("deck_hide"):
-            document["hide"] = [name for name in deck.FIGURES[page]]
+            document["hide"] = list(deck.FIGURES[page])
     try:
         scene = deck.parse({"title": "x", "scenes": [document]}).scenes[0]
     except deck.DeckError as err:

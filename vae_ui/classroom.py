@@ -8,17 +8,15 @@ or set as ``VAE_LAB_PRESENTER_SECRET``); only then does the scene it presents re
 from __future__ import annotations
 
 import io
-from urllib.parse import urlsplit
 
 import pandas as pd
 import streamlit as st
 
-from . import curves, deck, figures
+from . import controls, curves, deck, figures, present, shell
 from .text import escape
 from .votes import Refused, VoteStore
 
 COUNT_SECONDS = 1.0  # the lecturer's count of votes is read this often
-LETTERS = "ABCDE"
 
 
 @st.cache_resource
@@ -69,12 +67,7 @@ def _end() -> None:
 
 
 def join_link(code: str) -> str:
-    try:
-        parts = urlsplit(st.context.url or "")
-        base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
-    except (AttributeError, ValueError):
-        base = ""
-    return f"{base}/?code={code}"
+    return f"{shell.base_url()}/?code={code}"
 
 
 def qr_png(text: str) -> bytes:
@@ -131,7 +124,7 @@ def counts(number: int, scene: deck.Scene, revealed: bool) -> None:
         return
     columns = st.columns(len(rounds))
     for col, (r, c) in zip(columns, rounds.items()):
-        frame = pd.DataFrame({"choice": [LETTERS[i] + (" (right)" if i == q.right else "") for i in range(len(q.choices))],
+        frame = pd.DataFrame({"choice": [deck.LETTERS[i] + (" (right)" if i == q.right else "") for i in range(len(q.choices))],
                               "votes": [c.get(i, 0) for i in range(len(q.choices))]})
         with col:
             figures.show(lambda: curves.bars(frame, "choice", "votes", f"Round {r}", counts=True), f"votes_round_{r}",
@@ -146,5 +139,4 @@ def _again() -> None:
     except Refused as err:
         st.session_state["class_note"] = str(err)
     st.session_state.pop("published", None)
-    number = st.session_state.get("values", {}).get("scene")
-    st.session_state.setdefault("revealed", set()).discard((st.session_state["values"]["deck"], number))
+    present.set_revealed(controls.value("scene"), False)  # the new round's answer is kept back again

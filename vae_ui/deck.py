@@ -54,6 +54,7 @@ MAX_BYTES = 200_000
 MAX_SCENES = MAX_SCENE
 MAX_TEXT = {"title": 120, "talk": 1200, "prompt": 300, "choice": 120, "explain": 1200}
 CHOICES = (2, 5)  # a question has this many choices, at least and at most
+LETTERS = "ABCDE"  # the choices' letters, on the lecturer's screen and the students'
 SCENE_FIELDS = {"page", "title", "talk", "controls", "question", "hide"}
 QUESTION_FIELDS = {"prompt", "choices", "answer", "explain"}
 
@@ -107,6 +108,11 @@ class Scene:
 class Deck:
     title: str
     scenes: tuple[Scene, ...] = field(default_factory=tuple)
+
+
+def settable(key: str, page: str) -> bool:
+    """Whether a scene of ``page`` may set control ``key``: the page's own controls, and the data and seed."""
+    return key in SCENE_SHARED or (key in REGISTRY and key.startswith(PAGES[page]))
 
 
 def covers(hidden: tuple[str, ...], name: str) -> bool:
@@ -204,7 +210,7 @@ def _controls(raw: Any, page: str, where: str, problems: list[str]) -> tuple[tup
         control = REGISTRY.get(key)
         if control is None:
             problems.append(f"{at}: no such control")
-        elif key not in SCENE_SHARED and not key.startswith(PAGES[page]):
+        elif not settable(key, page):
             problems.append(f"{at}: not a control of the {page} page")
         elif key == "dataset" and value == "csv":
             problems.append(f"{at}: a deck cannot carry an upload; pick a generated data set or digits")

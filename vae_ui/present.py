@@ -21,7 +21,6 @@ from .text import escape
 
 DECKS_DIR = Path(__file__).resolve().parents[1] / "decks"
 PRESENTATION = ("deck", "scene", "lecture")  # the controls a scene leaves as they are
-LETTERS = "ABCDE"
 KEYS_SCRIPT = """<script>
 // → and ← step the scenes as PageDown and PageUp do, unless the focus is on something arrows move (a slider).
 if (!window.__vaeLabSceneKeys) {
@@ -63,6 +62,11 @@ def current() -> tuple[int, deck.Scene] | None:
 def page_path(page: str) -> str:
     """A deck's page name as the URL path of the page ("home" is the root)."""
     return "" if page == "home" else page
+
+
+def page_name(path: str) -> str:
+    """The deck's name of the page at URL path ``path`` (the inverse of :func:`page_path`)."""
+    return path or "home"
 
 
 def begin() -> None:
@@ -128,7 +132,7 @@ def revealed(number: int) -> bool:
     return (controls.value("deck"), number) in st.session_state.get("revealed", set())
 
 
-def _reveal(number: int, shown: bool) -> None:
+def set_revealed(number: int, shown: bool) -> None:
     done = st.session_state.setdefault("revealed", set())
     token = (controls.value("deck"), number)
     done.add(token) if shown else done.discard(token)
@@ -215,8 +219,8 @@ def question(number: int, q: deck.Question) -> None:
     shown = revealed(number)
     ask, act = st.columns([5, 1.2], vertical_alignment="top")
     with ask:
-        choices = "  \n".join(f"**{LETTERS[i]}. {escape(choice)}** :material/check_circle: the answer"
-                              if shown and i == q.right else f"**{LETTERS[i]}.** {escape(choice)}"
+        choices = "  \n".join(f"**{deck.LETTERS[i]}. {escape(choice)}** :material/check_circle: the answer"
+                              if shown and i == q.right else f"**{deck.LETTERS[i]}.** {escape(choice)}"
                               for i, choice in enumerate(q.choices))
         st.markdown(f"**Question:** {escape(q.prompt)}  \n{choices}")
         if shown and q.explain:
@@ -225,8 +229,8 @@ def question(number: int, q: deck.Question) -> None:
             st.info("An opinion poll: no choice is right.", icon=":material/how_to_vote:")
     with act:
         if shown:
-            st.button("Hide", on_click=_reveal, args=(number, False), key="scene_hide", icon=":material/visibility_off:",
+            st.button("Hide", on_click=set_revealed, args=(number, False), key="scene_hide", icon=":material/visibility_off:",
                       help="Keep the answer back again.")
         else:
-            st.button("Reveal", on_click=_reveal, args=(number, True), key="scene_reveal", type="primary",
+            st.button("Reveal", on_click=set_revealed, args=(number, True), key="scene_reveal", type="primary",
                       icon=":material/visibility:", help="Show the answer and what was kept back.")

@@ -98,13 +98,18 @@ def link_box() -> None:
         st.code(current_link(), language=None, wrap_lines=True)
 
 
-def current_link() -> str:
-    """The address that restores this page and its controls."""
+def base_url() -> str:
+    """``scheme://host:port`` as this session's browser reached the app ("" when it is not known)."""
     try:
         parts = urlsplit(st.context.url or "")
-        base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
     except (AttributeError, ValueError):
-        base = ""
+        return ""
+
+
+def current_link() -> str:
+    """The address that restores this page and its controls."""
+    base = base_url()
     page = st.session_state.get("page_path", "")
     keys = list(SHARED) + [k for k in st.session_state.get("page_keys", []) if k not in SHARED]
     query = urlencode(controls.url_params(keys))
