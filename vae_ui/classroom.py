@@ -39,6 +39,9 @@ def class_code() -> str | None:
 def presenter_box() -> None:
     """In the sidebar's deck box: become the presenter, open a class."""
     st.markdown("**Class vote**")
+    note = st.session_state.pop("class_note", None)
+    if note:  # (from Start or from Vote again)
+        st.error(escape(note))
     if class_code():
         st.caption(f"Your class: {class_code()}. Its join link is on every question scene.")
         st.button("End the class vote", key="class_end", on_click=_end, icon=":material/stop_circle:")
@@ -46,9 +49,6 @@ def presenter_box() -> None:
     st.text_input("Presenter secret", type="password", key="class_secret_input", max_chars=64,
                   help="Printed in the terminal where the app was started (or set as VAE_LAB_PRESENTER_SECRET).")
     st.button("Start a class vote", key="class_start", on_click=_start, icon=":material/how_to_vote:")
-    note = st.session_state.pop("class_note", None)
-    if note:
-        st.error(escape(note))
 
 
 def _start() -> None:
@@ -70,6 +70,7 @@ def join_link(code: str) -> str:
     return f"{shell.base_url()}/?code={code}"
 
 
+@st.cache_data(max_entries=16)  # drawn once per join link, not on every run of a question scene
 def qr_png(text: str) -> bytes:
     """The QR code of ``text`` as a PNG (segno: made for the job, pure Python, offline)."""
     import segno

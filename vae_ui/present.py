@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 
 from . import controls, deck
-from .settings import REGISTRY
+from .settings import REGISTRY, SHARED
 from .text import escape
 
 DECKS_DIR = Path(__file__).resolve().parents[1] / "decks"
@@ -85,7 +85,7 @@ def begin() -> None:
     found = current()
     if found is None or "applied" in ss:
         return
-    own_moves = any(key in REGISTRY and key not in deck.SCENE_SHARED + PRESENTATION for key in st.query_params)
+    own_moves = any(key in REGISTRY and key not in SHARED for key in st.query_params)  # a page control in the link
     if own_moves:
         ss["applied"] = (controls.value("deck"), found[0])
     else:
@@ -135,7 +135,10 @@ def revealed(number: int) -> bool:
 def set_revealed(number: int, shown: bool) -> None:
     done = st.session_state.setdefault("revealed", set())
     token = (controls.value("deck"), number)
-    done.add(token) if shown else done.discard(token)
+    if shown:
+        done.add(token)
+    else:
+        done.discard(token)
 
 
 def kept_back(name: str) -> bool:
