@@ -126,3 +126,9 @@ def test_a_configured_secret_is_used_and_never_replaced(tmp_path, monkeypatch):
     assert s.presenter_secret() == ("lecture-hall-7", False) and s.is_presenter("lecture-hall-7")
     assert not s.is_presenter("lecture-hall-8")
     assert len(s.open_class("lecture-hall-7")) == votes.CODE_LENGTH
+
+
+def test_the_presenter_may_type_the_code_in_lower_case(store):
+    secret, code = open_question(store)
+    store.show(secret, code.lower(), 4, "Next?", ("x", "y"), revealed=False)
+    assert store.showing(code).scene == 4

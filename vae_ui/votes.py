@@ -68,6 +68,7 @@ class VoteStore:
         self.path = Path(path) if path is not None else DATA_DIR / "votes.sqlite3"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._stored_secret: str | None = None  # read once: a stored secret never changes
         with self._db() as db:
             db.executescript(SCHEMA)
 
@@ -86,10 +87,13 @@ class VoteStore:
         configured = os.environ.get("VAE_LAB_PRESENTER_SECRET")
         if configured:
             return configured, False
+        if self._stored_secret is not None:
+            return self._stored_secret, False
         db = self._db()
         made = secrets.token_urlsafe(9)
         db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('presenter_secret', ?)", (made,))
         (stored,) = db.execute("SELECT value FROM meta WHERE key = 'presenter_secret'").fetchone()
+        self._stored_secret = stored
         return stored, stored == made
 
     def is_presenter(self, secret: str) -> bool:
@@ -121,7 +125,7 @@ class VoteStore:
             round_ = now.round if now.scene == scene else 1
         self._db().execute("UPDATE classes SET scene = ?, prompt = ?, choices = ?, round = ?, revealed = ?, updated = ?"
                            " WHERE code = ?", (scene, prompt, json.dumps(list(choices)), round_, int(revealed),
-                                               time.time(), code))
+                                               time.time(), now.code))
 
     def vote_again(self, secret: str, code: str) -> int:
         """A second round of the same question (vote, discuss, vote again); returns the new round."""
