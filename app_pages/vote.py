@@ -48,11 +48,11 @@ def question() -> None:
     note = st.session_state.get("vote_note")
     if note:
         st.warning(escape(note), icon=":material/block:")
+    if mine is not None:  # (after the reveal too: the disabled buttons no longer show it)
+        st.success(f"Your vote: {LETTERS[mine]}" + (f" (round {now.round})" if now.round > 1 else "")
+                   + ("." if now.revealed else ". You can change it until the reveal."), icon=":material/how_to_vote:")
     if now.revealed:
         st.info("The answer is on the lecturer's screen: voting is closed.", icon=":material/visibility:")
-    elif mine is not None:
-        st.success(f"Your vote: {LETTERS[mine]}" + (f" (round {now.round})" if now.round > 1 else "")
-                   + ". You can change it until the reveal.", icon=":material/how_to_vote:")
 
 
 st.title("Class vote")

@@ -91,6 +91,7 @@ def test_a_student_votes_and_the_lecturer_sees_the_count_but_the_student_cannot_
     page.screenshot(path=str(SCREENSHOTS / "after" / "deck_vote_revealed.png"), full_page=True)
     student.screenshot(path=str(SCREENSHOTS / "after" / "deck_student.png"))
     student.wait_for_function("() => document.body.innerText.includes('voting is closed')", timeout=10_000)
+    assert "Your vote: B." in student.inner_text("[data-testid=stApp]")  # still said after the reveal
     assert_healthy(page)
     assert_healthy(student)
     student_context.close()
