@@ -45,10 +45,57 @@ def test_train_test_split_partitions_the_rows():
 
 
 def test_a_good_csv_loads_with_or_without_a_header():
-    with_header = data.from_csv(b"a,b,c\n1,2,3\n4,5,6.5\n")
+    with_header = data.from_csv(b"a,b,c\n1,2,3\n4,5,6.5\n", min_rows=2)
     assert with_header.X.tolist() == [[1, 2, 3], [4, 5, 6.5]]
-    plain = data.from_csv("1,2\n3,4\n\n5,6\n")
+    plain = data.from_csv("1,2\n3,4\n\n5,6\n", min_rows=2)
     assert plain.X.shape == (3, 2)
+
+
+TABLE = [[float(i % 7), float((3 * i) % 11) + 0.5] for i in range(12)]  # 12 rows, no column constant or counting
+
+
+def table_text(separator: str = ",", line_end: str = "\n", header: bool = True) -> str:
+    lines = ([separator.join(["a", "b"])] if header else []) + [separator.join(f"{v:g}" for v in row) for row in TABLE]
+    return line_end.join(lines) + line_end
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n", "\r"])  # Unix, Windows, old "CSV (Macintosh)"
+def test_every_kind_of_line_end_reads_the_same_table(line_end):
+    assert data.from_csv(table_text(line_end=line_end).encode()).X.tolist() == TABLE
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_file_with_no_comma_may_separate_its_cells_by_semicolons_or_tabs(separator):
+    assert data.from_csv(table_text(separator).encode()).X.tolist() == TABLE
+
+
+def test_a_row_index_column_is_left_out_with_a_note():
+    indexed = "\n".join([",a,b"] + [f"{i},{a:g},{b:g}" for i, (a, b) in enumerate(TABLE)])
+    ds = data.from_csv(indexed)
+    assert ds.X.tolist() == TABLE and "row index" in ds.notes[0]
+    assert data.from_csv(table_text()).notes == ()  # a file without one is read as it is
+
+
+def test_values_near_float64s_limits_standardise_to_finite_columns():
+    X = np.array(TABLE) * np.array([1e307, 1e-300])  # squares of the first overflow; of the second, underflow
+    Z = data.standardize(data.validate_array(X))
+    assert np.all(np.isfinite(Z))
+    np.testing.assert_allclose(Z, data.standardize(np.array(TABLE)), atol=1e-12)  # scale does not matter
+
+
+@pytest.mark.parametrize("content, message", [
+    (table_text(";").replace(".", ","), "decimal comma"),
+    (table_text(";", header=False).replace(".", ","), "semicolons and writes numbers with a decimal comma"),
+    ("sep=;\n" + table_text(";"), "Excel's 'sep=;' line"),
+    ('a,b\n"1,234.5",2\n' + table_text(header=False), "thousands separator"),
+    ("a,b\n1,2\n" + "3," + "9" * 200_000 + "\n", "longer than 128 KiB"),
+    ("a,b\n" + "".join(f"{i % 3},5\n" for i in range(12)), "column 2 is constant"),
+    ("a,b\n" + "".join(f"{i % 3}e-320,{i}.5\n" for i in range(12)), "column 1 holds only numbers below"),
+    ("a,b\n1,2\n2,3\n3,5\n", "at least 10 rows"),
+])
+def test_a_csv_in_another_format_says_what_it_saw_and_what_to_do(content, message):
+    with pytest.raises(ValueError, match=message):
+        data.from_csv(content.encode())
 
 
 @pytest.mark.parametrize("content, message", [
@@ -58,7 +105,7 @@ def test_a_good_csv_loads_with_or_without_a_header():
     (b"1,2\n3,nan\n", "missing or infinite"),
     (b"1,2\ninf,4\n", "missing or infinite"),
     (b"1\n2\n3\n", "at least 2 numeric columns"),
-    (b"1,2\n", "at least 2 rows"),
+    (b"1,2\n", "at least 10 rows"),
     (b"1,2\n3,4,5\n", "row 2 has 3 columns"),
     (b"\xff\xfe\x00\x01garbage", "not UTF-8"),
     (b"1,2\x00,3\n", "binary"),

@@ -174,6 +174,10 @@ GOOD_CSV = b"a,b,c\n" + b"".join(f"{i % 7},{(i * 3) % 11},{i % 5}\n".encode() fo
     (b"1,2\n" * 30_000, "at most 20,000"),
     (b"1,2\n" * 1_000_000, "at most 20,000"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not UTF-8"),
+    (b"a,b\n1,2\n3," + b"9" * 200_000 + b"\n", "longer than 128 KiB"),  # csv.Error, not a ValueError
+    (b"a,b\n1,2\n2,1\n3,5\n4,4\n5,2\n6,1\n", "at least 10 rows"),  # a 1-row test split broke the beta-VAE tab
+    (b"sep=;\n1;2\n", "sep=;"),
+    (b"a;b\n1,5;2,5\n", "decimal comma"),
 ])
 def test_csv_upload_good_then_bad_keeps_the_good_data(bad, message):
     at = app("home", dataset="csv")
@@ -190,10 +194,52 @@ def test_csv_upload_good_then_bad_keeps_the_good_data(bad, message):
     assert names_the_upload(), texts(at, "caption")
     at.sidebar.get("file_uploader")[0].set_value(("bad.csv", bad, "text/csv")).run()
     assert_clean(at)
-    errors = " ".join(texts(at, "error"))
+    errors = " ".join(texts(at, "error")).replace("\\", "")  # (shown escaped: the message quotes the file)
     assert message in errors and "previous data is kept" in errors
     assert metrics(at) == good_metrics
     assert names_the_upload(), "the good data is still the data shown"
+
+
+def upload(at, name: str, content: bytes | None):
+    at.sidebar.get("file_uploader")[0].set_value(None if content is None else (name, content, "text/csv")).run()
+    assert_clean(at)
+    return " ".join(texts(at, "error"))
+
+
+def test_a_file_name_and_a_cell_from_a_user_are_shown_as_text_not_markdown():
+    errors = upload(app("home", dataset="csv"), "[X](http://e.vil).csv", b"a,b\n![](http://e.vil/x),2\n" * 12)
+    assert "not a number" in errors
+    for markup in ("![](", "[X](", "http://"):  # an image would be fetched from e.vil, a link followed
+        assert markup not in errors, errors
+    assert errors.replace("\\", "").count("http://e.vil") == 2  # both are there, to read
+
+
+@pytest.mark.parametrize("then", ["remove the file", "switch the data set", "reset"])
+def test_the_message_about_a_bad_upload_goes_when_the_file_does(then):
+    at = app("home", dataset="csv")
+    assert "not a number" in upload(at, "bad.csv", b"a,b\n1,x\n" * 12)
+    if then == "remove the file":
+        errors = upload(at, "", None)
+    elif then == "switch the data set":
+        at.sidebar.selectbox(key="w_dataset").select("two_moons").run()
+        at.sidebar.selectbox(key="w_dataset").select("csv").run()  # back, with no new file: no old message
+        errors = upload(at, "", None)
+    else:
+        at.sidebar.button(key="reset").click().run()
+        errors = " ".join(texts(at, "error"))
+    assert "not a number" not in errors
+
+
+@pytest.mark.parametrize("content", [
+    b"a,b\r" + b"".join(f"{i % 7},{(3 * i) % 11}\r".encode() for i in range(40)),  # old Macintosh line ends
+    b"a,b\n" + b"".join(f"{1e307 * (i % 7 + 1):g},{1e-300 * (i % 5 + 1):g}\n".encode() for i in range(40)),
+    b"a;b\n" + b"".join(f"{i % 7};{(3 * i) % 11}\n".encode() for i in range(40)),
+])
+def test_unusual_but_good_csvs_load_and_train(content):
+    at = app("home", dataset="csv")
+    assert upload(at, "odd.csv", content) == ""
+    assert any("40 rows" in t.replace("\\", "") for t in texts(at, "caption")), texts(at, "caption")
+    assert metrics(at) and not any("diverged" in t for t in texts(at, "error"))
 
 
 def test_every_control_default_parses_back_from_its_url_form():

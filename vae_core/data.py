@@ -12,6 +12,7 @@ import gzip
 import importlib.util
 import io
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ class Dataset:
     X: Array
     y: Array
     image_shape: tuple[int, int] | None = None
+    notes: tuple[str, ...] = ()  # what was done to a user's file while reading it (a left-out index column)
 
 
 def _split_counts(n: int, k: int) -> Array:
@@ -135,17 +137,26 @@ def train_test_split(X: Array, y: Array, test_fraction: float = 0.2, seed: int =
 def standardize(X: Array) -> Array:
     r"""Each column shifted and scaled to mean 0 and standard deviation 1: :math:`(x_j - \bar x_j)/s_j`.
 
-    A constant column (s_j = 0) becomes all zeros. X: (n, D) -> (n, D), a new array.
+    A constant column (s_j = 0) becomes all zeros. Each column is first divided by its largest magnitude, so that
+    values near float64's limits (1e308) neither overflow the squares nor lose the column. X: (n, D) -> (n, D), a
+    new array.
     """
     X = np.asarray(X, dtype=np.float64)
+    scale = np.abs(X).max(axis=0) if len(X) else np.ones(X.shape[1:])
+    X = X / np.where(scale > 0, scale, 1.0)
     std = X.std(axis=0)
     return (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
 
 
-def validate_array(X: object, max_rows: int = MAX_ROWS) -> Array:
-    """Check a user's array: 2-D, numeric, finite, at least 2 columns and 2 rows, at most ``max_rows``.
+MIN_ROWS = 10  # an upload needs a few test rows (a fifth of them) to show anything on
+TINY = np.finfo(np.float64).tiny  # below this a number has lost precision (a subnormal): 2.2e-308
 
-    Returns it as float64; raises ValueError saying what is wrong.
+
+def validate_array(X: object, max_rows: int = MAX_ROWS, min_rows: int = 2) -> Array:
+    """Check a user's array: 2-D, numeric, finite, at least 2 columns and ``min_rows`` rows, at most ``max_rows``;
+    no constant column and no column of subnormal numbers (each makes a standardised column of nothing).
+
+    Returns it as float64; raises ValueError saying what is wrong (naming the column).
     """
     try:
         X = np.asarray(X, dtype=np.float64)
@@ -154,8 +165,6 @@ def validate_array(X: object, max_rows: int = MAX_ROWS) -> Array:
     if X.ndim != 2:
         raise ValueError(f"the data must be a table (rows x columns), got {X.ndim} dimension(s)")
     n, D = X.shape
-    if n < 2:
-        raise ValueError(f"the data needs at least 2 rows, it has {n}")
     if D < 2:
         raise ValueError(f"the data needs at least 2 numeric columns, it has {D}")
     if D > MAX_COLUMNS:
@@ -167,14 +176,34 @@ def validate_array(X: object, max_rows: int = MAX_ROWS) -> Array:
         row, col = np.argwhere(bad)[0]
         raise ValueError(f"the data has {int(bad.sum())} missing or infinite value(s), "
                          f"the first in row {row + 1}, column {col + 1}")
+    if n < min_rows:
+        raise ValueError(f"the data needs at least {min_rows} rows, it has {n}")
+    for j in range(D):
+        column = X[:, j]
+        if np.all(column == column[0]):
+            raise ValueError(f"column {j + 1} is constant (every value is {column[0]:g}): it carries no information; "
+                             "remove it")
+        magnitude = np.abs(column).max()
+        if magnitude < TINY:
+            raise ValueError(f"column {j + 1} holds only numbers below {TINY:.1e} (the largest is {magnitude:.1e}), "
+                             "too small to compute with: multiply it by a power of ten")
     return X
 
 
-def from_csv(source: bytes | str, name: str = "uploaded CSV", max_rows: int = MAX_ROWS) -> Dataset:
+FIELD_LIMIT = csv.field_size_limit()  # the csv module's limit on one cell, in characters (128 KiB)
+
+
+def from_csv(source: bytes | str, name: str = "uploaded CSV", max_rows: int = MAX_ROWS,
+             min_rows: int = MIN_ROWS) -> Dataset:
     """Parse a user's CSV (an optional header row, then numbers) into a :class:`Dataset`.
 
-    Raises ValueError with a message a person can act on: not text, empty, a non-numeric
-    cell (with its row and column), one column, NaN or infinity, too many rows.
+    Line ends may be Windows', Unix' or old Macintosh's (CR only). Cells may be separated by commas, or, in a
+    file with no comma, by semicolons or tabs. A first column that only counts the rows (0, 1, 2, … or 1, 2, 3, …)
+    is a row index, not data: it is left out, and ``Dataset.notes`` says so.
+
+    Raises ValueError with a message a person can act on: not text, empty, a non-numeric cell (with its row and
+    column, and the number format or separator it seems to use), one column, NaN or infinity, a constant column,
+    too few or too many rows.
     """
     if isinstance(source, bytes):
         try:
@@ -183,8 +212,25 @@ def from_csv(source: bytes | str, name: str = "uploaded CSV", max_rows: int = MA
             raise ValueError("the file is not UTF-8 text; save it as a plain CSV") from None
     if "\x00" in source:
         raise ValueError("the file is binary, not a plain-text CSV")
-    non_blank = (r for r in csv.reader(io.StringIO(source)) if any(cell.strip() for cell in r))
-    rows = list(itertools.islice(non_blank, max_rows + 2))  # stop reading past the cap
+    lines = io.StringIO(source, newline=None)  # universal line ends: \r\n, \n and a lone \r
+    first = next((line for line in lines if line.strip()), "")
+    if first.strip().lower().startswith("sep="):
+        raise ValueError(f"the file starts with Excel's {first.strip()[:8]!r} line: delete that line, and save the "
+                         "file as comma-separated values")
+    if ";" in first and "," in first and all(_DECIMAL_COMMA.fullmatch(c.strip()) or _is_numeric_row([c])
+                                             for c in first.split(";")):
+        raise ValueError("the file separates its cells by semicolons and writes numbers with a decimal comma (1,5), "
+                         "as a spreadsheet set to a European language saves it: save it with commas between cells "
+                         "and decimal points (1.5)")
+    delimiter = "," if "," in first or not (";" in first or "\t" in first) else (";" if ";" in first else "\t")
+    lines.seek(0)
+    try:
+        non_blank = (r for r in csv.reader(lines, delimiter=delimiter) if any(cell.strip() for cell in r))
+        rows = list(itertools.islice(non_blank, max_rows + 2))  # stop reading past the cap
+    except csv.Error as err:
+        if "field limit" in str(err):
+            raise ValueError(f"a cell is longer than {FIELD_LIMIT // 1024} KiB: this is not a table of numbers") from None
+        raise ValueError(f"the file is not a well-formed CSV ({err})") from None
     if not rows:
         raise ValueError("the file is empty")
     if len(rows) > max_rows + 1:
@@ -202,9 +248,37 @@ def from_csv(source: bytes | str, name: str = "uploaded CSV", max_rows: int = MA
             try:
                 values[i, j] = float(cell)
             except ValueError:
-                raise ValueError(f"row {i + 1}, column {j + 1} is not a number: {cell.strip()[:20]!r}") from None
-    X = validate_array(values, max_rows)
-    return Dataset(name, X, np.zeros(len(X), dtype=int))
+                raise ValueError(f"row {i + 1}, column {j + 1} is not a number: {cell.strip()[:20]!r}"
+                                 f"{_number_format_hint(cell)}") from None
+    notes: tuple[str, ...] = ()
+    if width > 2 and _counts_rows(values[:, 0]):
+        values = values[:, 1:]
+        notes = (f"column 1 counts the rows ({values.shape[0]:,} of them), so it is a row index, not data: "
+                 "it was left out",)
+    X = validate_array(values, max_rows, min_rows)
+    return Dataset(name, X, np.zeros(len(X), dtype=int), notes=notes)
+
+
+def _counts_rows(column: Array) -> bool:
+    """The column is 0, 1, 2, … or 1, 2, 3, … (a spreadsheet's or pandas' row index)."""
+    return len(column) >= 3 and column[0] in (0.0, 1.0) and bool(np.all(np.diff(column) == 1.0))
+
+
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?")  # 1,5 for 1.5
+
+
+def _number_format_hint(cell: str) -> str:
+    """What a cell that is not a number seems to be written in, and what to do (or "" when it looks like text)."""
+    cell = cell.strip()
+    if re.fullmatch(r"[+-]?\d{1,3}([,.' ]\d{3})+([.,]\d+)?", cell):
+        return (" — it seems to use a thousands separator; save the numbers without separators "
+                "(1234.5, not 1,234.5)")
+    if _DECIMAL_COMMA.fullmatch(cell):
+        return " — it uses a decimal comma; save the file with decimal points (1.5, not 1,5)"
+    if ";" in cell or "\t" in cell:
+        sep = "semicolons" if ";" in cell else "tabs"
+        return f" — the cells seem to be separated by {sep} and commas both; save the file with commas only"
+    return ""
 
 
 def _is_numeric_row(row: list[str]) -> bool:

@@ -72,32 +72,41 @@ def digest(content: bytes) -> str:
 
 def upload(container: Any) -> None:
     """The sidebar's CSV uploader. A good file becomes this session's data (its columns standardised); a bad
-    one leaves a message for the page and keeps the previous data."""
+    one leaves a message for the page and keeps the previous data. Removing the file removes its message."""
     file = container.file_uploader("CSV file (numbers, ≥ 2 columns)", type=["csv", "txt"], key="csv_file")
     if file is None:
+        st.session_state.pop("csv_error", None)
         return
     content = file.getvalue()
     key = digest(content)
-    if st.session_state.get("csv", {}).get("digest") == key:
+    if key in (st.session_state.get("csv", {}).get("digest"), st.session_state.get("csv_error_digest")):
         return
     try:
         ds = vc.data.from_csv(content, name=file.name)
     except ValueError as err:
         st.session_state["csv_error"] = f"{shorten(file.name)}: {err}"
+        st.session_state["csv_error_digest"] = key
         return
     X = read_only(vc.data.standardize(ds.X))
-    st.session_state["csv"] = {"digest": key, "name": shorten(file.name), "X": X}
+    st.session_state["csv"] = {"digest": key, "name": shorten(file.name), "X": X, "notes": ds.notes}
+    forget_error()
+
+
+def forget_error() -> None:
+    """The message about a bad upload goes (the file was replaced or removed, the data set changed, a reset)."""
     st.session_state.pop("csv_error", None)
+    st.session_state.pop("csv_error_digest", None)
 
 
 def page_data() -> Data:
     """The data the page works on, or the default with a note when an uploaded CSV is missing or bad."""
     name, seed = controls.value("dataset"), int(controls.value("seed"))
     if name != "csv":
+        forget_error()
         return generated(name, seed)
     error = st.session_state.get("csv_error")
-    if error:
-        st.error(f"That file was not loaded — {error}. The previous data is kept.", icon=":material/error:")
+    if error:  # the file name and its cells are the user's: shown as text, never as Markdown
+        st.error(f"That file was not loaded — {escape(error)}. The previous data is kept.", icon=":material/error:")
     upload = st.session_state.get("csv")
     if upload is None:
         st.info("Upload a CSV in the sidebar (its columns are standardised). Until then: three clusters.",
@@ -107,4 +116,6 @@ def page_data() -> Data:
     title = f"Your CSV: {upload['name']}"
     st.caption(f"Data: {escape(title)} — {len(X):,} rows × {X.shape[1]} columns, each column standardised; "
                f"{1 - TEST_FRACTION:.0%} to train, {TEST_FRACTION:.0%} to test.")
+    for note in upload.get("notes", ()):
+        st.caption(f"Note: {escape(note)}.")
     return split(DataSpec("csv", seed, upload["digest"]), title, X, np.zeros(len(X), dtype=int))
