@@ -1,6 +1,7 @@
 """Models save to .npz without pickle and load back identical; foreign files are refused clearly."""
 
 import io
+import zipfile
 
 import numpy as np
 import pytest
@@ -59,3 +60,24 @@ def test_wrong_shapes_and_non_finite_values_are_refused():
     nan = dict(arrays, **{"dec.b1": np.array([np.nan, 0.0])})
     with pytest.raises(ValueError, match="NaN"):
         vc.load_model(_npz(**nan))
+
+
+def _declaring(shape: tuple[int, ...]) -> bytes:
+    """A .npz whose one array's header declares ``shape`` of float64 and holds no data (a size bomb)."""
+    npy = io.BytesIO()
+    np.lib.format.write_array_header_1_0(npy, {"descr": "<f8", "fortran_order": False, "shape": shape})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("__config__.npy", npy.getvalue())
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("content, message", [
+    (_declaring((10**12,)), "declares 8,000,000,000,000 bytes"),
+    (_declaring((2**40, 2**40)), "more than a model holds"),
+    (_npz(__config__=np.array('{"format": "vae-lab-model/1", "kind": "vae", "hidden": [100000, 100000]}')),
+     "asks for about"),
+])
+def test_a_size_bomb_is_refused_with_a_clear_message_not_a_memory_error(content, message):
+    with pytest.raises(ValueError, match=message):
+        vc.load_model(content)

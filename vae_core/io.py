@@ -41,6 +41,7 @@ def load_model(source: str | Path | IO[bytes] | bytes) -> Model:
     if isinstance(source, bytes):
         source = io.BytesIO(source)
     try:
+        _check_sizes(source)
         archive = np.load(source, allow_pickle=False)
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as err:
         raise ValueError(f"not a VAE Lab model file (could not read it as .npz: {err})") from None
@@ -59,6 +60,7 @@ def load_model(source: str | Path | IO[bytes] | bytes) -> Model:
             raise ValueError(f"unknown model kind {kind!r}; expected one of {sorted(KINDS)}")
         try:
             config["hidden"] = tuple(config.get("hidden", ()))
+            _check_widths(config)
             model = KINDS[kind](**config)
         except (TypeError, ValueError) as err:
             raise ValueError(f"the model config in this file is invalid: {err}") from None
@@ -73,3 +75,38 @@ def load_model(source: str | Path | IO[bytes] | bytes) -> Model:
                 raise ValueError(f"parameter {name!r} contains NaN or infinite values")
             view[...] = value
     return model
+
+
+MAX_ARRAY_BYTES = 64 * 2**20  # no array of a model file may be larger (the largest model of the app holds < 1 MB)
+MAX_PARAMETERS = 4_000_000  # nor may its config ask for more parameters
+
+
+def _check_sizes(source: str | Path | IO[bytes]) -> None:
+    """Refuse an archive that declares an array too large to hold, before anything is allocated: ``np.load``
+    allocates the shape an ``.npy`` header declares, so a file of a few bytes could ask for terabytes."""
+    with zipfile.ZipFile(source) as archive:
+        for member in archive.infolist():
+            with archive.open(member) as file:
+                version = np.lib.format.read_magic(file)
+                read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                               (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+                if read_header is None:
+                    raise ValueError(f"{member.filename} has an unknown .npy version {version}")
+                shape, _, dtype = read_header(file)
+                size = int(np.prod(shape, dtype=object)) * dtype.itemsize  # exact, whatever the shape
+                if size > MAX_ARRAY_BYTES:
+                    raise ValueError(f"{member.filename} declares {size:,} bytes, more than a model holds "
+                                     f"({MAX_ARRAY_BYTES:,} at most)")
+    if hasattr(source, "seek"):
+        source.seek(0)
+
+
+def _check_widths(config: dict[str, Any]) -> None:
+    """Refuse a config whose layers would need more than MAX_PARAMETERS weights (an encoder and a decoder
+    of the widths it names), before the model is built."""
+    widths = [config.get("input_dim", 2), *config["hidden"], config.get("latent_dim", 2)]
+    if not all(isinstance(w, int) and w > 0 for w in widths):
+        raise ValueError(f"the layer widths must be positive integers, got {widths}")
+    weights = 2 * sum(a * b for a, b in zip(widths, widths[1:]))  # encoder and decoder, about
+    if weights > MAX_PARAMETERS:
+        raise ValueError(f"the config asks for about {weights:,} weights; a model file may hold {MAX_PARAMETERS:,}")
