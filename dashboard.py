@@ -5,7 +5,9 @@ Run: streamlit run dashboard.py
 
 import streamlit as st
 
-from vae_ui import authoring, classroom, controls, present, shell
+from vae_ui import authoring, classroom, controls, guard, present, shell
+
+guard.install()  # a widget value no browser sends is dropped with a note, not a traceback
 
 controls.init_state()  # the controls' values, from the URL on a session's first run
 if controls.student():  # a class's join link: the vote page alone, nothing of the lecturer's
@@ -37,3 +39,5 @@ present.prepare_next()
 shell.link_box()
 authoring.deck_box()
 controls.sync_page_url()
+if guard.refused():
+    controls.refuse("Some values this browser sent could not be read and were ignored.")

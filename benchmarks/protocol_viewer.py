@@ -26,6 +26,7 @@ class ProtocolViewer:
         self.sliders: dict[str, object] = {}  # label -> the Slider proto last drawn
         self.buttons: dict[str, str] = {}  # label -> the id of the button last drawn with it
         self.texts: list[str] = []  # the markdown, alerts and headings of the last run, in order
+        self.elements: dict[str, list] = {}  # every element of the last run by its type ("slider", "number_input", …)
         self.timers: dict[str, float] = {}  # fragment id -> seconds: the fragments the browser would rerun on a timer
         self.exceptions: list[str] = []
         self.query = ""  # the address bar's query: the link's, then as the server last set it (the app keeps its controls there)
@@ -63,6 +64,11 @@ class ProtocolViewer:
         self._states[state.id] = state
         return await self._rerun()
 
+    async def send(self, state: WidgetState) -> float:
+        """Set a widget's state as a crafted client may (any value field, any id); returns the rerun's seconds."""
+        self._states[state.id] = state
+        return await self._rerun()
+
     async def click(self, label_start: str) -> float:
         """Press the button whose label starts with ``label_start`` (a one-shot trigger, as a click sends)."""
         matches = [i for label, i in self.buttons.items() if label.startswith(label_start)]
@@ -90,7 +96,7 @@ class ProtocolViewer:
             client.fragment_id, client.is_auto_rerun = fragment, True
         else:
             self.timers = {}
-        self.buttons, self.texts = {}, []
+        self.buttons, self.texts, self.elements = {}, [], {}
         client.cached_message_hashes.extend(self._cache)
         started = time.perf_counter()
         await self._ws.send(msg.SerializeToString())
@@ -105,11 +111,12 @@ class ProtocolViewer:
                 self.page_hash = fwd.navigation.page_script_hash
             elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 element = fwd.delta.new_element
+                self.elements.setdefault(element.WhichOneof("type"), []).append(element)
                 if element.WhichOneof("type") == "slider":
                     self.sliders[element.slider.label] = element.slider
                 elif element.WhichOneof("type") == "button":
                     self.buttons[element.button.label] = element.button.id
-                elif element.WhichOneof("type") in ("markdown", "alert", "heading"):
+                elif element.WhichOneof("type") in ("markdown", "alert", "heading", "toast"):
                     self.texts.append(getattr(element, element.WhichOneof("type")).body)
                 elif element.WhichOneof("type") == "exception":
                     self.exceptions.append(element.exception.message[:200])

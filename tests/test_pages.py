@@ -242,6 +242,16 @@ def test_unusual_but_good_csvs_load_and_train(content):
     assert metrics(at) and not any("diverged" in t for t in texts(at, "error"))
 
 
+def test_a_control_allows_its_default_and_refuses_what_no_widget_returns():
+    for control in settings.REGISTRY.values():
+        assert control.allows(control.default), control.key
+    seed, beta, compare = (settings.REGISTRY[k] for k in ("seed", "h_beta", "ae_compare"))
+    assert not any(seed.allows(v) for v in (float("nan"), float("inf"), -1, 10**12, 1.5, True, "3"))
+    assert not any(beta.allows(v) for v in (7.77, "1.0", None)) and beta.allows(1.5)
+    assert not any(compare.allows(v) for v in ((2, 2), (), (99,), [1, 2])) and compare.allows((3, 1))
+    assert settings.REGISTRY["h_replay"].allows(40, 0, 40) and not settings.REGISTRY["h_replay"].allows(50, 0, 40)
+
+
 def test_every_control_default_parses_back_from_its_url_form():
     for control in settings.REGISTRY.values():
         assert control.parse(control.encode(control.default)) == control.default, control.key

@@ -15,7 +15,7 @@ from typing import Any
 import streamlit as st
 
 from .settings import JOIN, REGISTRY, SHARED, Control
-from .text import shorten
+from .text import escape, shorten
 
 
 def init_state() -> None:
@@ -99,9 +99,18 @@ def widget(key: str, container: Any = None, instance: int = 0, **overrides: Any)
     new = draw[control.kind](label, **kwargs)
     if control.kind == "multiselect":
         new = tuple(new) or control.default  # never empty: fall back to the default choice
+    if not control.allows(new, kwargs.get("min_value"), kwargs.get("max_value")):  # only a crafted client sends it
+        refuse(f"{label}: the value sent ({shorten(repr(new), 30)}) is not allowed; kept {control.encode(current)}")
+        new = current
+        identities[key] = None  # the next run gives the widget the kept value
     set_value(key, new)
     mark_drawn(key)
     return new
+
+
+def refuse(note: str) -> None:
+    """Tell this session that a value its client sent was not used (as text: the value is the client's)."""
+    st.toast(escape(note), icon=":material/block:")
 
 
 def row(*keys: str, overrides: dict[str, dict[str, Any]] | None = None) -> tuple:

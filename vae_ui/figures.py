@@ -4,6 +4,7 @@ by every session, shown with its PNG and SVG downloads (and a trained model's .n
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -91,7 +92,8 @@ def picked(name: str, rows: int) -> int | None:
     event = st.session_state.get(f"chart_{name}") or {}  # the chart's last selection event (a dict)
     pick = (event.get("selection") or {}).get("pick") or []
     index = pick[0].get("idx") if pick and isinstance(pick[0], dict) else None
-    if isinstance(index, (int, float)) and not isinstance(index, bool) and index == int(index) and 0 <= index < rows:
+    if (isinstance(index, (int, float)) and not isinstance(index, bool) and math.isfinite(index)  # 1e400 is inf
+            and index == int(index) and 0 <= index < rows):
         return int(index)
     return None
 

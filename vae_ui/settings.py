@@ -75,6 +75,21 @@ class Control:
             return int(number)
         return number
 
+    def allows(self, value: Any, lo: float | None = None, hi: float | None = None) -> bool:
+        """Whether ``value`` is one this control may take (within ``lo``..``hi`` when a page narrows its range): what
+        a widget returns is checked, as a crafted client may send NaN to a number or a repeated choice."""
+        if self.kind == "toggle":
+            return isinstance(value, bool)
+        if self.kind == "multiselect":
+            return (isinstance(value, tuple) and 0 < len(value) == len(set(value))
+                    and all(v in self.options for v in value))
+        if self.options:
+            return any(value == option and type(value) is type(option) for option in self.options)
+        lo, hi = self.lo if lo is None else lo, self.hi if hi is None else hi
+        whole = isinstance(self.default, int) and not isinstance(self.default, bool)
+        return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+                and lo <= value <= hi and (not whole or value == int(value)))
+
     @staticmethod
     def encode(value: Any) -> str:
         """The URL string of a value (the inverse of ``parse``)."""
