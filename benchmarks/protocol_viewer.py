@@ -16,6 +16,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect  # installed with Streamlit (its server speaks it)
 
+PICTURES = ("vega_lite_chart", "imgs", "graphviz_chart")  # the elements a viewer sees as a picture
+
 
 class ProtocolViewer:
     """One session: ``await open()``, then ``await select(label, option)`` or ``slide(label, value)`` per move."""
@@ -27,6 +29,7 @@ class ProtocolViewer:
         self.buttons: dict[str, str] = {}  # label -> the id of the button last drawn with it
         self.texts: list[str] = []  # the markdown, alerts and headings of the last run, in order
         self.elements: dict[str, list] = {}  # every element of the last run by its type ("slider", "number_input", …)
+        self.first_picture: float | None = None  # seconds from the last run's request to its first chart or image
         self.timers: dict[str, float] = {}  # fragment id -> seconds: the fragments the browser would rerun on a timer
         self.exceptions: list[str] = []
         self.query = ""  # the address bar's query: the link's, then as the server last set it (the app keeps its controls there)
@@ -69,6 +72,16 @@ class ProtocolViewer:
         self._states[state.id] = state
         return await self._rerun()
 
+    async def clear_cache(self) -> None:
+        """Send "Clear cache", as the app menu's item (or the C key) does."""
+        msg = BackMsg()
+        msg.clear_cache = True
+        await self._ws.send(msg.SerializeToString())
+
+    async def rerun(self) -> float:
+        """Rerun the page with the widget values as they are (the R key)."""
+        return await self._rerun()
+
     async def click(self, label_start: str) -> float:
         """Press the button whose label starts with ``label_start`` (a one-shot trigger, as a click sends)."""
         matches = [i for label, i in self.buttons.items() if label.startswith(label_start)]
@@ -96,7 +109,7 @@ class ProtocolViewer:
             client.fragment_id, client.is_auto_rerun = fragment, True
         else:
             self.timers = {}
-        self.buttons, self.texts, self.elements = {}, [], {}
+        self.buttons, self.texts, self.elements, self.first_picture = {}, [], {}, None
         client.cached_message_hashes.extend(self._cache)
         started = time.perf_counter()
         await self._ws.send(msg.SerializeToString())
@@ -112,6 +125,8 @@ class ProtocolViewer:
             elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 element = fwd.delta.new_element
                 self.elements.setdefault(element.WhichOneof("type"), []).append(element)
+                if self.first_picture is None and element.WhichOneof("type") in PICTURES:
+                    self.first_picture = time.perf_counter() - started
                 if element.WhichOneof("type") == "slider":
                     self.sliders[element.slider.label] = element.slider
                 elif element.WhichOneof("type") == "button":

@@ -74,3 +74,60 @@ def test_read_only_reaches_every_array_of_a_cached_value():
     assert read_only(view) is view
     for array in (view.a, view.parts[0], view.parts[1]["b"]):
         assert not array.flags.writeable
+
+
+def test_caches_sharing_a_budget_stay_within_its_bytes_dropping_the_least_recently_used_of_any():
+    from vae_ui.lru import Budget, nbytes
+
+    budget = Budget(3 * 80_000 + 1000)  # room for three arrays of 80 kB (and their bookkeeping)
+    runs_, views = LRU(100, budget), LRU(100, budget)
+    runs_.put("r1", np.zeros(10_000))
+    views.put("v1", {"mu": np.zeros(10_000)})
+    runs_.put("r2", np.zeros(10_000))
+    assert runs_.get("r1") is not None  # r1 is now more recent than v1
+    views.put("v2", (np.zeros(10_000), "text"))
+    assert "v1" not in views and all(k in c for c, k in ((runs_, "r1"), (runs_, "r2"), (views, "v2")))
+    assert budget.used() <= budget.max_bytes
+    assert nbytes(np.zeros(10_000)) == 80_000 and nbytes({"a": np.zeros(10), "b": b"xy"}) > 80
+
+
+def test_an_entry_larger_than_the_budget_is_kept_until_the_next_one_alone():
+    from vae_ui.lru import Budget
+
+    budget = Budget(1000)
+    cache = LRU(10, budget)
+    cache.put("big", np.zeros(1000))  # 8 kB: over the budget, but just stored: a waiting page reads it
+    assert "big" in cache
+    cache.put("small", np.zeros(10))
+    assert "big" not in cache and "small" in cache
+
+
+def test_a_cache_no_longer_referenced_stops_counting():
+    import gc
+
+    from vae_ui.lru import Budget
+
+    budget = Budget(10**6)
+    cache = LRU(10, budget)
+    cache.put("a", np.zeros(1000))
+    assert budget.used() >= 8000
+    del cache
+    gc.collect()
+    assert budget.used() == 0
+
+
+def test_a_slow_make_holds_up_no_other_key():
+    cache, started = LRU(8), threading.Event()
+
+    def slow():
+        started.set()
+        time.sleep(1.0)
+        return "slow"
+
+    thread = threading.Thread(target=cache.get_or_make, args=("a", slow))
+    thread.start()
+    started.wait()
+    t = time.monotonic()
+    assert cache.get_or_make("b", lambda: "fast") == "fast"
+    assert time.monotonic() - t < 0.2, "an unrelated key waited for another's make"
+    thread.join()

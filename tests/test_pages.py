@@ -6,6 +6,7 @@ import streamlit as st
 
 from tests.apptest_helpers import app, assert_clean, chart, charts, metrics, texts
 from vae_ui import runs, settings
+from vae_ui.data import generated
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -250,6 +251,27 @@ def test_a_control_allows_its_default_and_refuses_what_no_widget_returns():
     assert not any(beta.allows(v) for v in (7.77, "1.0", None)) and beta.allows(1.5)
     assert not any(compare.allows(v) for v in ((2, 2), (), (99,), [1, 2])) and compare.allows((3, 1))
     assert settings.REGISTRY["h_replay"].allows(40, 0, 40) and not settings.REGISTRY["h_replay"].allows(50, 0, 40)
+
+
+def test_a_set_up_over_the_work_budget_is_refused_with_its_seconds_and_what_to_lower():
+    at = app("autoencoder", dataset="digits", ae_width="256", ae_epochs="1000")
+    assert_clean(at)
+    warnings = " ".join(texts(at, "warning"))
+    refused = runs.RunConfig("autoencoder", generated("digits", 0).spec, latent_dim=1, hidden=(256, 256), epochs=1000,
+                             lr=3e-3)
+    seconds = runs.estimated_seconds(refused, *generated("digits", 0).X.shape)
+    assert seconds > runs.WORK_BUDGET and f"about {seconds:,.0f} s" in warnings
+    assert "Lower the epochs or the hidden width" in warnings
+    assert runs.store().get(refused) is None and refused not in runs.store().waiting(), "it was not trained"
+
+
+def test_the_estimate_grows_with_each_factor_of_the_work():
+    base = runs.RunConfig("vae")
+    one = runs.estimated_seconds(base, 480, 2)
+    assert runs.estimated_seconds(runs.replace(base, epochs=600), 480, 2) == 2 * one
+    assert runs.estimated_seconds(base, 960, 2) == 2 * one
+    assert runs.estimated_seconds(runs.replace(base, hidden=(128, 128)), 480, 2) > 3 * one
+    assert one < 2  # the worked example is well inside any budget
 
 
 def test_every_control_default_parses_back_from_its_url_form():

@@ -1,8 +1,14 @@
-"""Training in a process of its own (vae_ui.trainer): the same numbers as vae_core.fit, and robust."""
+"""The training pool and its scheduler (vae_ui.trainer): the same numbers as vae_core.fit, the scheduler's rules,
+and a pool that survives a dead or a hung worker."""
 
-import io
+import contextlib
+import os
+import signal
 import subprocess
 import sys
+import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,99 +18,166 @@ from vae_ui import trainer
 
 X = vc.data.load("three_clusters", n=150, seed=0).X
 ARGS = {"epochs": 40, "batch_size": 32, "lr": 3e-3, "seed": 2, "snapshot_every": 10}
+LONG = ARGS | {"epochs": 3000}  # a few seconds: long enough to be seen running
 
 
-@pytest.fixture(scope="module")
-def process():
-    worker = trainer.TrainerProcess()
-    yield worker
-    worker.stop()
+def vae(seed: int = 1) -> vc.VAE:
+    return vc.VAE(input_dim=2, latent_dim=2, hidden=(16,), beta=0.5, seed=seed)
 
 
-def vae() -> vc.VAE:
-    return vc.VAE(input_dim=2, latent_dim=2, hidden=(16,), beta=0.5, seed=1)
+@pytest.fixture
+def pool():
+    """A scheduler of two workers of its own (the app's is trainer.scheduler())."""
+    scheduler = trainer.Scheduler(workers=2)
+    yield scheduler
+    scheduler.close()
 
 
-def test_it_trains_to_exactly_the_numbers_of_vae_core_fit(process):
-    here, there = vae(), vae()
+def finished(job: trainer.Job, timeout: float = 60.0) -> dict:
+    assert job.done.wait(timeout), "the training did not end"
+    assert job.error is None, job.error
+    return job.result
+
+
+def started(job: trainer.Job, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while job.epoch == 0:  # its first progress report: it runs in a worker
+        assert time.monotonic() < deadline, "the training did not start"
+        time.sleep(0.01)
+
+
+def test_it_trains_to_exactly_the_numbers_of_vae_core_fit(pool):
+    here = vae()
     expected = vc.fit(here, X, **ARGS)
-    history = process.fit(there, X, **ARGS)
-    np.testing.assert_array_equal(there.params.flat, here.params.flat)  # trained in place, as fit does
+    reply = finished(pool.submit("a", vae(), X, ARGS, foreground=True, session="s"))
+    np.testing.assert_array_equal(reply["params"], here.params.flat)
     for name in ("loss", "recon", "kl"):
-        np.testing.assert_array_equal(getattr(history, name), getattr(expected, name))
-    assert [e for e, _ in history.snapshots] == [e for e, _ in expected.snapshots] == [0, 10, 20, 30, 40]
-    for (_, a), (_, b) in zip(history.snapshots, expected.snapshots):
+        np.testing.assert_array_equal(reply[name], getattr(expected, name))
+    assert [e for e, _ in reply["snapshots"]] == [e for e, _ in expected.snapshots] == [0, 10, 20, 30, 40]
+    for (_, a), (_, b) in zip(reply["snapshots"], expected.snapshots):
         np.testing.assert_array_equal(a, b)
-    assert history.seconds > 0
+    assert reply["seconds"] > 0
 
 
-def test_a_diverging_run_raises_as_fit_does_and_keeps_the_last_good_parameters(process):
-    here, there = vae(), vae()
+def test_a_diverging_run_says_where_and_keeps_the_last_good_parameters(pool):
+    here = vae()
     with pytest.raises(vc.TrainingDiverged) as expected:
         vc.fit(here, X, **(ARGS | {"lr": 1e6}))
-    with pytest.raises(vc.TrainingDiverged) as raised:
-        process.fit(there, X, **(ARGS | {"lr": 1e6}))
-    assert str(raised.value) == str(expected.value) and raised.value.epoch == expected.value.epoch
-    np.testing.assert_array_equal(there.params.flat, here.params.flat)
+    reply = finished(pool.submit("a", vae(), X, ARGS | {"lr": 1e6}, foreground=True))
+    assert reply["diverged_at"] == expected.value.epoch
+    np.testing.assert_array_equal(reply["params"], here.params.flat)
 
 
-def test_a_bad_request_gets_an_error_and_the_process_goes_on(process):
-    with pytest.raises(RuntimeError, match="unknown optimizer"):
-        process.fit(vae(), X, **(ARGS | {"optimizer": "nope"}))
-    process.fit(vae(), X, **ARGS)  # still answers
+def test_a_bad_request_fails_its_job_and_the_pool_goes_on(pool):
+    bad = pool.submit("bad", vae(), X, ARGS | {"optimizer": "nope"}, foreground=True)
+    assert bad.done.wait(60) and isinstance(bad.error, ValueError) and "unknown optimizer" in str(bad.error)
+    finished(pool.submit("good", vae(), X, ARGS, foreground=True))
 
 
-def test_it_starts_again_after_it_died(process):
-    process.fit(vae(), X, **ARGS)
-    process._process.kill()
-    process._process.wait()
-    process.fit(vae(), X, **ARGS)  # noticed before asking: a new process
-    # a process that dies while asked (this one reads a byte and ends): said clearly, and replaced next time
-    process.stop()
-    process._process = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.buffer.read(1)"],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    with pytest.raises(RuntimeError, match="ended unexpectedly"):
-        process.fit(vae(), X, **ARGS)
-    process.fit(vae(), X, **ARGS)
+def test_one_job_per_config_however_many_ask(pool):
+    jobs = [pool.submit("same", vae(), X, ARGS, foreground=True, session=f"s{i}") for i in range(5)]
+    assert all(job is jobs[0] for job in jobs)
+    finished(jobs[0])
+    assert pool.started == {"foreground": 1, "prefetch": 0}
 
 
-def test_a_training_that_takes_too_long_is_stopped_and_the_next_one_runs():
-    slow = trainer.TrainerProcess(timeout=3.0)  # the process's start (its imports) counts too
+def test_progress_is_reported_with_a_first_snapshot_while_it_trains(pool):
+    job = pool.submit("long", vae(), X, LONG | {"snapshot_every": 120}, foreground=True)
+    started(job)
+    deadline = time.monotonic() + 30
+    while job.snapshot is None:
+        assert time.monotonic() < deadline, "no first snapshot"
+        time.sleep(0.01)
+    assert 0 < job.epoch < job.epochs and len(job.recon) == job.epoch and job.snapshot.shape == vae().params.flat.shape
+    finished(job)
+
+
+def test_prefetch_never_takes_the_last_worker_and_a_foreground_job_starts_at_once(pool):
+    wishes = [pool.submit(f"wish{i}", vae(i), X, LONG, foreground=False) for i in range(3)]
+    started(wishes[0])
+    time.sleep(0.3)
+    assert [w.started is not None for w in wishes] == [True, False, False], "one worker is kept free"
+    assert pool.waiting() == [wishes[2], wishes[1]]  # the newest wish next
+    asked = pool.submit("asked", vae(9), X, ARGS, foreground=True, session="s")
+    finished(asked, timeout=10)  # on the free worker, not after the wishes
+
+
+def test_a_foreground_job_withdraws_a_running_prefetch_when_no_worker_is_free():
+    solo = trainer.Scheduler(workers=1)
     try:
-        slow.fit(vae(), X, **ARGS)
-        with pytest.raises(RuntimeError, match="no reply within 3 s"):  # 100,000 epochs take minutes
-            slow.fit(vae(), X, **(ARGS | {"epochs": 100_000}))
-        slow.fit(vae(), X, **ARGS)  # a new process
+        wish = solo.submit("wish", vae(), X, LONG | {"epochs": 30000}, foreground=False)
+        started(wish)
+        asked = solo.submit("asked", vae(2), X, ARGS, foreground=True, session="s")
+        finished(asked, timeout=20)
+        assert wish.done.is_set() and isinstance(wish.error, trainer.Cancelled) and solo.cancelled == 1
     finally:
-        slow.stop()
+        solo.close()
 
 
-def test_the_exchange_is_raw_arrays_without_pickle_or_python_parsing(monkeypatch):
-    import ast
-
-    def no_ast(*args, **kwargs):  # CPython 3.11's AST is not thread-safe: the prefetch thread must not build one
-        raise AssertionError("receive() built an AST")
-
-    monkeypatch.setattr(ast, "literal_eval", no_ast)
-    monkeypatch.setattr(ast, "parse", no_ast)
-    buffer = io.BytesIO()
-    matrix = np.arange(12, dtype=np.float32).reshape(3, 4)
-    trainer.send(buffer, {"a": np.arange(3.0), "b": np.array("text"), "m": matrix, "empty": np.zeros((0, 2))})
-    buffer.seek(0)
-    got = trainer.receive(buffer)
-    assert got is not None and got["a"].tolist() == [0.0, 1.0, 2.0] and str(got["b"]) == "text"
-    assert got["m"].dtype == np.float32 and np.array_equal(got["m"], matrix) and got["empty"].shape == (0, 2)
-    assert got["a"].flags.writeable  # a copy, not a view of the message
-    assert trainer.receive(buffer) is None  # the end of the stream
-    whole = io.BytesIO()
-    trainer.send(whole, {"a": np.arange(1000.0)})
-    assert trainer.receive(io.BytesIO(whole.getvalue()[:-10])) is None  # cut short: the writer was killed
-    with pytest.raises(TypeError, match="object arrays"):  # nothing that would need pickle is sent at all
-        trainer.send(io.BytesIO(), {"objects": np.array([{"x": 1}], dtype=object)})
+def test_a_session_has_one_training_in_flight_and_others_go_meanwhile(pool):
+    first = pool.submit("a1", vae(1), X, LONG, foreground=True, session="a")
+    second = pool.submit("a2", vae(2), X, ARGS, foreground=True, session="a")
+    other = pool.submit("b1", vae(3), X, ARGS, foreground=True, session="b")
+    finished(other, timeout=20)  # b's job took the second worker; a's second waits for a's first
+    assert second.started is None and first.running
+    assert pool.ahead_of(second) == 0  # nothing else waits before it
+    finished(first)
+    finished(second)
 
 
-def test_the_training_process_imports_neither_streamlit_nor_the_app():
-    code = "import sys, vae_ui.trainer; print(sorted(m for m in sys.modules " \
-           "if m.split('.')[0] in ('streamlit', 'pandas', 'altair', 'app_pages', 'dashboard')))"
-    out = subprocess.run([sys.executable, "-c", code], cwd=trainer.ROOT, capture_output=True, text=True, check=True)
+def test_a_job_nobody_looks_at_any_more_yields_to_a_newer_wish(pool, monkeypatch):
+    monkeypatch.setattr(trainer, "STALE_SECONDS", 0.2)
+    old = pool.submit("old", vae(1), X, LONG, foreground=True, session="a")
+    started(old)
+    time.sleep(0.4)  # the session moved on: it no longer touches "old"
+    new = pool.submit("new", vae(2), X, ARGS, foreground=True, session="a")
+    finished(new, timeout=20)  # not held back by a's older, stale job
+    assert not old.foreground
+
+
+def test_a_killed_worker_is_replaced_and_its_training_done_again(pool):
+    job = pool.submit("a", vae(), X, LONG, foreground=True)
+    started(job)
+    os.kill(job.worker, signal.SIGKILL)
+    reply = finished(job)
+    assert pool.restarts == 1 and job.attempts == 2
+    here = vae()
+    vc.fit(here, X, **LONG)
+    np.testing.assert_array_equal(reply["params"], here.params.flat)  # the whole training, from its start
+
+
+def test_a_hung_worker_holds_up_no_unrelated_set_up_and_is_replaced(pool, monkeypatch):
+    monkeypatch.setattr(trainer, "STALL_SECONDS", 2.0)
+    hung = pool.submit("hung", vae(1), X, LONG, foreground=True, session="a")
+    started(hung)
+    os.kill(hung.worker, signal.SIGSTOP)  # as a stopped (or swapped-out, or stuck) process would
+    stopped = hung.worker
+    try:
+        t = time.monotonic()
+        finished(pool.submit("unrelated", vae(2), X, ARGS, foreground=True, session="b"), timeout=10)
+        assert time.monotonic() - t < 5, "an unrelated set-up waited for the hung training"
+        finished(hung, timeout=60)  # the pool was renewed and the training done again
+        assert pool.restarts >= 1 and hung.worker != stopped
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(stopped, signal.SIGCONT)
+
+
+def test_the_workers_import_numpy_and_the_core_not_streamlit():
+    code = ("import sys, vae_ui.trainer; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('streamlit', 'altair', 'pandas')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parent.parent)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_closed_scheduler_fails_what_waits_and_leaves_no_thread():
+    before = threading.active_count()
+    closing = trainer.Scheduler(workers=1)
+    finished(closing.submit("a", vae(), X, ARGS, foreground=True))
+    waiting = closing.submit("b", vae(2), X, LONG, foreground=False)
+    closing.close()
+    assert waiting.done.wait(5) and waiting.error is not None
+    deadline = time.monotonic() + 10
+    while threading.active_count() > before:
+        assert time.monotonic() < deadline, [t.name for t in threading.enumerate()]
+        time.sleep(0.1)

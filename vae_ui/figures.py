@@ -18,11 +18,14 @@ import vae_core as vc
 from . import charts, runs, shell
 from .lru import LRU
 
+MAX_FIGURES = 1024  # figures kept by count; the real bound is the bytes of runs.BUDGET
+
 
 @st.cache_resource
 def spec_store() -> LRU:
-    """Figures already drawn (:class:`Figure` by key), shared by all sessions: a warm rerun skips building charts."""
-    return LRU(256)
+    """Figures already drawn (:class:`Figure` by key), shared by all sessions: a warm rerun skips building charts.
+    In :data:`vae_ui.runs.BUDGET` with the runs and their views."""
+    return LRU(MAX_FIGURES, runs.BUDGET)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Widget values a crafted client sends that Streamlit cannot read: dropped, with a note, instead of a traceback.
+"""What a crafted client sends that Streamlit would act on badly: widget values it cannot read (dropped, with a
+note, instead of a traceback), and a "Clear cache" of the caches every session shares (refused).
 
 A browser sends each widget's value in the field its widget expects (a slider a list of numbers, a select-slider
 a list of strings). A crafted client may send any field with any value — a string or a bool to a slider, a list
@@ -13,10 +14,12 @@ declaration.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 
 from streamlit.proto.WidgetStates_pb2 import WidgetState as WidgetStateProto
+from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 from streamlit.runtime.state.common import is_element_id
 from streamlit.runtime.state.session_state import Serialized, WStates
@@ -61,10 +64,20 @@ def _count() -> None:
             _refused.popitem(last=False)
 
 
+def _clear_own_state_only(self: AppSession) -> None:
+    """A client's "Clear cache" (``BackMsg.clear_cache``) clears its own session state, as Streamlit's does, but not
+    the caches every session shares: any viewer could otherwise wipe the whole class's trained models at will (and
+    each clear left the old run store behind). The shared caches are bounded in bytes (vae_ui.runs.BUDGET)."""
+    self._session_state.clear()
+    logging.getLogger(__name__).info("a client asked to clear the shared caches: only its session state was cleared")
+
+
 def install() -> None:
-    """Make every session's widget reading drop what it cannot read (once per process; idempotent)."""
+    """Make every session's widget reading drop what it cannot read, and a client's cache clear its own state only
+    (once per process; idempotent)."""
     WStates.__getitem__ = _guarded_getitem
     WStates.set_widget_from_proto = _guarded_set_widget_from_proto
+    AppSession._handle_clear_cache_request = _clear_own_state_only
 
 
 def refused() -> int:

@@ -1,23 +1,22 @@
 """Trained models, cached by their full config and shared by every session.
 
-A run is trained once per config (data, seed, hyper-parameters) and kept in a bounded LRU store
-in ``st.cache_resource``; moving a slider back to a value seen before finds it at once. Runs are
-immutable (read-only arrays); a page rebuilds a fresh model from a run's parameters when it needs
-one. Two sessions asking for the same new config train it once: the second waits for the first.
+A run is trained once per config (data, seed, hyper-parameters) and kept in a store bounded in bytes (runs,
+views and figures share :data:`BUDGET`); moving a slider back to a value seen before finds it at once. Runs are
+immutable (read-only arrays); a page rebuilds a fresh model from a run's parameters when it needs one. Two
+sessions asking for the same new config train it once: the second waits for the same training.
 
-While a class looks at one model, the models it is likely to ask for next are trained in the background
-(:func:`prefetch`; the worked example asks for β up to two steps either side), so a step of the slider
-usually finds its model ready. A background thread hands them, one at a time, to a process of its own
-(vae_ui.trainer) that trains on another core: the sessions' reruns do not wait for that training.
+Every training runs in a pool of processes, one per core (:mod:`vae_ui.trainer`): a page waiting for one shows
+its progress and a first picture, and may be interrupted by the next move. While a class looks at one model, the
+models it is likely to ask for next are trained in the background (:func:`prefetch`; the worked example asks for
+β up to two steps either side), on the workers no session is waiting for.
+A set-up estimated to cost more than :data:`WORK_BUDGET` seconds is refused with the seconds it would take.
 """
 
 from __future__ import annotations
 
 import collections
-import contextlib
-import logging
+import os
 import threading
-import time
 from collections.abc import Callable, Hashable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
@@ -28,15 +27,19 @@ import streamlit as st
 
 import vae_core as vc
 
+from . import trainer
 from .data import Data, DataSpec
-from .lru import LRU, read_only
-from .trainer import TrainerProcess
+from .lru import LRU, Budget, read_only
 
-MAX_RUNS = 48  # bound on cached runs (each is at most a few MB with its snapshots)
-MAX_VIEWS = 256  # bound on cached views of runs (what a page shows of a run: encodings, bounds, samples)
+MAX_RUNS = 256  # bound on cached runs by count; the real bound is BUDGET's bytes
+MAX_VIEWS = 1024  # bound on cached views of runs (what a page shows of a run: encodings, bounds, samples)
 SNAPSHOTS = 25  # snapshots per run after epoch 0, for the replay slider: 25 divides every choice of Epochs
-PREFETCH_DEPTH = 12  # configs waiting to be trained in the background; older wishes fall off
-TRAINER = TrainerProcess()  # trains the background's wishes, one at a time, in a process of its own
+PREFETCH_DEPTH = trainer.MAX_PREFETCH  # configs waiting to be trained in the background; older wishes fall off
+WAIT_SECONDS = 0.25  # a page waiting for a training redraws its progress this often (and may be interrupted)
+# The server's configuration (environment variables, documented in the README):
+BUDGET = Budget(int(float(os.environ.get("VAE_LAB_CACHE_MB", "512")) * 2**20))  # runs, views and figures together
+WORK_BUDGET = float(os.environ.get("VAE_LAB_WORK_BUDGET", "90"))  # seconds of training a set-up may cost at most
+WEIGHT_STEPS_PER_SECOND = 2.0e9  # epochs × rows × weights per second on one core here (benchmarks/train_speed.py)
 
 
 @dataclass(frozen=True)
@@ -104,27 +107,114 @@ def likelihood_for(X: np.ndarray) -> str:
     return "bernoulli" if X.shape[1] > 16 and X.min() >= 0.0 and X.max() <= 1.0 else "gaussian"
 
 
-class RunStore:
-    """Finished and diverged runs (each a bounded LRU), training counts, and the background trainer.
+@dataclass(frozen=True)
+class Status:
+    """How a training a page waits for is doing: waiting for a worker (``ahead`` trainings before it), or at
+    ``epoch`` of ``epochs`` with its loss terms so far and, once it has one, a model of its newest snapshot."""
 
-    With ``background=False`` no worker starts: wishes only queue (``waiting()`` lists them), for tests.
+    ahead: int
+    epoch: int
+    epochs: int
+    recon: np.ndarray
+    kl: np.ndarray
+    snapshot: vc.Model | None
+
+
+Progress = Callable[[Status], None]
+LiveProgress = Callable[[], AbstractContextManager[Progress]]  # opened only when a page really waits for a training
+
+
+def estimated_seconds(config: RunConfig, rows: int, columns: int) -> float:
+    """About how long training ``config`` on ``rows`` × ``columns`` data takes on one core of this machine: epochs ×
+    rows × weights (an epoch's forward and backward pass over every weight), at the rate measured by
+    ``benchmarks/train_speed.py`` (:data:`WEIGHT_STEPS_PER_SECOND`)."""
+    widths = [columns, *config.hidden, config.latent_dim]
+    weights = 2 * sum(a * b for a, b in zip(widths, widths[1:]))
+    return config.epochs * rows * weights / WEIGHT_STEPS_PER_SECOND
+
+
+def too_costly(config: RunConfig, rows: int, columns: int) -> str | None:
+    """Why a training is refused (its estimated seconds against :data:`WORK_BUDGET`, and what to lower), or None."""
+    seconds = estimated_seconds(config, rows, columns)
+    if seconds <= WORK_BUDGET:
+        return None
+    return (f"This set-up would take about {seconds:,.0f} s to train (epochs {config.epochs} × {rows:,} rows × "
+            f"layers {' → '.join(str(w) for w in (columns, *config.hidden, config.latent_dim))}), more than the "
+            f"{WORK_BUDGET:g} s this server allows a set-up. Lower the epochs or the hidden width, or use fewer rows.")
+
+
+class RunStore:
+    """Finished and diverged runs (bounded in bytes, with the views and figures: :data:`BUDGET`), the trainings
+    counted, and the wishes it gave the scheduler (:func:`vae_ui.trainer.scheduler`), which trains in a pool.
+
+    With ``background=False`` wishes only queue here (``waiting()`` lists them) and nothing is prefetched, for tests.
     """
 
     def __init__(self, capacity: int, background: bool = True) -> None:
-        self.runs = LRU(capacity)  # its get_or_make trains a config once, however many sessions ask
+        self.runs = LRU(capacity, BUDGET)
         self.failures = LRU(capacity)  # diverged configs, so moving back to one answers at once
         self._count_lock = threading.Lock()
         self.trainings = 0  # trained because a session asked
         self.prefetched = 0  # trained in the background, before anyone asked
-        self._wishes: collections.deque = collections.deque(maxlen=PREFETCH_DEPTH)  # (config, X), newest first
-        self._wished = threading.Condition()
         self._background = background
+        self._queued: collections.deque = collections.deque(maxlen=PREFETCH_DEPTH)  # (background=False) newest first
         self._closed = False
-        self._worker: threading.Thread | None = None
-        self._busy = False  # the worker is training
 
     def get(self, config: RunConfig) -> Run | None:
         return self.runs.get(config)
+
+    def train(self, config: RunConfig, X: np.ndarray, live: LiveProgress | None = None, background: bool = False,
+              session: str | None = None) -> Run:
+        """The run for ``config`` on X: stored, or trained in the pool now (the foreground: before any prefetch)
+        and stored. While it trains, ``live()`` is entered and shown its :class:`Status` a few times a second.
+        Raises ``vc.TrainingDiverged`` for a run that diverges (remembered as a failure)."""
+        run = self.get(config)
+        if run is not None:
+            return run
+        failure = self.failures.get(config)
+        if failure is not None:
+            raise failure  # diverged before: say so at once
+        job = self._submit(config, X, foreground=not background, session=session)
+        if not job.done.is_set() and live is not None:
+            with live() as progress:
+                while not job.done.wait(WAIT_SECONDS):
+                    trainer.scheduler().touch(job)  # still looked at: it stays in the foreground
+                    progress(self._status(job))
+        while not job.done.wait(WAIT_SECONDS):
+            trainer.scheduler().touch(job)
+        return self._outcome(job, config, X)
+
+    def wish(self, configs: Iterable[RunConfig], X: np.ndarray) -> None:
+        """Ask for configs to be trained in the background (the last asked is served first)."""
+        for config in configs:
+            if self.get(config) is not None or config in self.failures:
+                continue
+            if not self._background:
+                if config not in self._queued:
+                    self._queued.appendleft(config)
+                continue
+            if not self._closed and too_costly(config, *X.shape) is None:
+                self._submit(config, X, foreground=False)
+
+    def idle(self) -> bool:
+        """Nothing of this store waiting or being trained in the background."""
+        return not self._background or trainer.scheduler().idle()
+
+    def busy(self) -> bool:
+        """A training is running."""
+        return trainer.scheduler().busy()
+
+    def waiting(self) -> list[RunConfig]:
+        """The wishes not yet started, next first."""
+        if not self._background:
+            return list(self._queued)
+        return [job.key for job in trainer.scheduler().waiting() if isinstance(job.key, RunConfig)]
+
+    def close(self) -> None:
+        """Withdraw this store's waiting wishes: the store is being replaced (a cleared cache)."""
+        self._closed = True
+        self._queued.clear()
+        trainer.scheduler().forget(lambda job: self._landed not in job.on_done)
 
     def count_training(self, background: bool = False) -> None:
         with self._count_lock:
@@ -133,136 +223,74 @@ class RunStore:
             else:
                 self.trainings += 1
 
-    def train(self, config: RunConfig, X: np.ndarray, live: LiveProgress | None = None, background: bool = False) -> Run:
-        """The run for ``config`` on X: stored, or trained now (in the training process when ``background``)
-        and stored. Raises ``vc.TrainingDiverged`` for a run that diverges (remembered as a failure)."""
+    # -- inside
+    def _submit(self, config: RunConfig, X: np.ndarray, foreground: bool, session: str | None = None) -> trainer.Job:
+        likelihood = likelihood_for(X)
+        args = {"epochs": config.epochs, "batch_size": config.batch_size, "lr": config.lr, "seed": config.seed,
+                "snapshot_every": snapshot_every(config.epochs)}
+        job = trainer.scheduler().submit(config, config.build(X.shape[1], likelihood), X, args, foreground, session,
+                                         on_done=self._landed)
+        return job
 
-        def make() -> Run:  # under the config's lock: a second session (or the background) asking for it waits
-            failure = self.failures.get(config)
-            if failure is not None:
-                raise failure  # diverged before: say so at once
-            self.count_training(background)
-            try:
-                if background:  # in the training process: the sessions' reruns go on meanwhile
-                    return _train_now(config, X, None, TRAINER.fit)
-                with live() if live is not None else contextlib.nullcontext(None) as progress:
-                    return _train_now(config, X, progress)
-            except vc.TrainingDiverged as err:
-                self.failures.put(config, err)
-                raise
+    def _landed(self, job: trainer.Job) -> None:
+        """A training ended (in the scheduler's thread): store its run, or its failure."""
+        config, reply = job.key, job.result
+        if reply is None or "run" in reply:  # failed or withdrawn (the waiter is told), or stored by another store
+            return
+        X_shape = job.X.shape
+        if "diverged_at" in reply:
+            model = config.build(X_shape[1], likelihood_for(job.X))
+            model.params.flat[...] = reply["params"]
+            reply["failure"] = vc.TrainingDiverged(int(reply["diverged_at"]), config.lr, model)
+            self.failures.put(config, reply["failure"])
+        else:
+            params = reply["params"]
+            read_only((params, reply["loss"], reply["recon"], reply["kl"], *(f for _, f in reply["snapshots"])))
+            reply["run"] = Run(config, likelihood_for(job.X), X_shape[1], params, reply["loss"], reply["recon"],
+                               reply["kl"], tuple(reply["snapshots"]), float(reply["seconds"]))
+            if not self._closed:
+                self.runs.put(config, reply["run"])
+        self.count_training(background=not job.started_foreground)
 
-        return self.runs.get_or_make(config, make)
+    def _outcome(self, job: trainer.Job, config: RunConfig, X: np.ndarray) -> Run:
+        reply = job.result
+        if reply is not None and "run" in reply:
+            if self.get(config) is None and not self._closed:  # trained for another store (a test's)
+                self.runs.put(config, reply["run"])
+            return reply["run"]
+        if reply is not None and "failure" in reply:
+            self.failures.put(config, reply["failure"])
+            raise reply["failure"]
+        if isinstance(job.error, trainer.Cancelled):  # withdrawn while nobody waited: ask again, in the foreground
+            return self.train(config, X)
+        raise RuntimeError(f"training failed: {job.error}")
 
-    def wish(self, configs: Iterable[RunConfig], X: np.ndarray) -> None:
-        """Queue configs to train in the background (one thread, one at a time)."""
-        with self._wished:
-            for config in configs:
-                waiting = any(c == config for c, _ in self._wishes)
-                if self.get(config) is None and config not in self.failures and not waiting:
-                    self._wishes.appendleft((config, X))
-            if self._worker is None and self._background and not self._closed:
-                self._worker = threading.Thread(target=self._work, name="vae-lab-prefetch", daemon=True)
-                self._worker.start()
-            self._wished.notify()
-
-    def idle(self) -> bool:
-        """Nothing waiting and nothing being trained in the background."""
-        with self._wished:
-            return not self._wishes and not self._busy
-
-    def busy(self) -> bool:
-        """The background is training a wish now."""
-        with self._wished:
-            return self._busy
-
-    def worker_alive(self) -> bool:
-        """The background's thread is running (it ends after :meth:`close`)."""
-        return self._worker is not None and self._worker.is_alive()
-
-    def waiting(self) -> list[RunConfig]:
-        """The wishes not yet taken by the background, next first."""
-        with self._wished:
-            return [config for config, _ in self._wishes]
-
-    def close(self) -> None:
-        """Forget the wishes and let the worker end (after the training it is on): the store is being replaced."""
-        with self._wished:
-            self._closed = True
-            self._wishes.clear()
-            self._wished.notify_all()
-
-    def _work(self) -> None:
-        while True:
-            with self._wished:
-                while not self._wishes and not self._closed:
-                    self._busy = False
-                    self._wished.wait()
-                if self._closed:
-                    self._busy = False
-                    return
-                config, X = self._wishes.popleft()
-                self._busy = True
-            try:
-                self.train(config, X, background=True)
-            except vc.TrainingDiverged:
-                pass  # stored as a failure: a session that steps there is told at once
-            except Exception:  # never let one bad config stop the worker
-                logging.getLogger(__name__).exception("background training of %s failed", config)
+    def _status(self, job: trainer.Job) -> Status:
+        snapshot = None
+        if job.snapshot is not None:
+            snapshot = job.key.build(job.X.shape[1], likelihood_for(job.X))
+            snapshot.params.flat[...] = job.snapshot
+        return Status(trainer.scheduler().ahead_of(job), job.epoch, job.epochs, job.recon, job.kl, snapshot)
 
 
-@st.cache_resource(on_release=RunStore.close)  # a cleared cache ends the old store's worker
+@st.cache_resource(on_release=RunStore.close)  # a cleared cache withdraws the old store's wishes
 def store() -> RunStore:
     """The one run store of this server process, shared by all sessions."""
     return RunStore(MAX_RUNS)
 
 
-Progress = Callable[[int, int, np.ndarray, np.ndarray], None]  # (epoch, epochs, recon, kl)
-LiveProgress = Callable[[], AbstractContextManager[Progress]]  # opened only when the run is really trained here
-
-
-def train(config: RunConfig, X: np.ndarray, live: LiveProgress | None = None) -> Run:
-    """The run for ``config`` on X: from the store, or trained now (and stored). Only when it trains here is
-    ``live()`` entered, and the training reports its progress to what it yields.
+def train(config: RunConfig, X: np.ndarray, live: LiveProgress | None = None, session: str | None = None) -> Run:
+    """The run for ``config`` on X: from the store, or trained now in the pool (and stored). Only when it trains is
+    ``live()`` entered, and shown the training's :class:`Status` while it runs.
 
     Raises ``vc.TrainingDiverged`` for a run that diverges (nothing is stored).
     """
-    return store().train(config, X, live)
+    return store().train(config, X, live, session=session)
 
 
 def prefetch(configs: Iterable[RunConfig], X: np.ndarray) -> None:
     """Train these configs on X in the background, unless stored already: the next step is ready."""
     store().wish(configs, X)
-
-
-def _train_now(config: RunConfig, X: np.ndarray, progress: Progress | None, fit: Callable = vc.fit) -> Run:
-    """Train ``config`` on X with ``fit`` (vae_core.fit, or the training process's) and draw ``progress``."""
-    likelihood = likelihood_for(X)
-    model = config.build(X.shape[1], likelihood)
-    args = {"epochs": config.epochs, "batch_size": config.batch_size, "lr": config.lr, "seed": config.seed,
-            "snapshot_every": snapshot_every(config.epochs)}
-    aside = [0.0]  # seconds spent drawing progress: not training
-    if progress is not None:
-        args["callback"] = _drawing(progress, config.epochs, aside)
-    history = fit(model, X, **args)
-    params = model.params.flat.copy()
-    read_only((params, history.loss, history.recon, history.kl, *(flat for _, flat in history.snapshots)))
-    return Run(config, likelihood, X.shape[1], params, history.loss, history.recon, history.kl,
-               tuple(history.snapshots), history.seconds - aside[0])
-
-
-def _drawing(progress: Progress, epochs: int, aside: list[float]) -> Callable[[int, dict[str, float]], None]:
-    """fit's callback: draws ``progress`` about 20 times, adding the seconds it takes to ``aside[0]``."""
-    recon, kl = np.zeros(epochs), np.zeros(epochs)
-    every = max(1, epochs // 20)
-
-    def callback(epoch: int, terms: dict[str, float]) -> None:
-        recon[epoch - 1], kl[epoch - 1] = terms["recon"], terms["kl"]
-        if epoch % every == 0 or epoch == epochs:
-            started = time.perf_counter()
-            progress(epoch, epochs, recon[:epoch], kl[:epoch])
-            aside[0] += time.perf_counter() - started
-
-    return callback
 
 
 # ------------------------------------------------------------------------------ views of runs
@@ -271,8 +299,8 @@ T = TypeVar("T")
 
 @st.cache_resource
 def view_store() -> LRU:
-    """What pages show of runs (:func:`view`), shared by every session."""
-    return LRU(MAX_VIEWS)
+    """What pages show of runs (:func:`view`), shared by every session (in :data:`BUDGET` with the runs)."""
+    return LRU(MAX_VIEWS, BUDGET)
 
 
 def view(compute: Callable[..., T], run: Run, data: Data, *args: Hashable, store: LRU | None = None) -> T:
@@ -293,5 +321,5 @@ def view_key(compute: Callable, config: RunConfig, args: tuple) -> tuple:
     return compute.__code__.co_filename, compute.__qualname__, config, args
 
 
-__all__ = ["TRAINER", "Run", "RunConfig", "likelihood_for", "prefetch", "replace", "store", "train", "view",
+__all__ = ["BUDGET", "Run", "RunConfig", "likelihood_for", "prefetch", "replace", "store", "train", "view",
            "view_key"]

@@ -1,162 +1,427 @@
-"""Training in a process of its own: ``TrainerProcess().fit`` does what ``vae_core.fit`` does.
+"""Trainings off the page's path: a pool of processes (the standard library's ``ProcessPoolExecutor``, one worker
+per core) fed by one scheduler.
 
-The server runs every session's script on one Python interpreter, which runs one thread's Python at a
-time. A model trained in a server thread (0.7 s for the worked example) takes its share of that
-interpreter; in a process of its own it trains on another core. With 20 sessions stepping β together
-(``benchmarks/load_test.py --page beta-vae --browsers 0``) the server's p95 fell from 3.5-4.1 s to
-2.1-2.7 s. One session alone notices no difference: NumPy lets go of the interpreter often enough.
+The server runs every session's script on one Python interpreter, which runs one thread's Python at a time; a
+model trained in a script's thread takes its share of that interpreter, and twenty sessions training at once
+shared one core. In the pool, each training has a core of its own and the scripts only wait for it.
 
-The process is ``python -m vae_ui.trainer``: it imports NumPy and vae_core, not Streamlit or the app.
-The two sides exchange ``.npz`` archives over the process's stdin and stdout (8 bytes of length, then the
-archive), read with ``allow_pickle=False``, as model files are.
+The scheduler's rules (a class of students exploring at once):
+
+- **One job per config.** Two sessions (or a session and the background) asking for the same config share one
+  :class:`Job`; each waits on that job alone, so an unrelated set-up never waits on another's training.
+- **Foreground before prefetch.** A job some session is waiting for (a *foreground* job) starts before any
+  prefetch; if every worker is busy, a running prefetch is cancelled to make room.
+- **One foreground training in flight per session**: a session's next job starts once its previous one is done
+  (or demoted); the others' jobs go first meanwhile.
+- **A newer wish replaces an older one.** A foreground job nobody has looked at for :data:`STALE_SECONDS` (the
+  session moved on) becomes a prefetch: it may still finish, for a step back, but it yields to anyone waiting.
+- **Prefetch never takes the last worker**, so a session's new set-up finds a worker free.
+- **A dead or hung worker** (no word from a training for :data:`STALL_SECONDS`) is replaced: the pool is made
+  anew and the jobs it held are tried once more.
+
+A training reports its progress (epoch, loss terms, and the newest snapshot of its parameters) through a queue,
+so a page shows the loss falling and a first picture while the rest trains. Nothing here imports Streamlit: the
+workers import NumPy and vae_core only (``spawn``: a fresh interpreter, nothing inherited from the server's threads).
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
+import concurrent.futures as cf
+import contextlib
+import itertools
+import logging
+import multiprocessing as mp
+import os
+import queue
+import signal
 import sys
 import threading
-import traceback
-from pathlib import Path
-from typing import IO, Any
+import time
+import types
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 import vae_core as vc
 
-ROOT = Path(__file__).resolve().parent.parent  # where ``python -m vae_ui.trainer`` finds the packages
+STALE_SECONDS = 2.0  # a foreground job nobody has looked at for this long is a prefetch now
+STALL_SECONDS = 30.0  # a training that says nothing for this long is taken for a hung worker
+REPORT_SECONDS = 0.25  # a training reports its progress at most this often (and at its first snapshot)
+SLOTS = 1024  # cancellation flags shared with the workers, one per job modulo SLOTS
+MAX_PREFETCH = 12  # prefetch jobs waiting; older wishes fall off
+
+_progress: Any = None  # in a worker: the queue to report to, and the cancellation flags
+_cancel: Any = None
 
 
-class TrainerProcess:
-    """One training process, started on first use and again after it died; one training at a time.
+# ----------------------------------------------------------------------------------------- the workers' side
+class Cancelled(Exception):
+    """The scheduler withdrew this training (its worker was needed for a session waiting)."""
 
-    A training that takes longer than ``timeout`` seconds is taken for a hung process: it is killed and
-    replaced. (The slowest set-up of the pages, a VAE on the digits at 1000 epochs, took 17 s here while
-    the tests ran beside it.)"""
 
-    def __init__(self, timeout: float = 120.0) -> None:
-        self.timeout = timeout
-        self._lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
+def _start_worker(progress: Any, cancel: Any) -> None:
+    global _progress, _cancel
+    _progress, _cancel = progress, cancel
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the server; the server ends its pool
 
-    def fit(self, model: vc.Model, X: np.ndarray, **fit_args: Any) -> vc.History:
-        """:func:`vae_core.fit` (every argument but ``callback``) in the training process: trains ``model`` in
-        place to the same numbers, returns the History, raises TrainingDiverged as it does.
 
-        Raises RuntimeError if the process died or hung meanwhile (the next call starts a new one)."""
-        request = {"model": np.frombuffer(vc.model_to_bytes(model), np.uint8), "X": np.asarray(X, np.float64),
-                   "args": np.array(json.dumps(fit_args))}
+def train_in_worker(job_id: int, model: bytes, X: np.ndarray, args: dict[str, Any]) -> dict[str, Any]:
+    """One training in a worker: ``vae_core.fit`` with ``args`` on a model rebuilt from its ``.npz`` bytes.
+
+    Reports ``(job_id, pid, epoch, recon, kl, snapshot)`` to the progress queue; returns the parameters and the history,
+    ``{"diverged_at": epoch}`` when it diverged or ``{"cancelled": True}``."""
+    fitted = vc.load_model(model)
+    epochs, every = int(args["epochs"]), int(args.get("snapshot_every") or 0)
+    recon, kl = np.zeros(epochs), np.zeros(epochs)
+    last = [0.0]
+
+    def callback(epoch: int, terms: dict[str, float]) -> None:
+        recon[epoch - 1], kl[epoch - 1] = terms["recon"], terms["kl"]
+        if _cancel is not None and _cancel[job_id % SLOTS]:
+            raise Cancelled
+        snapshot = every and (epoch % every == 0 or epoch == epochs)
+        now = time.monotonic()
+        if _progress is not None and (now - last[0] >= REPORT_SECONDS or (snapshot and epoch == every)):
+            last[0] = now
+            _progress.put((job_id, os.getpid(), epoch, recon[:epoch].copy(), kl[:epoch].copy(),
+                           fitted.params.flat.copy() if snapshot else None))
+
+    try:
+        history = vc.fit(fitted, X, callback=callback, **args)
+    except vc.TrainingDiverged as err:
+        return {"diverged_at": err.epoch, "params": fitted.params.flat.copy()}
+    except Cancelled:
+        return {"cancelled": True}
+    return {"params": fitted.params.flat.copy(), "loss": history.loss, "recon": history.recon, "kl": history.kl,
+            "snapshots": history.snapshots, "seconds": history.seconds}
+
+
+# ----------------------------------------------------------------------------------------- the server's side
+@dataclass(eq=False)
+class Job:
+    """One config's training, shared by everyone who asked for it."""
+
+    key: Hashable
+    model: Any  # the untrained vc.Model
+    X: np.ndarray
+    args: dict[str, Any]
+    id: int = 0
+    foreground: bool = False  # some session is waiting for it
+    owner: str | None = None  # the session it counts against while it is foreground
+    touched: float = field(default_factory=time.monotonic)  # last time a waiter looked at it
+    started: float | None = None
+    heard: float = 0.0  # last word from its worker
+    attempts: int = 0
+    pool: Any = None  # the pool its current attempt runs in
+    started_foreground: bool = False  # whether a session was waiting for it when it started
+    cancelling: bool = False
+    worker: int = 0  # the pid of the worker training it (from its reports)
+    epoch: int = 0
+    recon: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    kl: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    snapshot: np.ndarray | None = None  # the newest snapshot's parameters, for a first picture
+    result: dict[str, Any] | None = None
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+    on_done: list[Callable[[Job], None]] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        return int(self.args["epochs"])
+
+    @property
+    def running(self) -> bool:
+        return self.started is not None and not self.done.is_set()
+
+
+class Scheduler:
+    """The pool and its queue of jobs (see the module's rules). ``workers`` defaults to the machine's cores."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self._context = mp.get_context("spawn")
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._jobs: dict[Hashable, Job] = {}  # waiting or running, by key
+        self._running: dict[int, Job] = {}  # by job id
+        self._ids = itertools.count(1)
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._progress: Any = None
+        self._cancel: Any = None
+        self._closed = False
+        self.started = {"foreground": 0, "prefetch": 0}  # trainings begun, by kind
+        self.cancelled = 0
+        self.restarts = 0
+        self._threads: list[threading.Thread] = []
+        self._exit_hooked = False
+
+    # -- asking
+    def submit(self, key: Hashable, model: Any, X: np.ndarray, args: dict[str, Any], foreground: bool,
+               session: str | None = None, on_done: Callable[[Job], None] | None = None) -> Job:
+        """The job for ``key``: the one waiting or running, or a new one. A foreground ask promotes it."""
         with self._lock:
+            job = self._jobs.get(key)
+            if job is None:
+                job = Job(key, model, np.asarray(X, np.float64), args, id=next(self._ids))
+                self._jobs[key] = job
+            if on_done is not None:
+                job.on_done.append(on_done)
+            if foreground:
+                job.touched = time.monotonic()
+                if not job.foreground or job.owner is None:
+                    job.foreground, job.owner = True, session
+            self._trim_prefetch()
+            self._dispatch()
+            return job
+
+    def touch(self, job: Job) -> None:
+        """A waiter still looks at ``job`` (it stays foreground)."""
+        with self._lock:
+            job.touched = time.monotonic()
+            if not job.foreground and not job.done.is_set():
+                job.foreground = True
+                self._dispatch()
+
+    def ahead_of(self, job: Job) -> int:
+        """How many foreground jobs will start before ``job`` (0 once it runs)."""
+        with self._lock:
+            if job.started is not None:
+                return 0
+            waiting = sorted((j for j in self._jobs.values() if j.started is None and j.foreground),
+                             key=lambda j: j.id)
+            return next((i for i, j in enumerate(waiting) if j is job), len(waiting))
+
+    def busy(self) -> bool:
+        with self._lock:
+            return bool(self._running)
+
+    def idle(self) -> bool:
+        with self._lock:
+            return not self._jobs
+
+    def waiting(self) -> list[Job]:
+        """Jobs not started yet, in the order they would start."""
+        with self._lock:
+            return sorted((j for j in self._jobs.values() if j.started is None), key=self._priority)
+
+    def forget(self, keep: Callable[[Job], bool]) -> None:
+        """Drop the waiting prefetch jobs ``keep`` rejects (a store being replaced withdraws its wishes)."""
+        with self._lock:
+            for job in [j for j in self._jobs.values() if j.started is None and not j.foreground and not keep(j)]:
+                self._finish(job, error=Cancelled("withdrawn"))
+
+    def close(self) -> None:
+        """End the pool (at the server's exit); waiting jobs fail."""
+        with self._lock:
+            self._closed = True
+            for job in list(self._jobs.values()):
+                self._finish(job, error=RuntimeError("the server is stopping"))
+            pool, self._pool = self._pool, None
+            self._changed.notify_all()
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _exit(self) -> None:
+        with self._lock:
+            self._closed = True
+            if self._pool is not None:
+                _kill_workers(self._pool)
+
+    # -- inside
+    def _priority(self, job: Job) -> tuple:
+        return (0, job.id) if job.foreground else (1, -job.id)  # foreground first come; prefetch newest first
+
+    def _trim_prefetch(self) -> None:
+        waiting = [j for j in self._jobs.values() if j.started is None and not j.foreground]
+        for job in sorted(waiting, key=lambda j: j.id)[:max(0, len(waiting) - MAX_PREFETCH)]:
+            self._finish(job, error=Cancelled("too many wishes"))
+
+    def _ensure_pool(self) -> None:
+        if self._pool is None and not self._exit_hooked:
+            self._exit_hooked = True
+            # Before concurrent.futures joins its pools at the interpreter's exit (it would wait for a running
+            # training to end): the workers are killed, nothing is restarted. (threading runs these last first.)
+            getattr(threading, "_register_atexit", lambda f: None)(self._exit)
+        if self._pool is None:
+            self._progress = self._context.Queue()
+            self._cancel = self._context.Array("b", SLOTS, lock=False)
+            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=self._context, initializer=_start_worker,
+                                                initargs=(self._progress, self._cancel))
+            for target, name in ((self._listen, "vae-lab-progress"), (self._watch, "vae-lab-watchdog")):
+                thread = threading.Thread(target=target, args=(self._progress, self._pool), name=name, daemon=True)
+                thread.start()
+                self._threads.append(thread)
+
+    def _dispatch(self) -> None:
+        """Start what may start now (under the lock)."""
+        if self._closed:
+            return
+        now = time.monotonic()
+        for job in self._jobs.values():  # a newer wish replaces an older one: nobody looks at it any more
+            if job.foreground and now - job.touched > STALE_SECONDS:
+                job.foreground, job.owner = False, None
+        while not self._closed:
+            free = self.workers - len(self._running)
+            owners = {j.owner for j in self._running.values() if j.foreground and j.owner is not None}
+            waiting = sorted((j for j in self._jobs.values() if j.started is None), key=self._priority)
+            ready = [j for j in waiting if j.foreground and (j.owner is None or j.owner not in owners)]
+            if ready and free == 0:  # foreground beats prefetch: withdraw the newest running prefetch
+                prefetches = sorted((j for j in self._running.values() if not j.foreground), key=lambda j: -j.id)
+                if prefetches and not any(j.cancelling for j in self._running.values()):
+                    self._cancel_running(prefetches[0])  # its worker frees when the training sees the flag
+                return
+            if free == 0:
+                return
+            if ready:
+                self._start(ready[0])
+                continue
+            prefetch = [j for j in waiting if not j.foreground]
+            if prefetch and (free > 1 or self.workers == 1):  # never the last worker (unless there is only one)
+                self._start(prefetch[0])
+                continue
+            return
+
+    def _start(self, job: Job) -> None:
+        self._ensure_pool()
+        model = vc.model_to_bytes(job.model)
+        try:
             try:
-                reply = self._ask(request)
-            except (OSError, EOFError) as err:  # a broken pipe or a closed stdout: the process is gone
-                self._end()
-                raise RuntimeError(f"the training process ended unexpectedly ({err!r})") from None
-        if "error" in reply:
-            raise RuntimeError(f"training in the training process failed:\n{reply['error']}")
-        model.params.flat[...] = reply["params"]
-        if "diverged_at" in reply:
-            raise vc.TrainingDiverged(int(reply["diverged_at"]), fit_args.get("lr", 1e-3), model)
-        epochs = [int(e) for e in reply["snapshot_epochs"]]
-        return vc.History(reply["loss"], reply["recon"], reply["kl"], list(zip(epochs, reply["snapshots"])),
-                          float(reply["seconds"]))
+                with _plain_main():
+                    future = self._pool.submit(train_in_worker, job.id, model, job.X, job.args)
+            except cf.process.BrokenProcessPool:  # the pool broke meanwhile (a worker died): a new one, once
+                self._renew()
+                self._ensure_pool()
+                with _plain_main():
+                    future = self._pool.submit(train_in_worker, job.id, model, job.X, job.args)
+        except RuntimeError as err:  # the interpreter is shutting down (or the new pool broke too)
+            self._closed = "shutdown" in str(err) or self._closed
+            self._finish(job, error=RuntimeError(f"no training process could be started ({err})"))
+            return
+        job.started = job.heard = time.monotonic()
+        job.attempts += 1
+        job.pool, job.cancelling, job.started_foreground = self._pool, False, job.foreground
+        self._running[job.id] = job
+        self.started["foreground" if job.foreground else "prefetch"] += 1
+        self._cancel[job.id % SLOTS] = 0
+        future.add_done_callback(lambda f, job=job, pool=self._pool: self._landed(job, f, pool))
 
-    def _ask(self, request: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        if self._process is not None and self._process.poll() is not None:  # it died since the last training
-            self._end()
-        if self._process is None:
-            self._process = subprocess.Popen([sys.executable, "-m", "vae_ui.trainer"], cwd=ROOT,
-                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        process = self._process
-        assert process.stdin is not None and process.stdout is not None
-        hung = threading.Event()
+    def _cancel_running(self, job: Job) -> None:
+        self._cancel[job.id % SLOTS] = 1
+        job.cancelling = True
+        self.cancelled += 1
 
-        def kill_hung() -> None:  # its stdout closes, so the read below ends
-            hung.set()
+    def _landed(self, job: Job, future: cf.Future, pool: cf.ProcessPoolExecutor) -> None:
+        with self._lock:
+            if job.pool is not pool or job.done.is_set():  # an attempt of a pool renewed since: it is tried again
+                return
+            self._running.pop(job.id, None)
+            try:
+                reply = future.result()
+            except (cf.process.BrokenProcessPool, cf.CancelledError) as err:  # a worker died (or was killed)
+                job.started, job.pool = None, None
+                if pool is self._pool:
+                    self._renew()
+                if job.attempts >= 2 or self._closed:
+                    self._finish(job, error=RuntimeError(f"the training process ended unexpectedly ({err!r})"))
+            except Exception as err:  # noqa: BLE001 - a bad request: say what happened, keep the pool
+                self._finish(job, error=err)
+            else:
+                if reply.get("cancelled"):
+                    job.started = None  # withdrawn for a session waiting: drop it (it was only a guess)
+                    self._finish(job, error=Cancelled("withdrawn for a session waiting"))
+                else:
+                    self._finish(job, result=reply)
+            self._dispatch()
+            self._changed.notify_all()
+
+    def _finish(self, job: Job, result: dict[str, Any] | None = None, error: BaseException | None = None) -> None:
+        if self._jobs.get(job.key) is job:
+            del self._jobs[job.key]
+        job.result, job.error = result, error
+        for call in job.on_done:  # before the waiters wake: they read what the callbacks made of the result
+            try:
+                call(job)
+            except Exception:  # noqa: BLE001 - one bad callback must not stop the others
+                logging.getLogger(__name__).exception("a training's callback failed")
+        job.done.set()
+
+    def _renew(self) -> None:
+        """A new pool for a broken (or hung) one: its workers are gone, its jobs start again."""
+        pool, self._pool = self._pool, None
+        self.restarts += 1
+        if pool is not None:
+            _kill_workers(pool)
+            pool.shutdown(wait=False, cancel_futures=True)
+        for job in list(self._running.values()):
+            job.started, job.pool = None, None
+        self._running.clear()
+
+    def _listen(self, progress: Any, pool: cf.ProcessPoolExecutor) -> None:
+        """Move the workers' progress reports onto their jobs (one thread per pool; ends with it)."""
+        while True:
+            try:
+                job_id, pid, epoch, recon, kl, snapshot = progress.get(timeout=1.0)
+            except queue.Empty:
+                if self._pool is not pool:
+                    return
+                continue
+            except (EOFError, OSError, ValueError):
+                return
+            with self._lock:
+                job = self._running.get(job_id)
+                if job is None:
+                    continue
+                job.heard, job.worker, job.epoch, job.recon, job.kl = time.monotonic(), pid, epoch, recon, kl
+                if snapshot is not None:
+                    job.snapshot = snapshot
+                self._changed.notify_all()
+
+    def _watch(self, progress: Any, pool: cf.ProcessPoolExecutor) -> None:
+        """Take a training that has said nothing for STALL_SECONDS for a hung worker: renew the pool."""
+        while self._pool is pool and not self._closed:
+            time.sleep(1.0)
+            with self._lock:
+                now = time.monotonic()
+                if self._pool is pool and any(now - j.heard > STALL_SECONDS for j in self._running.values()):
+                    logging.getLogger(__name__).warning("a training said nothing for %.0f s: renewing the pool",
+                                                        STALL_SECONDS)
+                    _kill_workers(pool)  # its futures fail with BrokenProcessPool: _landed tries them again
+
+
+_PLAIN_MAIN = types.ModuleType("__main__")  # no file, no spec: a new worker imports nothing of it
+
+
+@contextlib.contextmanager
+def _plain_main() -> Iterator[None]:
+    """While a worker is started (the pool starts one in ``submit`` until it has them all), ``__main__`` is a plain
+    module. A ``spawn`` child first runs the parent's ``__main__`` again, for what it defines; in a Streamlit
+    server that is the app's script (Streamlit makes it ``__main__`` while it runs), which a worker must not run."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = _PLAIN_MAIN
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
+def _kill_workers(pool: cf.ProcessPoolExecutor) -> None:
+    """Kill a pool's worker processes (the executor has no public way to; ``_processes`` is where it keeps them)."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        with contextlib.suppress(Exception):
             process.kill()
 
-        watchdog = threading.Timer(self.timeout, kill_hung)
-        watchdog.start()
-        try:
-            send(process.stdin, request)
-            reply = receive(process.stdout)
-        finally:
-            watchdog.cancel()
-        if reply is None:
-            raise EOFError(f"no reply within {self.timeout:g} s" if hung.is_set() else "no reply")
-        return reply
 
-    def stop(self) -> None:
-        """End the process (it also ends by itself when the server's end of its stdin closes)."""
-        with self._lock:
-            self._end()
-
-    def _end(self) -> None:
-        if self._process is not None:
-            with self._process as process:  # leaving closes its pipes and waits for it
-                process.kill()
-            self._process = None
+_scheduler: Scheduler | None = None
+_scheduler_lock = threading.Lock()
 
 
-def send(stream: IO[bytes], arrays: dict[str, np.ndarray]) -> None:
-    """One message: a JSON list of (name, dtype, shape), then the arrays' raw bytes.
-
-    Not ``np.savez``: reading an ``.npy`` header calls ``ast.literal_eval``, and on CPython 3.11 the AST is not safe
-    to build in two threads at once. The prefetch thread reading a reply while Streamlit compiles a page script
-    raised ``SystemError: AST constructor recursion depth mismatch`` in that script (seen in the test run).
-    """
-    if any(a.dtype.hasobject for a in arrays.values()):
-        raise TypeError("object arrays cannot be sent")
-    header = json.dumps([[name, a.dtype.str, list(a.shape)] for name, a in arrays.items()]).encode()
-    payload = b"".join(np.ascontiguousarray(a).tobytes() for a in arrays.values())
-    stream.write(len(header).to_bytes(8, "little") + len(payload).to_bytes(8, "little") + header + payload)
-    stream.flush()
-
-
-def receive(stream: IO[bytes]) -> dict[str, np.ndarray] | None:
-    """The next message's arrays, or None at the end of the stream (also when it ends inside a message, as
-    when the other side is killed while it writes). Parses no Python: JSON and raw bytes only."""
-    head = stream.read(16)
-    if len(head) < 16:
-        return None
-    header_length, payload_length = int.from_bytes(head[:8], "little"), int.from_bytes(head[8:], "little")
-    header, payload = stream.read(header_length), stream.read(payload_length)
-    if len(header) < header_length or len(payload) < payload_length:
-        return None
-    arrays, at = {}, 0
-    for name, dtype, shape in json.loads(header):
-        kind = np.dtype(dtype)
-        size = kind.itemsize * int(np.prod(shape, dtype=np.int64))
-        arrays[name] = np.frombuffer(payload, dtype=kind, count=size // kind.itemsize if kind.itemsize else 0,
-                                     offset=at).reshape(shape).copy()
-        at += size
-    return arrays
-
-
-def answer(request: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The training process's side: train the model in the request and say how it went."""
-    model = vc.load_model(request["model"].tobytes())
-    try:
-        history = vc.fit(model, request["X"], **json.loads(str(request["args"])))
-    except vc.TrainingDiverged as err:
-        return {"params": model.params.flat, "diverged_at": np.array(err.epoch)}
-    snapshots = np.array([flat for _, flat in history.snapshots]).reshape(len(history.snapshots), -1)
-    return {"params": model.params.flat, "loss": history.loss, "recon": history.recon, "kl": history.kl,
-            "snapshot_epochs": np.array([epoch for epoch, _ in history.snapshots], dtype=np.int64),
-            "snapshots": snapshots, "seconds": np.array(history.seconds)}
-
-
-def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
-    """Answer requests until the server closes our stdin."""
-    while (request := receive(requests)) is not None:
-        try:
-            reply = answer(request)
-        except Exception:  # a bad request must not end the process: say what happened
-            reply = {"error": np.array(traceback.format_exc())}
-        send(replies, reply)
-
-
-if __name__ == "__main__":
-    replies, sys.stdout = sys.stdout.buffer, sys.stderr  # a stray print must not corrupt the replies
-    serve(sys.stdin.buffer, replies)
+def scheduler() -> Scheduler:
+    """The one scheduler of this server process (made on first use; it outlives a cleared Streamlit cache)."""
+    global _scheduler
+    with _scheduler_lock:
+        if _scheduler is None:
+            _scheduler = Scheduler()
+        return _scheduler

@@ -1,5 +1,6 @@
-"""Training on a page: the run for a config, trained now with a progress bar and a live loss curve when
-nobody has trained it yet, or a clear message when it diverges."""
+"""Training on a page: the run for a config, trained in the pool while the page shows its progress (its place in
+the queue, the loss falling, and a first picture of the model so far), or a clear message when it diverges or
+would cost more than the server allows."""
 
 from __future__ import annotations
 
@@ -9,41 +10,57 @@ from collections.abc import Iterator
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 import vae_core as vc
 
 from . import charts, curves, runs, shell
 
-LIVE_CHART_EVERY = 1.0  # seconds between redraws of the live loss curve while training
+LIVE_CHART_EVERY = 1.0  # seconds between redraws of the live loss curve and the first picture while training
 LIVE_CHART_HEIGHT = 300  # px, the whole chart: Streamlit fits title, axes and plot into it
+PREVIEW_ROWS = 300  # training rows a first picture reconstructs
 
 
 def train(config: runs.RunConfig, X: np.ndarray, label: str) -> runs.Run | None:
     """The run for ``config`` on X: from the store, or trained now with live progress (``label`` names it).
 
-    A diverged run shows a clear message and advice, and returns None.
+    A diverged run shows a clear message and advice, and returns None; so does a set-up over the work budget,
+    with the seconds it would take and what to lower.
     """
+    if runs.store().get(config) is None:
+        refusal = runs.too_costly(config, *X.shape)
+        if refusal is not None:
+            st.warning(refusal, icon=":material/hourglass_disabled:")
+            return None
+    ctx = get_script_run_ctx(suppress_warning=True)
     try:
-        return runs.train(config, X, lambda: _live_progress(config, label))
+        return runs.train(config, X, lambda: _live_progress(config, X, label), ctx.session_id if ctx else None)
     except vc.TrainingDiverged as err:
         st.error(f"{err}", icon=":material/warning:")
         return None
 
 
 @contextlib.contextmanager
-def _live_progress(config: runs.RunConfig, label: str) -> Iterator[runs.Progress]:
-    """A progress bar and a live loss curve while ``config`` trains; both go when it ends."""
+def _live_progress(config: runs.RunConfig, X: np.ndarray, label: str) -> Iterator[runs.Progress]:
+    """A progress bar, a live loss curve and a first picture while ``config`` trains; all go when it ends."""
     bar = st.progress(0.0, text=f"Training {label}…")
-    live = st.empty()
+    live, picture = (st.empty(), st.empty()) if not shell.lecture() else _side_by_side()
     last_drawn = [0.0]
+    rows = X[charts.thin(len(X), PREVIEW_ROWS)]
 
-    def progress(epoch: int, epochs: int, recon: np.ndarray, kl: np.ndarray) -> None:
-        bar.progress(epoch / epochs, text=f"Training {label}: epoch {epoch} of {epochs}")
+    def progress(status: runs.Status) -> None:
+        if status.ahead or not status.epoch:
+            ahead = f": {status.ahead} training{'s' if status.ahead > 1 else ''} of other set-ups first" if status.ahead else ""
+            bar.progress(0.0, text=f"Training {label}: waiting for a free trainer{ahead}…")
+            return
+        bar.progress(status.epoch / status.epochs, text=f"Training {label}: epoch {status.epoch} of {status.epochs}")
         if time.perf_counter() - last_drawn[0] < LIVE_CHART_EVERY:  # drawing costs more than training
             return
-        terms = {"reconstruction": recon} | ({"KL": kl} if config.kind == "vae" else {})
+        terms = {"reconstruction": status.recon} | ({"KL": status.kl} if config.kind == "vae" else {})
         chart = curves.loss_curves(terms, "Loss while training", fit_y=True)  # the y axis follows the loss down
         live.altair_chart(charts.style(chart, shell.lecture(), LIVE_CHART_HEIGHT), width="stretch")
+        if status.snapshot is not None:
+            _first_picture(picture, status.snapshot, rows, status.epoch)
         last_drawn[0] = time.perf_counter()
 
     try:
@@ -51,3 +68,22 @@ def _live_progress(config: runs.RunConfig, label: str) -> Iterator[runs.Progress
     finally:
         bar.empty()
         live.empty()
+        picture.empty()
+
+
+def _side_by_side() -> tuple:
+    left, right = st.columns(2)
+    return left.empty(), right.empty()
+
+
+def _first_picture(place, model: vc.Model, rows: np.ndarray, epoch: int) -> None:
+    """The model so far (its newest snapshot) on a few training rows: reconstructions over the data in 2-D, a row
+    of images for the digits; nothing for other data."""
+    recon = model.reconstruct(rows)
+    if rows.shape[1] == 2:
+        chart = charts.reconstruction_pairs(rows, recon, np.zeros(len(rows), dtype=int),
+                                            f"The model so far (epoch {epoch}): data → reconstruction")
+        place.altair_chart(charts.style(chart, shell.lecture(), LIVE_CHART_HEIGHT), width="content")
+    elif rows.shape[1] == 64:
+        place.image(charts.image_rows([rows[:10], recon[:10]], (8, 8), scale=7), clamp=True,
+                    caption=f"The model so far (epoch {epoch}): digits (top), reconstructions (bottom)")

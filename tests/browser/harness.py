@@ -115,13 +115,14 @@ def free_port() -> int:
 
 
 def start_server(port: int, extra: tuple[str, ...] = (), script: str = "dashboard.py",
-                 env: dict[str, str] | None = None) -> subprocess.Popen:
+                 env: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen:
     """``streamlit run script`` (a path from the repository root) on 127.0.0.1:port, once it is healthy; ``env``
-    adds to the environment."""
+    adds to the environment; ``log`` receives its output (else it is dropped)."""
     cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", *extra]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    out = open(log, "w") if log is not None else subprocess.DEVNULL  # noqa: SIM115 - the server's life long
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT if log is not None else out,
                             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
     deadline = time.time() + 60
     while time.time() < deadline:
