@@ -38,8 +38,8 @@ PREFETCH_DEPTH = trainer.MAX_PREFETCH  # configs waiting to be trained in the ba
 WAIT_SECONDS = 0.25  # a page waiting for a training redraws its progress this often (and may be interrupted)
 # The server's configuration (environment variables, documented in the README):
 BUDGET = Budget(int(float(os.environ.get("VAE_LAB_CACHE_MB", "512")) * 2**20))  # runs, views and figures together
-WORK_BUDGET = float(os.environ.get("VAE_LAB_WORK_BUDGET", "90"))  # seconds of training a set-up may cost at most
-WEIGHT_STEPS_PER_SECOND = 2.0e9  # epochs × rows × weights per second on one core here (benchmarks/train_speed.py)
+WORK_BUDGET = float(os.environ.get("VAE_LAB_WORK_BUDGET", "30"))  # seconds of training a set-up may cost at most
+WEIGHT_STEPS_PER_SECOND = 3.0e9  # epochs × rows × weights per second on one core here (benchmarks/work_estimate.py)
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ LiveProgress = Callable[[], AbstractContextManager[Progress]]  # opened only whe
 def estimated_seconds(config: RunConfig, rows: int, columns: int) -> float:
     """About how long training ``config`` on ``rows`` × ``columns`` data takes on one core of this machine: epochs ×
     rows × weights (an epoch's forward and backward pass over every weight), at the rate measured by
-    ``benchmarks/train_speed.py`` (:data:`WEIGHT_STEPS_PER_SECOND`)."""
+    ``benchmarks/work_estimate.py`` (:data:`WEIGHT_STEPS_PER_SECOND`)."""
     widths = [columns, *config.hidden, config.latent_dim]
     weights = 2 * sum(a * b for a, b in zip(widths, widths[1:]))
     return config.epochs * rows * weights / WEIGHT_STEPS_PER_SECOND
