@@ -69,6 +69,14 @@ def _start_worker(progress: Any, cancel: Any) -> None:
     global _progress, _cancel
     _progress, _cancel = progress, cancel
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the server; the server ends its pool
+    threading.Thread(target=_end_with_server, args=(os.getppid(),), name="vae-lab-orphan-check", daemon=True).start()
+
+
+def _end_with_server(server: int) -> None:
+    """End this worker when the server is gone (killed, say: nobody would ever ask it for anything again)."""
+    while os.getppid() == server:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def train_in_worker(job_id: int, model: bytes, X: np.ndarray, args: dict[str, Any]) -> dict[str, Any]:

@@ -80,3 +80,22 @@ def _children_left(pid: int) -> list[str]:
     """Processes whose parent was the server (a training worker left running)."""
     out = subprocess.run(["ps", "-o", "pid=,ppid=,args=", "-e"], capture_output=True, text=True).stdout
     return [line for line in out.splitlines() if line.split()[1] == str(pid)]
+
+
+def test_a_killed_servers_training_workers_end_too():
+    from benchmarks.usage import family
+
+    port = free_port()
+    server = start_server(port)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, ProtocolViewer(f"http://127.0.0.1:{port}").open()).result()  # trains: workers start
+        workers = [pid for pid in family(server.pid) if pid != server.pid]
+        assert workers, "no training worker started"
+    finally:
+        server.kill()  # SIGKILL: no exit handler runs
+        server.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers):
+        assert time.monotonic() < deadline, "a worker of the killed server lives on"
+        time.sleep(0.2)
