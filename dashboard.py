@@ -5,9 +5,10 @@ Run: streamlit run dashboard.py
 
 import streamlit as st
 
-from vae_ui import authoring, classroom, controls, guard, present, shell
+from vae_ui import authoring, classroom, controls, guard, memory, present, shell
 
 guard.install()  # a widget value no browser sends is dropped with a note, not a traceback
+memory.give_back()  # large arrays freed go back to the system (a fixed mmap threshold)
 
 controls.init_state()  # the controls' values, from the URL on a session's first run
 if controls.student():  # a class's join link: the vote page alone, nothing of the lecturer's

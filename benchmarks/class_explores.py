@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from benchmarks.protocol_viewer import ProtocolViewer
-from benchmarks.usage import CORES, MemorySampler, rss_mb, server_cpu
+from benchmarks.usage import CORES, MemorySampler, cpu_seconds, rss_mb, server_cpu
 from tests.browser.harness import free_port, start_server
 from vae_ui import runs, settings
 
@@ -124,9 +124,10 @@ def run(sessions: int, seconds: float, single: bool = False) -> dict[str, float]
         start_mb = rss_mb(server.pid)
         memory = MemorySampler(server.pid)
         memory.start()
-        cpu0, t0 = server_cpu(server.pid), time.monotonic()
+        cpu0, own0, t0 = server_cpu(server.pid), cpu_seconds(server.pid), time.monotonic()
         tally = asyncio.run(_single(url) if single else _class(url, sessions, seconds))
-        cores = (server_cpu(server.pid) - cpu0) / (time.monotonic() - t0)
+        took = time.monotonic() - t0
+        cores, own = (server_cpu(server.pid) - cpu0) / took, (cpu_seconds(server.pid) - own0) / took
         time.sleep(SESSION_TTL + 6)  # closed sessions expire
         memory.running = False
         after_mb = rss_mb(server.pid)
@@ -136,7 +137,7 @@ def run(sessions: int, seconds: float, single: bool = False) -> dict[str, float]
     return {"sessions": 1 if single else sessions, "moves": len(tally.final), "errors": len(tally.errors),
             "refused": tally.refused, "first p50": _p(tally.first, 0.5), "first p95": _p(tally.first, 0.95),
             "final p50": _p(tally.final, 0.5), "final p95": _p(tally.final, 0.95), "final max": max(tally.final),
-            "cores busy": cores, "MB start": start_mb, "MB peak": memory.peak, "MB after": after_mb,
+            "cores busy": cores, "server cores": own, "MB start": start_mb, "MB peak": memory.peak, "MB after": after_mb,
             "error sample": tally.errors[:3]}
 
 
@@ -152,12 +153,13 @@ def main() -> None:
     print(f"cache budget {runs.BUDGET.max_bytes / 2**20:.0f} MB, work budget {runs.WORK_BUDGET:g} s, "
           f"{CORES} cores, {args.seconds:g} s per class")
     print("| sessions | moves | errors | refused | move → first picture p50 / p95 | move → final p50 / p95 / max "
-          "| cores busy | server MB start / peak / after close |")
+          "| cores busy: all (server's own) | server MB start / peak / after close |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['sessions']} | {r['moves']} | {r['errors']} | {r['refused']} | {r['first p50']:.2f} / "
               f"{r['first p95']:.2f} s | {r['final p50']:.2f} / {r['final p95']:.2f} / {r['final max']:.1f} s | "
-              f"{r['cores busy']:.2f} of {CORES} | {r['MB start']:.0f} / {r['MB peak']:.0f} / {r['MB after']:.0f} |")
+              f"{r['cores busy']:.2f} ({r['server cores']:.2f}) of {CORES} | "
+              f"{r['MB start']:.0f} / {r['MB peak']:.0f} / {r['MB after']:.0f} |")
         if r["error sample"]:
             print("   errors:", r["error sample"])
 

@@ -207,6 +207,15 @@ def upload(at, name: str, content: bytes | None):
     return " ".join(texts(at, "error"))
 
 
+def test_the_smallest_csv_allowed_works_on_every_section_that_uses_it():
+    """Ten rows (the fewest an upload may have) leave two test rows: the β-VAE section's point slider has a range."""
+    at = app("elbo", dataset="csv", el_tab="β-VAE")
+    small = b"a,b\n" + b"".join(f"{i % 4},{(3 * i) % 5}.5\n".encode() for i in range(10))
+    assert upload(at, "small.csv", small) == ""
+    assert_clean(at)
+    assert any("10 rows" in t.replace("\\", "") for t in texts(at, "caption"))
+
+
 def test_a_file_name_and_a_cell_from_a_user_are_shown_as_text_not_markdown():
     errors = upload(app("home", dataset="csv"), "[X](http://e.vil).csv", b"a,b\n![](http://e.vil/x),2\n" * 12)
     assert "not a number" in errors

@@ -37,7 +37,7 @@ SNAPSHOTS = 25  # snapshots per run after epoch 0, for the replay slider: 25 div
 PREFETCH_DEPTH = trainer.MAX_PREFETCH  # configs waiting to be trained in the background; older wishes fall off
 WAIT_SECONDS = 0.25  # a page waiting for a training redraws its progress this often (and may be interrupted)
 # The server's configuration (environment variables, documented in the README):
-BUDGET = Budget(int(float(os.environ.get("VAE_LAB_CACHE_MB", "512")) * 2**20))  # runs, views and figures together
+BUDGET = Budget(int(float(os.environ.get("VAE_LAB_CACHE_MB", "256")) * 2**20))  # runs, views and figures together
 WORK_BUDGET = float(os.environ.get("VAE_LAB_WORK_BUDGET", "30"))  # seconds of training a set-up may cost at most
 WEIGHT_STEPS_PER_SECOND = 3.0e9  # epochs × rows × weights per second on one core here (benchmarks/work_estimate.py)
 

@@ -161,6 +161,21 @@ def test_html_in_the_url_is_text(server, page):
     assert "<img src=x" in text and "not allowed" in text
 
 
+def test_links_and_images_in_the_url_or_a_csv_are_text_not_links(server, page, tmp_path):
+    """A note built from a link's value, and a bad upload's file name and cell, reach the page as text: no link to
+    follow, no image fetched from elsewhere (the page would make an outbound request)."""
+    goto(page, f"{server}/?h_beta=http://e.vil/x&www.e.vil=1&dataset=csv")
+    bad = tmp_path / "[X](http:__e.vil).csv"
+    bad.write_text("a,b\n![](http://e.vil/pixel.png),2\n" * 12)
+    page.locator(CSV_UPLOAD).set_input_files(str(bad))
+    page.wait_for_timeout(500)
+    wait_ready(page)
+    assert_healthy(page)
+    text = page.inner_text("[data-testid=stApp]")
+    assert "http://e.vil/x" in text and "![](http://e.vil/pixel.png)" in text and "not a number" in text
+    assert page.locator("a[href*='e.vil']").count() == 0 and page.locator("img[src*='e.vil']").count() == 0
+
+
 def test_icons_and_text_render_without_the_font_host(server, page):
     goto(page, f"{server}/")
     fonts = page.evaluate("""async () => { await document.fonts.ready;
