@@ -13,6 +13,7 @@ from vae_ui.text import formula, source
 
 TEST_SIGMAS = np.linspace(0.0, 1.5, 16)  # the test noise levels of the error curve
 FIELD_POINTS = 11  # grid points per axis of the denoising field
+NEAR = 0.3  # an arrow end this close to a data point lands "on the data"
 N_IMAGES = 8  # images per row (64 px each)
 
 
@@ -89,13 +90,21 @@ with right if metrics_column is None else metrics_column:
     shell.metric(st, "Plain AE error on the same inputs", f"{ae.noisy_error:.4f}",
                      delta=f"{ae.noisy_error - dae.noisy_error:+.4f} vs DAE", delta_color="off")
     shell.metric(st, "Training noise σ", f"{sigma:g}")
+def _share_near_data(ends: np.ndarray, X: np.ndarray) -> float:
+    """The share of the field's arrow ends within NEAR of some data point."""
+    nearest = np.sqrt(((ends[:, None, :] - X[None, :, :]) ** 2).sum(axis=2).min(axis=1))
+    return float(np.mean(nearest <= NEAR))
+
+
 with left:
     if dae.field is not None:
         grid, ends = dae.field
         figures.show(lambda: charts.arrows(grid, ends, data.X, data.y, "Denoising field: x̃ → g(f(x̃))"),
                      "dae_field", dae_run.config, height=shell.height(420, 460))
-        shell.look_for("each arrow starts at a grid point x̃ and ends at its reconstruction: the arrows point back to "
-                       "where the data lies (with d = 1, onto the learned curve).")
+        near = _share_near_data(ends, data.X)
+        shell.look_for(f"each arrow starts at a grid point x̃ and ends at its reconstruction g(f(x̃)), on the decoder's "
+                       f"learned manifold: {near:.0%} of the ends land within {NEAR} of a data point; the others lie on "
+                       "the manifold between the clusters (with d = 1, the curve's bridges), where no data is.")
     else:
         st.caption("The denoising vector field is drawn for 2-D data.")
 with middle:

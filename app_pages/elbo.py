@@ -6,7 +6,7 @@ import streamlit as st
 import vae_core as vc
 from app_pages import elbo_beta, elbo_gap
 from vae_core import theory
-from vae_ui import controls, curves, figures, shell
+from vae_ui import controls, curves, figures, runs, shell
 from vae_ui.data import page_data
 from vae_ui.text import formula, source
 
@@ -64,17 +64,31 @@ if beta_tab.open:
 if scale_tab.open:
     with scale_tab:
         data = page_data()
-        reduction, sigma_x = shell.control_row(["ls_reduction", "ls_sigma_x"])
+        bernoulli = runs.likelihood_for(data.X) == "bernoulli"
         D = data.X.shape[1]
-        beta_eff = theory.effective_beta(1.0, sigma_x, reduction, D)
+        if bernoulli:  # a Bernoulli decoder has no variance: only the reduction hides a β
+            reduction = controls.widget("ls_reduction")
+            beta_eff = theory.effective_beta(1.0, 1.0, reduction, D)
+        else:
+            reduction, sigma_x = shell.control_row(["ls_reduction", "ls_sigma_x"])
+            beta_eff = theory.effective_beta(1.0, sigma_x, reduction, D)
         shell.metric(st, f"Effective β of a loss written with β = 1 (D = {D})", f"{beta_eff:.4g}")
-        formula(r"-\log\mathcal N(x;\hat x,\sigma_x^2 I) + \beta\,\mathrm{KL} = "
-                r"\frac{1}{\sigma_x^2}\Big(\tfrac12\lVert x-\hat x\rVert^2 + \beta\,\sigma_x^2\,\mathrm{KL}\Big)"
-                r" + \text{const}")
-        formula(r"\beta_\text{eff} = \beta\,\sigma_x^2 \quad(\text{sum over } D),\qquad"
-                r"\beta_\text{eff} = \beta\,\sigma_x^2\,D \quad(\text{mean over } D)")
+        if bernoulli:
+            formula(r"-\sum_d \big[x_d\log\hat x_d + (1-x_d)\log(1-\hat x_d)\big] + \beta\,\mathrm{KL},\qquad"
+                    r"\beta_\text{eff} = \beta \;(\text{sum over } D),\quad \beta\,D \;(\text{mean over } D)")
+        else:
+            formula(r"-\log\mathcal N(x;\hat x,\sigma_x^2 I) + \beta\,\mathrm{KL} = "
+                    r"\frac{1}{\sigma_x^2}\Big(\tfrac12\lVert x-\hat x\rVert^2 + \beta\,\sigma_x^2\,\mathrm{KL}\Big)"
+                    r" + \text{const}")
+            formula(r"\beta_\text{eff} = \beta\,\sigma_x^2 \quad(\text{sum over } D),\qquad"
+                    r"\beta_\text{eff} = \beta\,\sigma_x^2\,D \quad(\text{mean over } D)")
         if shell.shown("numbers", 80):
-            st.markdown("The same code with `mean` instead of `sum`, or with a different decoder variance, trains a "
-                        f"different β-VAE. Here, β = 1 behaves like β = **{beta_eff:.4g}** in this app's convention "
-                        "(sum over dimensions, σₓ = 1).")
+            if bernoulli:
+                st.markdown("The digits' decoder is Bernoulli (a probability per pixel): it has no variance σₓ, so only "
+                            "the reduction can hide a β. Written with `mean` over the pixels instead of `sum`, β = 1 "
+                            f"behaves like β = **{beta_eff:.4g}** in this app's convention (sum over the D = {D} pixels).")
+            else:
+                st.markdown("The same code with `mean` instead of `sum`, or with a different decoder variance, trains "
+                            f"a different β-VAE. Here, β = 1 behaves like β = **{beta_eff:.4g}** in this app's "
+                            "convention (Gaussian decoder: sum over dimensions, σₓ = 1).")
         source(theory.effective_beta)

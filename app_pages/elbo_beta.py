@@ -29,36 +29,50 @@ class Summary:
     rate: float
     distortion: float
     kl_dims: np.ndarray  # (latent_dim,)
+    active: int  # active units on the training points (the worked example's definition)
 
 
 def summary(run: runs.Run, data: Data) -> Summary:
     vae, X_eval = run.model(), data.X_test[:EVAL_POINTS]
     rate, distortion = vc.evaluate.rate_distortion(vae, X_eval, 20, np.random.default_rng(run.config.seed))
-    return Summary(rate, distortion, vc.evaluate.kl_by_dimension(vae, X_eval))
+    return Summary(rate, distortion, vc.evaluate.kl_by_dimension(vae, X_eval), vc.evaluate.active_units(vae, data.X)[0])
 
 
-def bounds(run: runs.Run, data: Data, k: int) -> dict[str, float]:
-    """Mean ELBO, IWAE_k and exact log p(x) over the evaluation points."""
+REPEATS = 10  # independent repeats of each Monte Carlo estimate, for its standard error
+
+
+def bounds(run: runs.Run, data: Data, k: int) -> dict[str, tuple[float, float]]:
+    """Mean ELBO, IWAE_k and exact log p(x) over the evaluation points, each with two standard errors (0 for the
+    exact value): the estimates are the mean of REPEATS independent repeats, each estimator with its own random
+    stream (not one stream shared by every k, which made their errors move together)."""
     vae, X_eval = run.model(), data.X_test[:EVAL_POINTS]
-    rng = np.random.default_rng(run.config.seed)
-    out = {"ELBO": float(vae.elbo(X_eval, n_samples=50, rng=rng).mean()),
-           f"IWAE, k = {k}": float(vae.log_likelihood_iwae(X_eval, k=k, rng=rng).mean())}
+    streams = np.random.SeedSequence([run.config.seed, k]).spawn(2 * REPEATS)
+    elbo = [vae.elbo(X_eval, n_samples=50, rng=np.random.default_rng(s)).mean() for s in streams[:REPEATS]]
+    iwae = [vae.log_likelihood_iwae(X_eval, k=k, rng=np.random.default_rng(s)).mean() for s in streams[REPEATS:]]
+
+    def estimate(repeats: list[float]) -> tuple[float, float]:
+        return float(np.mean(repeats)), float(2 * np.std(repeats, ddof=1) / np.sqrt(len(repeats)))
+
+    out = {"ELBO": estimate(elbo), f"IWAE, k = {k}": estimate(iwae)}
     if vae.latent_dim <= 2:
-        out["exact log p(x)"] = float(vae.log_likelihood_exact(X_eval).mean())
+        out["exact log p(x)"] = (float(vae.log_likelihood_exact(X_eval).mean()), 0.0)
     return out
 
 
-def posterior(run: runs.Run, data: Data, point: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The exact posterior of one test point on a grid around q's mean; q's mean and σ there, and q's density on
-    the grid (1-D)."""
+WINDOW_MASS = 0.999  # the posterior picture's window holds at least this share of p(z|x)
+
+
+def posterior(run: runs.Run, data: Data, point: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                                              np.ndarray | None, float]:
+    """The exact posterior of one test point on a grid over a window holding ≥ WINDOW_MASS of it; q's mean and σ,
+    q's density on the grid (1-D), and the share of the posterior the window holds."""
     vae, x = run.model(), data.X_test[point]
     mu, log_var = vae.encode(x[None])
     std = np.exp(0.5 * log_var[0])
-    half = 4 * np.maximum(std, 0.25)
-    grid, density = vc.evaluate.posterior_on_grid(vae, x, mu[0] - half, mu[0] + half,
-                                                  m=61 if run.config.latent_dim == 2 else 401)
+    lo, hi, held = vc.evaluate.posterior_window(vae, x, WINDOW_MASS)
+    grid, density = vc.evaluate.posterior_on_grid(vae, x, lo, hi, m=61 if run.config.latent_dim == 2 else 401)
     q = theory.normal_pdf(grid[:, 0], mu[0, 0], std[0]) if run.config.latent_dim == 1 else None
-    return grid, density, mu[0], std, q
+    return grid, density, mu[0], std, q, held
 
 
 def holes(run: runs.Run, data: Data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -134,7 +148,7 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
     with right:
         shell.metric(st, "Rate: KL(q(z|x) ‖ p(z))", f"{now.rate:.3f} nats")
         shell.metric(st, "Distortion: E_q[−log p(x|z)]", f"{now.distortion:.3f} nats")
-        shell.metric(st, "Collapsed dimensions", f"{int(np.sum(now.kl_dims < 0.01))} of {latent}", help="KL below 0.01 nats.")
+        shell.metric(st, "Active units", f"{now.active} / {latent}", help=vc.evaluate.ACTIVE_HELP)
     formula(r"\mathcal L_\beta = \underbrace{\mathbb E_q[-\log p_\theta(x|z)]}_{\text{distortion}}"
             r" + \beta\,\underbrace{\mathrm{KL}(q_\phi(z|x)\,\|\,p(z))}_{\text{rate}}")
 
@@ -142,22 +156,35 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
         found = runs.view(bounds, run, data, k)
         st.subheader("ELBO ≤ IWAE_k ≤ log p(x)")
         cols = st.columns(len(found))
-        for col, (name, value) in zip(cols, found.items()):
-            shell.metric(col, name, f"{value:.4f}")
+        for col, (name, (value, error)) in zip(cols, found.items()):
+            shell.metric(col, name, f"{value:.4f} ± {error:.4f}" if error else f"{value:.4f}")
         formula(r"\mathrm{IWAE}_k = \mathbb E\Big[\log\frac1k\sum_{i=1}^k\frac{p(x,z_i)}{q(z_i|x)}\Big],"
                 r"\qquad \mathrm{ELBO} = \mathrm{IWAE}_1 \le \mathrm{IWAE}_k \le \log p(x)")
+        st.caption(f"Mean over {len(data.X_test[:EVAL_POINTS])} test points. The ordering holds for the expectations, "
+                   f"not for each estimate: ELBO and IWAE_k are Monte Carlo estimates (the mean of {REPEATS} independent "
+                   "repeats, ± two standard errors), and log p(x) is exact (quadrature). When two intervals overlap, "
+                   "the estimates cannot tell the two apart.")
         cols = shell.columns(3) if data.is_2d else shell.columns(2)
         with cols[0]:
-            grid, density, mean, std, q = runs.view(posterior, run, data, point)
+            grid, density, mean, std, q, held = runs.view(posterior, run, data, point)
             figures.show(lambda: charts.posterior_vs_q(grid, density, mean, std, q), "posterior_vs_q", (config, point),
                          height=shell.height(360, 430))
+            st.caption(f"The window holds {held:.2%} of the exact posterior (at least {WINDOW_MASS:.1%}), wherever it "
+                       "is, not only around q.")
             shell.look_for("where q (orange) misses the exact posterior (shade), the ELBO falls below log p(x).")
         spots, decoded, z_agg = runs.view(holes, run, data)
         with cols[1]:
             figures.show(lambda: charts.aggregate_posterior(z_agg, data.y, spots), "aggregate_posterior", config,
                          height=shell.height(360, 430))
-            shell.look_for("regions the prior covers (dashed circles) where the data's codes never go: prior holes (◆).")
-        if data.is_2d:
+            ratio, bulk = vc.evaluate.HOLE_RATIO, vc.evaluate.PRIOR_BULK
+            if len(spots):
+                shell.look_for(f"prior holes (◆): inside the {bulk:.0%} of the prior nearest 0 (dashed circles: 1, 2, "
+                               f"3 σ), where the data's codes are rarer than {ratio:g} × the prior, q(z)/p(z) < {ratio:g}.")
+            else:
+                st.caption(f"No prior holes: inside the {bulk:.0%} of the prior nearest 0, the data's codes are never "
+                           f"rarer than {ratio:g} × the prior (q(z)/p(z) ≥ {ratio:g}): a sample from the prior lands "
+                           "where the data's codes go.")
+        if data.is_2d and len(spots):
             with cols[2]:
                 figures.show(lambda: charts.holes_decoded(data.X, data.y, decoded, ["Data, and g(z) for", "z in the holes (◆)"]),
                              "holes_decoded", config, height=shell.height(360, 430))

@@ -97,7 +97,7 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
         shell.metric(c1, "Test ELBO", f"{view.test_elbo:.3f}",
                          help="Nats per example: mean over the test points, 10 samples each (β = 1).")
         shell.metric(c2, "KL (nats)", f"{view.kl_dims.sum():.3f}", help="Mean KL(q(z|x) ‖ N(0, I)) on the training data.")
-        shell.metric(c3, "Active units", f"{view.active} / {latent}", help="Dimensions whose μ varies with x (Cov > 0.01).")
+        shell.metric(c3, "Active units", f"{view.active} / {latent}", help=vc.evaluate.ACTIVE_HELP)
         st.caption(f"Showing epoch {shown} of {epochs}; trained in {run.seconds:.2f} s "
                    f"({run.params.size:,} parameters, {run.likelihood} decoder).")
     made = frame(run, data, view, shown, shell.lecture())

@@ -97,6 +97,9 @@ if not f.smooth:
                "The score function does not differentiate f and stays unbiased.", icon=":material/warning:")
 
 
+ROUNDING = 1e-15  # variances below this are float64 rounding of an estimate that does not vary
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def variances(fname: str, mu: float, sigma: float, seed: int) -> pd.DataFrame:
     sizes = (1, 3, 10, 30, 100, 300, 1000)
@@ -107,14 +110,15 @@ def variances(fname: str, mu: float, sigma: float, seed: int) -> pd.DataFrame:
 left, right = shell.columns(2)
 with left:
     var = variances(name, mu1, s1, seed)
-    shown = var[var["variance"] > 0]
+    shown = var[var["variance"] > ROUNDING]  # a "variance" of 1e-21 is rounding, not spread: it drew an empty chart
     if len(shown):
         figures.show(lambda: curves.lines(shown, "samples", "variance", "estimator", "Variance of the ∂/∂μ estimate",
                                           log_x=True, log_y=True), "estimator_variance", (name, mu1, s1, seed),
                      height=shell.height(360, 440))
         shell.look_for("every estimator's variance falls as 1/n; the lower line needs fewer samples for the same error.")
     else:
-        st.info("Every estimate here is the same number (variance 0), so there is no variance to draw on a log axis.")
+        st.info(f"Every estimator gives the same number on every draw here (its variance is 0, or below {ROUNDING:g}: "
+                "rounding), so there is no variance to draw on a log axis. Every sample of z lands where f is flat.")
 with right:
     singles = theory.gradient_estimates(f, mu1, s1, settings.rng(seed, "single estimates").standard_normal(2000))
     hist = pd.concat([pd.DataFrame({"estimate": g[:, 0], "estimator": k}) for k, g in singles.items()])

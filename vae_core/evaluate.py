@@ -204,6 +204,9 @@ def kl_by_dimension(model: VAE, x: Array) -> Array:
     return kl_per_dimension(mu, log_var).mean(axis=0)
 
 
+ACTIVE_HELP = "Dimensions whose posterior mean μ varies with x: Cov over the training points > 0.01 (Burda et al. 2016)."
+
+
 def active_units(model: VAE, x: Array, threshold: float = 0.01) -> tuple[int, Array]:
     r"""Number of active latent units: :math:`\operatorname{Cov}_x(\mathbb E_{q(z|x)}[z_j]) > 0.01`.
 
@@ -246,6 +249,39 @@ def posterior_on_grid(model: VAE, x: Array, lo: Array, hi: Array, m: int = 81) -
     return grid, density
 
 
+def posterior_window(model: VAE, x: Array, mass: float = 0.999) -> tuple[Array, Array, float]:
+    r"""A box [lo, hi] that holds at least ``mass`` of the exact posterior p(z|x) of one example (latent_dim ≤ 2),
+    and the share it holds: found on a coarse grid over the prior's bulk and q(z|x)'s (±RADIUS and ±8 σ around μ),
+    each axis cut where its marginal leaves (1 − mass)/(2d) in each tail, then widened by a coarse cell.
+
+    A window around q alone is cut exactly when q is wrong (the posterior elsewhere), which is what a picture of
+    q against the posterior exists to show."""
+    x = np.asarray(x, dtype=np.float64).reshape(1, -1)
+    mu, log_var = model.encode(x)
+    std = np.exp(0.5 * log_var[0])
+    lo = np.minimum(-RADIUS, mu[0] - 8 * std)
+    hi = np.maximum(RADIUS, mu[0] + 8 * std)
+    d, m = model.latent_dim, COARSE_POINTS[model.latent_dim]
+    grid, _ = _box_grid(lo, hi, m)
+    log_joint = log_joint_on_grid(model, x, grid)[0]
+    w = np.exp(log_joint - logsumexp(log_joint[None], axis=1)[0]).reshape((m,) * d)  # cell weights, sum 1
+    axes = [np.linspace(a, b, m) for a, b in zip(lo, hi)]
+    step = (hi - lo) / (m - 1)
+    tail = (1.0 - mass) / (2 * d)
+    box_lo, box_hi, inside = np.empty(d), np.empty(d), np.ones((m,) * d, dtype=bool)
+    for j in range(d):
+        marginal = w.sum(axis=tuple(k for k in range(d) if k != j))
+        cdf = np.cumsum(marginal)
+        first = int(np.searchsorted(cdf, tail))  # the first cell past the lower tail
+        last = int(np.searchsorted(cdf, 1.0 - tail))
+        first, last = max(0, first - 1), min(m - 1, last + 1)  # one cell more each side
+        box_lo[j], box_hi[j] = axes[j][first] - step[j] / 2, axes[j][last] + step[j] / 2
+        keep = np.zeros(m, dtype=bool)
+        keep[first:last + 1] = True
+        inside &= keep.reshape([m if k == j else 1 for k in range(d)])
+    return box_lo, box_hi, float(w[inside].sum())
+
+
 def aggregate_posterior_log_density(model: VAE, x: Array, z: Array) -> Array:
     r""":math:`\log q(z)` of the aggregate posterior :math:`q(z) = \frac1N\sum_i q(z|x_i)`: x (N, D), z (m, d) -> (m,)."""
     mu, log_var = model.encode(np.asarray(x, dtype=np.float64))  # (N, d)
@@ -258,10 +294,24 @@ def aggregate_posterior_density(model: VAE, x: Array, z: Array) -> Array:
     return np.exp(aggregate_posterior_log_density(model, x, z))
 
 
-def prior_holes(model: VAE, x: Array, n: int, rng: np.random.Generator, candidates: int = 2000) -> tuple[Array, Array]:
-    r"""Samples from the prior where the data never goes: of ``candidates`` draws z ~ N(0, I), the n with the
-    smallest ratio :math:`q(z)/p(z)` of aggregate posterior to prior, and their decodings: (n, d), (n, D)."""
+HOLE_RATIO = 0.1  # a prior hole: where the aggregate posterior has less than a tenth of the prior's density
+PRIOR_BULK = 0.9  # ... inside the region holding this much of the prior's mass (nearest the origin)
+
+
+def prior_holes(model: VAE, x: Array, n: int, rng: np.random.Generator, candidates: int = 2000,
+                ratio: float = HOLE_RATIO, bulk: float = PRIOR_BULK) -> tuple[Array, Array]:
+    r"""Where the prior sends samples but the data's codes never go: of ``candidates`` draws z ~ N(0, I), those
+    inside the prior's bulk (the ``bulk`` share of the draws nearest the origin) where the aggregate posterior falls
+    short of the prior, :math:`q(z)/p(z) <` ``ratio``; the (at most) n with the smallest ratio, and their
+    decodings: (k, d), (k, D) with k ≤ n, and k = 0 when the prior has no hole.
+
+    Without the two conditions the prior's far tail (|z| ≈ 3-4, where few samples ever land) and a q that matches
+    the prior everywhere (q/p ≈ 1) would both show "holes"."""
     z = rng.standard_normal((candidates, model.latent_dim))
+    radius2 = np.sum(z * z, axis=1)
+    in_bulk = radius2 <= np.quantile(radius2, bulk)
     log_ratio = aggregate_posterior_log_density(model, x, z) - standard_normal_log_density(z)
-    holes = z[np.argsort(log_ratio)[:n]]
-    return holes, model.decode(holes)
+    hole = in_bulk & (log_ratio < np.log(ratio))
+    order = np.flatnonzero(hole)[np.argsort(log_ratio[hole])][:n]
+    holes = z[order]
+    return holes, model.decode(holes) if len(holes) else np.zeros((0, model.input_dim))
