@@ -78,7 +78,7 @@ def test_the_hidden_beta_tab_on_the_digits_speaks_of_a_bernoulli_decoder_not_a_s
 def test_the_denoising_field_says_how_many_arrows_end_near_the_data():
     at = app("denoising", dae_latent="1")
     assert_clean(at)
-    said = " ".join(t for t in texts(at, "markdown") if "arrow" in t)
+    said = " ".join(t for t in texts(at, "caption") if "arrow" in t)
     assert "of the ends land within 0.3 of a data point" in said.replace("\\", "")
 
 
