@@ -11,9 +11,10 @@ Measured, per move: move → first picture (the first chart or image the run sen
 or the page's first figure) and move → final picture (the run has finished: every figure sent); how many moves
 were refused by the work budget (with the seconds they would take); errors (exceptions on a page); the cores
 the server and its training workers kept busy; the server's memory (with its workers) at start, at its peak and
-after the sessions closed. ``--single`` measures one session alone on the digits autoencoder of width 256.
+after the sessions closed. ``--single`` measures one session alone on the digits autoencoder of width 256, and
+``--sweep`` one session sweeping it (50 epochs) through 27 set-ups.
 
-Run: python -m benchmarks.class_explores [--sessions 20] [--seconds 300] [--single]
+Run: python -m benchmarks.class_explores [--sessions 20] [--seconds 300] [--single] [--sweep]
 """
 
 from __future__ import annotations
@@ -110,12 +111,34 @@ async def _single(url: str) -> Tally:
     return tally
 
 
+async def _sweep(url: str) -> Tally:
+    """One session sweeping the digits autoencoder of width 256 (50 epochs) through 27 set-ups: every latent
+    dimension, then learning rates (the memory case: 4 GB before the byte budget)."""
+    tally = Tally()
+    viewer = ProtocolViewer(url)
+    tally.final.append(await viewer.open("autoencoder", "dataset=digits&ae_width=256&ae_epochs=50"))
+    tally.first.append(viewer.first_picture or tally.final[-1])
+    label = settings.REGISTRY["ae_latent"].label
+    moves = [("slide", label, d) for d in range(2, 17)] + [
+        ("select", settings.REGISTRY["ae_lr"].label, f"{lr:g}") for lr in settings.RATES[:-1]] + [
+        ("slide", label, d) for d in (3, 5, 7)]
+    for how, what, value in moves[:26]:
+        final = await (viewer.slide(what, value) if how == "slide" else viewer.select(what, value))
+        tally.final.append(final)
+        tally.first.append(viewer.first_picture if viewer.first_picture is not None else final)
+        tally.refused += any("would take about" in t for t in viewer.texts)
+        tally.errors += viewer.exceptions
+        viewer.exceptions = []
+    await viewer.close()
+    return tally
+
+
 def _p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def run(sessions: int, seconds: float, single: bool = False) -> dict[str, float]:
+def run(sessions: int, seconds: float, single: bool = False, sweep: bool = False) -> dict[str, float]:
     port = free_port()
     server = start_server(port, ("--server.disconnectedSessionTTL", str(SESSION_TTL)))
     url = f"http://127.0.0.1:{port}"
@@ -125,7 +148,7 @@ def run(sessions: int, seconds: float, single: bool = False) -> dict[str, float]
         memory = MemorySampler(server.pid)
         memory.start()
         cpu0, own0, t0 = server_cpu(server.pid), cpu_seconds(server.pid), time.monotonic()
-        tally = asyncio.run(_single(url) if single else _class(url, sessions, seconds))
+        tally = asyncio.run(_sweep(url) if sweep else _single(url) if single else _class(url, sessions, seconds))
         took = time.monotonic() - t0
         cores, own = (server_cpu(server.pid) - cpu0) / took, (cpu_seconds(server.pid) - own0) / took
         time.sleep(SESSION_TTL + 6)  # closed sessions expire
@@ -143,13 +166,16 @@ def run(sessions: int, seconds: float, single: bool = False) -> dict[str, float]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, nargs="+", default=[20])
+    parser.add_argument("--sessions", type=int, nargs="*", default=[20], help="class sizes (none: only --single, --sweep)")
     parser.add_argument("--seconds", type=float, default=300.0)
     parser.add_argument("--single", action="store_true", help="also the digits autoencoder of width 256, alone")
+    parser.add_argument("--sweep", action="store_true", help="also one session sweeping it through 27 set-ups")
     args = parser.parse_args()
     rows = [run(n, args.seconds) for n in args.sessions]
     if args.single:
         rows.append(run(1, 0, single=True))
+    if args.sweep:
+        rows.append(run(1, 0, sweep=True))
     print(f"cache budget {runs.BUDGET.max_bytes / 2**20:.0f} MB, work budget {runs.WORK_BUDGET:g} s, "
           f"{CORES} cores, {args.seconds:g} s per class")
     print("| sessions | moves | errors | refused | move → first picture p50 / p95 | move → final p50 / p95 / max "

@@ -216,12 +216,21 @@ def test_the_smallest_csv_allowed_works_on_every_section_that_uses_it():
     assert any("10 rows" in t.replace("\\", "") for t in texts(at, "caption"))
 
 
+def test_escaped_text_has_no_markup_and_no_autolink_left():
+    from vae_ui.text import ZERO_WIDTH, escape
+
+    for raw in ("http://e.vil/x", "https://e.vil", "www.e.vil", "WWW.E.VIL", "me@e.vil", "[X](y)", "![](z)", "<b>"):
+        shown = escape(raw)
+        assert "://" not in shown and "www." not in shown.lower().replace("\\", "") and "@e" not in shown
+        assert shown.replace("\\", "").replace(ZERO_WIDTH, "") == raw  # read as it was typed
+
+
 def test_a_file_name_and_a_cell_from_a_user_are_shown_as_text_not_markdown():
     errors = upload(app("home", dataset="csv"), "[X](http://e.vil).csv", b"a,b\n![](http://e.vil/x),2\n" * 12)
     assert "not a number" in errors
     for markup in ("![](", "[X](", "http://"):  # an image would be fetched from e.vil, a link followed
         assert markup not in errors, errors
-    assert errors.replace("\\", "").count("http://e.vil") == 2  # both are there, to read
+    assert errors.replace("\\", "").replace("\u200b", "").count("http://e.vil") == 2  # both are there, to read
 
 
 @pytest.mark.parametrize("then", ["remove the file", "switch the data set", "reset"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 import textwrap
 from collections.abc import Callable
 
@@ -35,9 +36,16 @@ def source_text(function: Callable) -> str:
     return readable(textwrap.dedent(inspect.getsource(function)))
 
 
+AUTOLINK = re.compile(r"(\\:)(?=//)|(?i:(www))(?=\\\.)|(@)")  # where GFM's autolinks begin, once escaped
+ZERO_WIDTH = "\u200b"  # a zero-width space: invisible, and no autolink runs across it
+
+
 def escape(text: str) -> str:
-    """Text a user typed, made safe for Streamlit's Markdown: every markup character escaped."""
-    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~$&:" else c for c in text)
+    """Text a user typed, made safe for Streamlit's Markdown: every markup character escaped, and the autolinks of
+    GitHub-flavoured Markdown (``http://…``, ``www.…``, ``a@b.c``, which escaping does not stop) broken by a
+    zero-width space, so a URL in a link's value or a CSV cell stays text, never a link to follow."""
+    escaped = "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~$&:" else c for c in text)
+    return AUTOLINK.sub(lambda m: m.group(0) + ZERO_WIDTH, escaped)
 
 
 def shorten(text: str, limit: int = 40) -> str:

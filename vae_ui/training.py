@@ -44,7 +44,9 @@ def train(config: runs.RunConfig, X: np.ndarray, label: str) -> runs.Run | None:
 def _live_progress(config: runs.RunConfig, X: np.ndarray, label: str) -> Iterator[runs.Progress]:
     """A progress bar, a live loss curve and a first picture while ``config`` trains; all go when it ends."""
     bar = st.progress(0.0, text=f"Training {label}…")
-    live, picture = (st.empty(), st.empty()) if not shell.lecture() else _side_by_side()
+    box = st.empty()  # the loss curve and the first picture, side by side in lecture mode: all of it goes at the end
+    with box.container():
+        live, picture = (st.empty(), st.empty()) if not shell.lecture() else (c.empty() for c in st.columns(2))
     last_drawn = [0.0]
     rows = X[charts.thin(len(X), PREVIEW_ROWS)]
 
@@ -67,13 +69,7 @@ def _live_progress(config: runs.RunConfig, X: np.ndarray, label: str) -> Iterato
         yield progress
     finally:
         bar.empty()
-        live.empty()
-        picture.empty()
-
-
-def _side_by_side() -> tuple:
-    left, right = st.columns(2)
-    return left.empty(), right.empty()
+        box.empty()
 
 
 def _first_picture(place, model: vc.Model, rows: np.ndarray, epoch: int) -> None:

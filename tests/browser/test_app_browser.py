@@ -171,8 +171,8 @@ def test_links_and_images_in_the_url_or_a_csv_are_text_not_links(server, page, t
     page.wait_for_timeout(500)
     wait_ready(page)
     assert_healthy(page)
-    text = page.inner_text("[data-testid=stApp]")
-    assert "http://e.vil/x" in text and "![](http://e.vil/pixel.png)" in text and "not a number" in text
+    text = page.inner_text("[data-testid=stApp]").replace("\u200b", "")  # (zero-width spaces break the autolinks)
+    assert "http://e.vil/x" in text and "![](http://e.vil/pix" in text and "not a number" in text  # (a cell: 20 chars)
     assert page.locator("a[href*='e.vil']").count() == 0 and page.locator("img[src*='e.vil']").count() == 0
 
 

@@ -40,7 +40,7 @@ VIEWS = {
     "ELBO, KL": View("elbo?", "μ of q", "Densities of q"),
     "ELBO, gap": View("elbo?el_tab=The+ELBO+gap", "μ of q(z)", "q against the exact posterior"),
     "ELBO, β-VAE": View("elbo?el_tab=%CE%B2-VAE", "β", "Rate–distortion", ["β = 1:", "β = 4:"],
-                        ["Exact p(z|x)", "Aggregate posterior", "Data, and g(z)", "β = 1:", "β = 4:"]),
+                        ["Exact p(z|x)", "Aggregate posterior", "β = 1:", "β = 4:"]),  # (at β = 1: no prior hole)
     "ELBO, hidden β": View("elbo?el_tab=Hidden+%CE%B2", "Decoder standard deviation σₓ", ""),
     "reparameterisation": View("reparameterisation?", "μ₁", "ε (grey)", [], ["ε (grey)"]),
 }
