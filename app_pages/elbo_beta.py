@@ -139,6 +139,8 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
         if done < len(set(SWEEP) | {beta}):
             st.caption(f"The sweep: {done} of {len(set(SWEEP) | {beta})} models trained; the others are training in the "
                        "background and appear here as they finish.")
+        st.caption("Both in nats per example: the rate summed over the d latent dimensions, the distortion over the D "
+                   "data dimensions (for a Gaussian decoder with its constant, D/2 · log 2π).")
         shell.look_for("raising β trades distortion for rate: fewer nats in the code, worse reconstructions.")
     with middle:
         dims = pd.DataFrame({"dimension": np.arange(1, latent + 1), "KL (nats)": now.kl_dims})

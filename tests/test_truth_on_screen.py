@@ -84,9 +84,9 @@ def test_the_denoising_field_says_how_many_arrows_end_near_the_data():
 
 def test_rate_distortion_axes_say_their_units():
     at = settled(app("elbo", el_tab="β-VAE"))
-    spec = chart(at, "Rate–distortion")["spec"]
-    text = str(spec)
-    assert "nats per example" in text and "summed over D" in text
+    text = str(chart(at, "Rate–distortion")["spec"])
+    assert "rate: KL (nats per example)" in text and "distortion: −log p(x|z) (nats per example)" in text
+    assert any("summed over the d latent dimensions" in t and "over the D" in t for t in texts(at, "caption"))
 
 
 def test_a_flat_estimator_says_so_instead_of_an_empty_chart():

@@ -121,8 +121,8 @@ def _beta_labels(frame: pd.DataFrame, near: float = 0.06) -> pd.DataFrame:
 def rate_distortion(frame: pd.DataFrame) -> alt.LayerChart:
     """The β sweep as a rate–distortion curve (nats per example), each point labelled with its β, the current one
     ringed."""
-    x = alt.X("rate:Q", title="rate: KL, summed over d (nats per example)")
-    y = alt.Y("distortion:Q", title=["distortion: −log p(x|z), summed over D", "(nats per example, with its constant)"])
+    x = alt.X("rate:Q", title="rate: KL (nats per example)")
+    y = alt.Y("distortion:Q", title="distortion: −log p(x|z) (nats per example)")
     base = alt.Chart(frame).encode(x=x, y=y)
     curve = base.mark_line(point=True, strokeWidth=3, color=OKABE_ITO[0]).encode(
         order=alt.Order("β:Q"), tooltip=[alt.Tooltip("β:Q")])

@@ -27,6 +27,7 @@ from streamlit.runtime.state.session_state import Serialized, WStates
 MAX_SESSIONS = 1024  # sessions whose refused values wait to be told (a bound: a flood of them drops the oldest)
 _refused: OrderedDict[str, int] = OrderedDict()  # session id -> values dropped since its page last said so
 _lock = threading.Lock()
+_log = logging.getLogger(__name__)
 _original = WStates.__getitem__
 _original_set = WStates.set_widget_from_proto
 
@@ -37,18 +38,29 @@ def _guarded_getitem(self: WStates, k: str) -> object:
     if not isinstance(state, Serialized) or metadata is None:
         return _original(self, k)
     sent = state.value.WhichOneof("value")
-    if sent is not None and metadata.value_type is not None and sent != metadata.value_type:
+    if sent is not None and metadata.value_type is not None and not _readable(sent, metadata.value_type):
         _count()  # a field the widget does not read (reading it would also make it the field the widget writes)
+        _log.info("dropped %s sent to %s (it reads %s)", sent, k, metadata.value_type)
         raise KeyError(k)
     try:
         return _original(self, k)
-    except Exception:  # noqa: BLE001 - whatever a deserializer raises on a value no browser sends
+    except Exception as err:  # noqa: BLE001 - whatever a deserializer raises on a value no browser sends
+        _log.info("dropped the %s sent to %s: %r", sent, k, err)
         _count()  # (not deleted: Streamlit may be iterating over the states; each reading fails the same way)
         raise KeyError(k) from None  # as if the client had sent nothing: the widget shows the session's value
 
 
+NUMBERS = {"int_value", "double_value"}  # a number input registers double_value; the browser sends int_value for whole numbers
+
+
+def _readable(sent: str, reads: str) -> bool:
+    """Whether a widget that reads the field ``reads`` can read a value sent in the field ``sent``."""
+    return sent == reads or {sent, reads} <= NUMBERS
+
+
 def _guarded_set_widget_from_proto(self: WStates, state: WidgetStateProto) -> None:
     if not is_element_id(state.id):  # an id no widget has ("", or made up): Streamlit would take it for a user key
+        _log.info("dropped a value sent to the id %r", state.id[:40])
         _count()
         return
     _original_set(self, state)
@@ -69,7 +81,7 @@ def _clear_own_state_only(self: AppSession) -> None:
     the caches every session shares: any viewer could otherwise wipe the whole class's trained models at will (and
     each clear left the old run store behind). The shared caches are bounded in bytes (vae_ui.runs.BUDGET)."""
     self._session_state.clear()
-    logging.getLogger(__name__).info("a client asked to clear the shared caches: only its session state was cleared")
+    _log.info("a client asked to clear the shared caches: only its session state was cleared")
 
 
 def install() -> None:

@@ -19,6 +19,7 @@ from . import charts, curves, runs, shell
 LIVE_CHART_EVERY = 1.0  # seconds between redraws of the live loss curve and the first picture while training
 LIVE_CHART_HEIGHT = 300  # px, the whole chart: Streamlit fits title, axes and plot into it
 PREVIEW_ROWS = 300  # training rows a first picture reconstructs
+PICTURE_EVERY = 3.0  # seconds between two pictures of the model so far (a new image each time: the browser loads it)
 
 
 def train(config: runs.RunConfig, X: np.ndarray, label: str) -> runs.Run | None:
@@ -47,7 +48,7 @@ def _live_progress(config: runs.RunConfig, X: np.ndarray, label: str) -> Iterato
     box = st.empty()  # the loss curve and the first picture, side by side in lecture mode: all of it goes at the end
     with box.container():
         live, picture = (st.empty(), st.empty()) if not shell.lecture() else (c.empty() for c in st.columns(2))
-    last_drawn = [0.0]
+    last_drawn, last_picture = [0.0], [-PICTURE_EVERY]
     rows = X[charts.thin(len(X), PREVIEW_ROWS)]
 
     def progress(status: runs.Status) -> None:
@@ -61,9 +62,10 @@ def _live_progress(config: runs.RunConfig, X: np.ndarray, label: str) -> Iterato
         terms = {"reconstruction": status.recon} | ({"KL": status.kl} if config.kind == "vae" else {})
         chart = curves.loss_curves(terms, "Loss while training", fit_y=True)  # the y axis follows the loss down
         live.altair_chart(charts.style(chart, shell.lecture(), LIVE_CHART_HEIGHT), width="stretch")
-        if status.snapshot is not None:
-            _first_picture(picture, status.snapshot, rows, status.epoch)
         last_drawn[0] = time.perf_counter()
+        if status.snapshot is not None and last_drawn[0] - last_picture[0] >= PICTURE_EVERY:
+            _first_picture(picture, status.snapshot, rows, status.epoch)
+            last_picture[0] = time.perf_counter()
 
     try:
         yield progress
@@ -81,5 +83,5 @@ def _first_picture(place, model: vc.Model, rows: np.ndarray, epoch: int) -> None
                                             f"The model so far (epoch {epoch}): data → reconstruction")
         place.altair_chart(charts.style(chart, shell.lecture(), LIVE_CHART_HEIGHT), width="content")
     elif rows.shape[1] == 64:
-        place.image(charts.image_rows([rows[:10], recon[:10]], (8, 8), scale=7), clamp=True,
+        place.image(charts.image_rows([rows[:10], recon[:10]], (8, 8), scale=7), clamp=True, output_format="PNG",
                     caption=f"The model so far (epoch {epoch}): digits (top), reconstructions (bottom)")

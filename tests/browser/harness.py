@@ -186,7 +186,10 @@ def goto(page, url: str) -> None:
 def assert_healthy(page) -> None:
     exceptions = page.locator("[data-testid=stException]")
     assert exceptions.count() == 0, exceptions.all_inner_texts()
-    assert "Traceback" not in page.inner_text("[data-testid=stApp]")
+    text = page.inner_text("[data-testid=stApp]")
+    assert "Traceback" not in text
+    assert "could not be read" not in text and "is not allowed; kept" not in text, \
+        "a value this browser sent was refused as a crafted one (vae_ui.guard, controls.widget)"
 
 
 def charts(page) -> list[dict]:
