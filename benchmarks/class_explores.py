@@ -50,6 +50,14 @@ class Tally:
     refused: int = 0
     errors: list[str] = field(default_factory=list)
 
+    def count(self, viewer: ProtocolViewer, final: float) -> None:
+        """One move of ``viewer`` whose run took ``final`` seconds: its first picture, a refusal, its errors."""
+        self.final.append(final)
+        self.first.append(viewer.first_picture if viewer.first_picture is not None else final)
+        self.refused += any("would take about" in t for t in viewer.texts)
+        self.errors += viewer.exceptions
+        viewer.exceptions = []
+
 
 def _value(key: str, rng: random.Random) -> tuple[str, object]:
     """A random value of a control, as its widget sends it: ("select", formatted option) or ("slide", number)."""
@@ -79,11 +87,7 @@ async def _student(url: str, seconds: float, seed: int, tally: Tally) -> None:
                 how, value = _value(key, rng)
                 label = settings.REGISTRY[key].label
                 final = await (viewer.select(label, value) if how == "select" else viewer.slide(label, value))
-            tally.final.append(final)
-            tally.first.append(viewer.first_picture if viewer.first_picture is not None else final)
-            tally.refused += any("would take about" in t for t in viewer.texts)
-            tally.errors += viewer.exceptions
-            viewer.exceptions = []
+            tally.count(viewer, final)
         except (ConnectionError, OSError, KeyError, IndexError) as err:
             tally.errors.append(repr(err)[:200])
             viewer = None
@@ -102,11 +106,7 @@ async def _single(url: str) -> Tally:
     """One session: the digits autoencoder of width 256 (the freeze of 66 s measured before the pool)."""
     tally = Tally()
     viewer = ProtocolViewer(url)
-    final = await viewer.open("autoencoder", "dataset=digits&ae_width=256")
-    tally.final.append(final)
-    tally.first.append(viewer.first_picture or final)
-    tally.refused += any("would take about" in t for t in viewer.texts)
-    tally.errors += viewer.exceptions
+    tally.count(viewer, await viewer.open("autoencoder", "dataset=digits&ae_width=256"))
     await viewer.close()
     return tally
 
@@ -116,19 +116,13 @@ async def _sweep(url: str) -> Tally:
     dimension, then learning rates (the memory case: 4 GB before the byte budget)."""
     tally = Tally()
     viewer = ProtocolViewer(url)
-    tally.final.append(await viewer.open("autoencoder", "dataset=digits&ae_width=256&ae_epochs=50"))
-    tally.first.append(viewer.first_picture or tally.final[-1])
+    tally.count(viewer, await viewer.open("autoencoder", "dataset=digits&ae_width=256&ae_epochs=50"))
     label = settings.REGISTRY["ae_latent"].label
     moves = [("slide", label, d) for d in range(2, 17)] + [
         ("select", settings.REGISTRY["ae_lr"].label, f"{lr:g}") for lr in settings.RATES[:-1]] + [
         ("slide", label, d) for d in (3, 5, 7)]
     for how, what, value in moves[:26]:
-        final = await (viewer.slide(what, value) if how == "slide" else viewer.select(what, value))
-        tally.final.append(final)
-        tally.first.append(viewer.first_picture if viewer.first_picture is not None else final)
-        tally.refused += any("would take about" in t for t in viewer.texts)
-        tally.errors += viewer.exceptions
-        viewer.exceptions = []
+        tally.count(viewer, await (viewer.slide(what, value) if how == "slide" else viewer.select(what, value)))
     await viewer.close()
     return tally
 
