@@ -235,7 +235,8 @@ class RunStore:
     def _landed(self, job: trainer.Job) -> None:
         """A training ended (in the scheduler's thread): store its run, or its failure."""
         config, reply = job.key, job.result
-        if reply is None or "run" in reply:  # failed or withdrawn (the waiter is told), or stored by another store
+        if reply is None or "run" in reply or "failure" in reply:  # failed or withdrawn (the waiter is told), or
+            # already made into a run (or a failure) by another store's callback
             return
         X_shape = job.X.shape
         if "diverged_at" in reply:

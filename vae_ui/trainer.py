@@ -178,7 +178,7 @@ class Scheduler:
             if job is None:
                 job = Job(key, model, np.asarray(X, np.float64), args, id=next(self._ids))
                 self._jobs[key] = job
-            if on_done is not None:
+            if on_done is not None and on_done not in job.on_done:  # asked again on every rerun: once is enough
                 job.on_done.append(on_done)
             if foreground:
                 job.touched = time.monotonic()
