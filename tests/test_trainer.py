@@ -163,8 +163,8 @@ def test_a_hung_worker_holds_up_no_unrelated_set_up_and_is_replaced(pool, monkey
             os.kill(stopped, signal.SIGCONT)
 
 
-def test_the_workers_import_numpy_and_the_core_not_streamlit():
-    code = ("import sys, vae_ui.trainer; "
+def test_the_workers_import_numpy_and_the_core_not_streamlit():  # (the scheduler neither)
+    code = ("import sys, vae_ui.trainer, vae_ui.worker; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('streamlit', 'altair', 'pandas')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parent.parent)
     assert out.stdout.strip() == "[]"

@@ -20,8 +20,8 @@ The scheduler's rules (a class of students exploring at once):
   anew and the jobs it held are tried once more.
 
 A training reports its progress (epoch, loss terms, and the newest snapshot of its parameters) through a queue,
-so a page shows the loss falling and a first picture while the rest trains. Nothing here imports Streamlit: the
-workers import NumPy and vae_core only (``spawn``: a fresh interpreter, nothing inherited from the server's threads).
+so a page shows the loss falling and a first picture while the rest trains. Nothing here imports Streamlit; what runs in
+the workers is :mod:`vae_ui.worker` (``spawn``: a fresh interpreter, nothing inherited from the server's threads).
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ import logging
 import multiprocessing as mp
 import os
 import queue
-import signal
 import sys
 import threading
 import time
@@ -46,69 +45,11 @@ import numpy as np
 
 import vae_core as vc
 
+from .worker import BLAS_THREADS, SLOTS, Cancelled, start, train_in_worker
+
 STALE_SECONDS = 2.0  # a foreground job nobody has looked at for this long is a prefetch now
 STALL_SECONDS = 30.0  # a training that says nothing for this long is taken for a hung worker
-REPORT_SECONDS = 0.25  # a training reports its progress at most this often (and at its first snapshot)
-SLOTS = 1024  # cancellation flags shared with the workers, one per job modulo SLOTS
 MAX_PREFETCH = 12  # prefetch jobs waiting; older wishes fall off
-
-# One BLAS thread per worker: the pool already has one worker per core. With OpenBLAS's default (a thread per core
-# in each worker) two workers on two cores trained the digits autoencoder 6.7 times slower (11.2 s against 1.7 s).
-BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-_progress: Any = None  # in a worker: the queue to report to, and the cancellation flags
-_cancel: Any = None
-
-
-# ----------------------------------------------------------------------------------------- the workers' side
-class Cancelled(Exception):
-    """The scheduler withdrew this training (its worker was needed for a session waiting)."""
-
-
-def _start_worker(progress: Any, cancel: Any) -> None:
-    global _progress, _cancel
-    _progress, _cancel = progress, cancel
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the server; the server ends its pool
-    threading.Thread(target=_end_with_server, args=(os.getppid(),), name="vae-lab-orphan-check", daemon=True).start()
-
-
-def _end_with_server(server: int) -> None:
-    """End this worker when the server is gone (killed, say: nobody would ever ask it for anything again)."""
-    while os.getppid() == server:
-        time.sleep(1.0)
-    os._exit(0)
-
-
-def train_in_worker(job_id: int, model: bytes, X: np.ndarray, args: dict[str, Any]) -> dict[str, Any]:
-    """One training in a worker: ``vae_core.fit`` with ``args`` on a model rebuilt from its ``.npz`` bytes.
-
-    Reports ``(job_id, pid, epoch, recon, kl, snapshot)`` to the progress queue; returns the parameters and the history,
-    ``{"diverged_at": epoch}`` when it diverged or ``{"cancelled": True}``."""
-    fitted = vc.load_model(model)
-    epochs, every = int(args["epochs"]), int(args.get("snapshot_every") or 0)
-    recon, kl = np.zeros(epochs), np.zeros(epochs)
-    last = [0.0]
-
-    def callback(epoch: int, terms: dict[str, float]) -> None:
-        recon[epoch - 1], kl[epoch - 1] = terms["recon"], terms["kl"]
-        if _cancel is not None and _cancel[job_id % SLOTS]:
-            raise Cancelled
-        snapshot = every and (epoch % every == 0 or epoch == epochs)
-        now = time.monotonic()
-        if _progress is not None and (now - last[0] >= REPORT_SECONDS or (snapshot and epoch == every)):
-            last[0] = now
-            _progress.put((job_id, os.getpid(), epoch, recon[:epoch].copy(), kl[:epoch].copy(),
-                           fitted.params.flat.copy() if snapshot else None))
-
-    try:
-        history = vc.fit(fitted, X, callback=callback, **args)
-    except vc.TrainingDiverged as err:
-        return {"diverged_at": err.epoch, "params": fitted.params.flat.copy()}
-    except Cancelled:
-        return {"cancelled": True}
-    return {"params": fitted.params.flat.copy(), "loss": history.loss, "recon": history.recon, "kl": history.kl,
-            "snapshots": history.snapshots, "seconds": history.seconds}
-
 
 # ----------------------------------------------------------------------------------------- the server's side
 @dataclass(eq=False)
@@ -155,7 +96,6 @@ class Scheduler:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self._context = mp.get_context("spawn")
         self._lock = threading.RLock()
-        self._changed = threading.Condition(self._lock)
         self._jobs: dict[Hashable, Job] = {}  # waiting or running, by key
         self._running: dict[int, Job] = {}  # by job id
         self._ids = itertools.count(1)
@@ -166,7 +106,6 @@ class Scheduler:
         self.started = {"foreground": 0, "prefetch": 0}  # trainings begun, by kind
         self.cancelled = 0
         self.restarts = 0
-        self._threads: list[threading.Thread] = []
         self._exit_hooked = False
 
     # -- asking
@@ -201,8 +140,7 @@ class Scheduler:
         with self._lock:
             if job.started is not None:
                 return 0
-            waiting = sorted((j for j in self._jobs.values() if j.started is None and j.foreground),
-                             key=lambda j: j.id)
+            waiting = [j for j in self.waiting() if j.foreground]  # first come first, before any prefetch
             return next((i for i, j in enumerate(waiting) if j is job), len(waiting))
 
     def busy(self) -> bool:
@@ -231,7 +169,6 @@ class Scheduler:
             for job in list(self._jobs.values()):
                 self._finish(job, error=RuntimeError("the server is stopping"))
             pool, self._pool = self._pool, None
-            self._changed.notify_all()
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
 
@@ -261,12 +198,11 @@ class Scheduler:
                 os.environ.setdefault(name, "1")
             self._progress = self._context.Queue()
             self._cancel = self._context.Array("b", SLOTS, lock=False)
-            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=self._context, initializer=_start_worker,
+            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=self._context, initializer=start,
                                                 initargs=(self._progress, self._cancel))
-            for target, name in ((self._listen, "vae-lab-progress"), (self._watch, "vae-lab-watchdog")):
-                thread = threading.Thread(target=target, args=(self._progress, self._pool), name=name, daemon=True)
-                thread.start()
-                self._threads.append(thread)
+            threading.Thread(target=self._listen, args=(self._progress, self._pool), name="vae-lab-progress",
+                             daemon=True).start()
+            threading.Thread(target=self._watch, args=(self._pool,), name="vae-lab-watchdog", daemon=True).start()
 
     def _dispatch(self) -> None:
         """Start what may start now (under the lock)."""
@@ -300,19 +236,19 @@ class Scheduler:
     def _start(self, job: Job) -> None:
         self._ensure_pool()
         model = vc.model_to_bytes(job.model)
-        try:
+        for attempt in range(2):
             try:
                 with _plain_main():
                     future = self._pool.submit(train_in_worker, job.id, model, job.X, job.args)
-            except cf.process.BrokenProcessPool:  # the pool broke meanwhile (a worker died): a new one, once
+                break
+            except cf.process.BrokenProcessPool as err:  # the pool broke meanwhile (a worker died): a new one, once
+                if attempt:
+                    return self._finish(job, error=RuntimeError(f"no training process could be started ({err})"))
                 self._renew()
                 self._ensure_pool()
-                with _plain_main():
-                    future = self._pool.submit(train_in_worker, job.id, model, job.X, job.args)
-        except RuntimeError as err:  # the interpreter is shutting down (or the new pool broke too)
-            self._closed = "shutdown" in str(err) or self._closed
-            self._finish(job, error=RuntimeError(f"no training process could be started ({err})"))
-            return
+            except RuntimeError as err:  # the interpreter is shutting down
+                self._closed = "shutdown" in str(err) or self._closed
+                return self._finish(job, error=RuntimeError(f"no training process could be started ({err})"))
         job.started = job.heard = time.monotonic()
         job.attempts += 1
         job.pool, job.cancelling, job.started_foreground = self._pool, False, job.foreground
@@ -348,7 +284,6 @@ class Scheduler:
                 else:
                     self._finish(job, result=reply)
             self._dispatch()
-            self._changed.notify_all()
 
     def _finish(self, job: Job, result: dict[str, Any] | None = None, error: BaseException | None = None) -> None:
         if self._jobs.get(job.key) is job:
@@ -390,9 +325,8 @@ class Scheduler:
                 job.heard, job.worker, job.epoch, job.recon, job.kl = time.monotonic(), pid, epoch, recon, kl
                 if snapshot is not None:
                     job.snapshot = snapshot
-                self._changed.notify_all()
 
-    def _watch(self, progress: Any, pool: cf.ProcessPoolExecutor) -> None:
+    def _watch(self, pool: cf.ProcessPoolExecutor) -> None:
         """Take a training that has said nothing for STALL_SECONDS for a hung worker: renew the pool."""
         while self._pool is pool and not self._closed:
             time.sleep(1.0)
