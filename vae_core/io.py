@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from .models import KINDS, Model
+from .models import KINDS, Model, weights_about
 
 FORMAT = "vae-lab-model/1"
 
@@ -107,6 +107,6 @@ def _check_widths(config: dict[str, Any]) -> None:
     widths = [config.get("input_dim", 2), *config["hidden"], config.get("latent_dim", 2)]
     if not all(isinstance(w, int) and w > 0 for w in widths):
         raise ValueError(f"the layer widths must be positive integers, got {widths}")
-    weights = 2 * sum(a * b for a, b in zip(widths, widths[1:]))  # encoder and decoder, about
+    weights = weights_about(widths[0], tuple(widths[1:-1]), widths[-1])
     if weights > MAX_PARAMETERS:
         raise ValueError(f"the config asks for about {weights:,} weights; a model file may hold {MAX_PARAMETERS:,}")

@@ -42,6 +42,13 @@ def _mlp_layout(prefix: str, sizes: list[int]) -> list[tuple[str, tuple[int, ...
     return layout
 
 
+def weights_about(input_dim: int, hidden: tuple[int, ...], latent_dim: int) -> int:
+    """About how many weights an encoder and a decoder of these widths hold, before building one:
+    2 × Σ of the products of consecutive widths (input → hidden … → latent; the VAE's encoder has twice the last)."""
+    widths = [input_dim, *hidden, latent_dim]
+    return 2 * sum(a * b for a, b in zip(widths, widths[1:]))
+
+
 class Model:
     """What every model shares: a flat parameter buffer, a gradient buffer, encoder and decoder MLPs.
 

@@ -77,11 +77,12 @@ class Budget:
             members = [lru for lru in self._members if lru._items]
             total = sum(lru.bytes for lru in members)
             while total > self.max_bytes:
-                oldest = min((lru for lru in members if lru._oldest(keep if lru is owner else None) is not None),
-                             key=lambda lru: lru._oldest(keep if lru is owner else None)[1], default=None)
-                if oldest is None:
+                candidates = [(found[1], lru, found[0]) for lru in members
+                              if (found := lru._oldest(keep if lru is owner else None)) is not None]
+                if not candidates:
                     return
-                total -= oldest._drop(oldest._oldest(keep if oldest is owner else None)[0])
+                _, lru, key = min(candidates, key=lambda c: c[0])  # the least recently used of them all
+                total -= lru._drop(key)
 
 
 class LRU:

@@ -15,6 +15,7 @@ A set-up estimated to cost more than :data:`WORK_BUDGET` seconds is refused with
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Hashable, Iterable
@@ -110,14 +111,24 @@ def likelihood_for(X: np.ndarray) -> str:
 @dataclass(frozen=True)
 class Status:
     """How a training a page waits for is doing: waiting for a worker (``ahead`` trainings before it), or at
-    ``epoch`` of ``epochs`` with its loss terms so far and, once it has one, a model of its newest snapshot."""
+    ``epoch`` of ``epochs`` with its loss terms so far and, once it has one, its newest snapshot's parameters."""
 
     ahead: int
     epoch: int
     epochs: int
     recon: np.ndarray
     kl: np.ndarray
-    snapshot: vc.Model | None
+    snapshot: np.ndarray | None
+    untrained: vc.Model  # the model being trained, before its first step (its shape, to rebuild the snapshot in)
+
+    def snapshot_model(self) -> vc.Model:
+        """A model with the newest snapshot's parameters (built when a page draws it, not at every report). Rebuilt
+        from the untrained model's config, not through its ``.npz`` bytes: reading an ``.npy`` header in a script's
+        thread races Streamlit's compiling of another (the SystemError of issue 18 item 10)."""
+        config = self.untrained.config()
+        model = vc.models.KINDS[config.pop("kind")](**config)
+        model.params.flat[...] = self.snapshot
+        return model
 
 
 Progress = Callable[[Status], None]
@@ -128,8 +139,7 @@ def estimated_seconds(config: RunConfig, rows: int, columns: int) -> float:
     """About how long training ``config`` on ``rows`` × ``columns`` data takes on one core of this machine: epochs ×
     rows × weights (an epoch's forward and backward pass over every weight), at the rate measured by
     ``benchmarks/work_estimate.py`` (:data:`WEIGHT_STEPS_PER_SECOND`)."""
-    widths = [columns, *config.hidden, config.latent_dim]
-    weights = 2 * sum(a * b for a, b in zip(widths, widths[1:]))
+    weights = vc.models.weights_about(columns, config.hidden, config.latent_dim)
     return config.epochs * rows * weights / WEIGHT_STEPS_PER_SECOND
 
 
@@ -175,13 +185,12 @@ class RunStore:
         if failure is not None:
             raise failure  # diverged before: say so at once
         job = self._submit(config, X, foreground=not background, session=session)
-        if not job.done.is_set() and live is not None:
-            with live() as progress:
-                while not job.done.wait(WAIT_SECONDS):
-                    trainer.scheduler().touch(job)  # still looked at: it stays in the foreground
+        watching = live is not None and not job.done.is_set()
+        with live() if watching else contextlib.nullcontext() as progress:
+            while not job.done.wait(WAIT_SECONDS):
+                trainer.scheduler().touch(job)  # still looked at: it stays in the foreground
+                if progress is not None:
                     progress(self._status(job))
-        while not job.done.wait(WAIT_SECONDS):
-            trainer.scheduler().touch(job)
         return self._outcome(job, config, X)
 
     def wish(self, configs: Iterable[RunConfig], X: np.ndarray) -> None:
@@ -228,9 +237,8 @@ class RunStore:
         likelihood = likelihood_for(X)
         args = {"epochs": config.epochs, "batch_size": config.batch_size, "lr": config.lr, "seed": config.seed,
                 "snapshot_every": snapshot_every(config.epochs)}
-        job = trainer.scheduler().submit(config, config.build(X.shape[1], likelihood), X, args, foreground, session,
-                                         on_done=self._landed)
-        return job
+        return trainer.scheduler().submit(config, config.build(X.shape[1], likelihood), X, args, foreground, session,
+                                          on_done=self._landed)
 
     def _landed(self, job: trainer.Job) -> None:
         """A training ended (in the scheduler's thread): store its run, or its failure."""
@@ -238,16 +246,16 @@ class RunStore:
         if reply is None or "run" in reply or "failure" in reply:  # failed or withdrawn (the waiter is told), or
             # already made into a run (or a failure) by another store's callback
             return
-        X_shape = job.X.shape
+        likelihood, input_dim = likelihood_for(job.X), job.X.shape[1]
         if "diverged_at" in reply:
-            model = config.build(X_shape[1], likelihood_for(job.X))
+            model = config.build(input_dim, likelihood)
             model.params.flat[...] = reply["params"]
             reply["failure"] = vc.TrainingDiverged(int(reply["diverged_at"]), config.lr, model)
             self.failures.put(config, reply["failure"])
         else:
             params = reply["params"]
             read_only((params, reply["loss"], reply["recon"], reply["kl"], *(f for _, f in reply["snapshots"])))
-            reply["run"] = Run(config, likelihood_for(job.X), X_shape[1], params, reply["loss"], reply["recon"],
+            reply["run"] = Run(config, likelihood, input_dim, params, reply["loss"], reply["recon"],
                                reply["kl"], tuple(reply["snapshots"]), float(reply["seconds"]))
             if not self._closed:
                 self.runs.put(config, reply["run"])
@@ -267,11 +275,8 @@ class RunStore:
         raise RuntimeError(f"training failed: {job.error}")
 
     def _status(self, job: trainer.Job) -> Status:
-        snapshot = None
-        if job.snapshot is not None:
-            snapshot = job.key.build(job.X.shape[1], likelihood_for(job.X))
-            snapshot.params.flat[...] = job.snapshot
-        return Status(trainer.scheduler().ahead_of(job), job.epoch, job.epochs, job.recon, job.kl, snapshot)
+        return Status(trainer.scheduler().ahead_of(job), job.epoch, job.epochs, job.recon, job.kl, job.snapshot,
+                      job.model)
 
 
 @st.cache_resource(on_release=RunStore.close)  # a cleared cache withdraws the old store's wishes

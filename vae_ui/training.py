@@ -64,7 +64,7 @@ def _live_progress(config: runs.RunConfig, X: np.ndarray, label: str) -> Iterato
         live.altair_chart(charts.style(chart, shell.lecture(), LIVE_CHART_HEIGHT), width="stretch")
         last_drawn[0] = time.perf_counter()
         if status.snapshot is not None and last_drawn[0] - last_picture[0] >= PICTURE_EVERY:
-            _first_picture(picture, status.snapshot, rows, status.epoch)
+            _first_picture(picture, status.snapshot_model(), rows, status.epoch)
             last_picture[0] = time.perf_counter()
 
     try:
