@@ -13,13 +13,14 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc
-from vae_ui import charts, configs, controls, curves, figures, runs, settings, shell, training
+from vae_ui import charts, configs, controls, curves, figures, runs, settings, shell, training, truth
 from vae_ui.data import Data, page_data
 from vae_ui.text import formula, source
 
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 FRAME_SECONDS = 0.1  # while playing, the browser asks for the next snapshot this often (or as soon as it can)
 N_IMAGES = 8  # digits per row (64 px each)
+LADDER_K = 100  # importance samples of the IWAE bound in "How far from the truth"
 
 
 def space(n: int) -> str:
@@ -36,8 +37,10 @@ class View:
     test_elbo: float
     kl_dims: np.ndarray
     active: int
-    samples: np.ndarray
+    samples: np.ndarray  # decoder means g(z), z ~ N(0, I)
+    full_samples: np.ndarray  # x ~ p(x|z) for the same z: g(z) plus the decoder's noise (Bernoulli: 0 or 1)
     recon: np.ndarray
+    decoder_std: float | None  # σₓ in use (learned or fixed); None for a Bernoulli decoder
 
 
 def view_of(run: runs.Run, data: Data, epoch: int) -> View:
@@ -47,7 +50,10 @@ def view_of(run: runs.Run, data: Data, epoch: int) -> View:
     test_elbo = float(vae.elbo(data.X_test, n_samples=10, rng=np.random.default_rng(run.config.seed)).mean())
     active, _ = vc.evaluate.active_units(vae, data.X)
     samples = vae.sample(300, settings.rng(run.config.seed, "prior samples"))
-    return View(mu, log_var, test_elbo, vc.evaluate.kl_by_dimension(vae, data.X), active, samples, vae.reconstruct(data.X))
+    full = vae.sample(300, settings.rng(run.config.seed, "prior samples"), noise=True)  # the same z as the means
+    std = vae.decoder_std if vae.likelihood == "gaussian" else None
+    return View(mu, log_var, test_elbo, vc.evaluate.kl_by_dimension(vae, data.X), active, samples, full,
+                vae.reconstruct(data.X), std)
 
 
 def _play(playing: bool) -> None:
@@ -98,8 +104,11 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
                          help="Nats per example: mean over the test points, 10 samples each (β = 1).")
         shell.metric(c2, "KL (nats)", f"{view.kl_dims.sum():.3f}", help="Mean KL(q(z|x) ‖ N(0, I)) on the training data.")
         shell.metric(c3, "Active units", f"{view.active} / {latent}", help=vc.evaluate.ACTIVE_HELP)
+        decoder = (f"Gaussian decoder, σₓ = {view.decoder_std:.3f}"
+                   f"{' learned' if run.config.decoder_std == 'learned' else ' fixed'}"
+                   if view.decoder_std is not None else "Bernoulli decoder")
         st.caption(f"Showing epoch {shown} of {epochs}; trained in {run.seconds:.2f} s "
-                   f"({run.params.size:,} parameters, {run.likelihood} decoder).")
+                   f"({run.params.size:,} parameters, {decoder}).")
     made = frame(run, data, view, shown, shell.lecture())
     with middle:
         figures.show(*made["latent_space"], downloads=not playing)
@@ -129,7 +138,8 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
             shell.look_for("reconstructions (colour) against the data (grey): how much of each cluster survives.")
         with cols[2]:
             figures.show(*made["prior_samples"], downloads=not playing)
-            shell.look_for("samples from the prior (black) over the data (grey): new points where the data lives?")
+            shell.look_for("the decoder means g(z) (black) trace where the model puts its mass; full samples "
+                           "x ~ p(x|z) (orange) add σₓ of noise: do they cover the data (grey), no more, no less?")
     if playing:
         if shown >= epochs:  # played to the end: back to the slider, at the end
             _play(False)
@@ -167,13 +177,13 @@ def frame(run: runs.Run, data: Data, view: View, epoch: int, lecture: bool) -> d
         "training_curves": (lambda: curves.loss_curves({"recon": run.recon, "KL": run.kl, "recon + β·KL": run.loss},
                                                        epoch=epoch), "training_curves", key, tall)}
     if not data.image_shape:
-        box = charts.domain(data.X, view.recon, view.samples, pad=0.3)
+        box = charts.domain(data.X, view.recon, view.samples, view.full_samples, pad=0.3)
         made |= {
             "data": (lambda: charts.points(data.X, data.y, "Data", box=box), "data", key, low),
             "reconstructions": (lambda: charts.points(view.recon, data.y, "Reconstructions g(μ(x))", box=box,
                                                       beneath=data.X), "reconstructions", key, low),
-            "prior_samples": (lambda: charts.points(view.samples, None, "Samples: g(z), z ~ N(0, I)", box=box,
-                                                    beneath=data.X), "prior_samples", key, low)}
+            "prior_samples": (lambda: charts.prior_samples(view.samples, view.full_samples, data.X, box,
+                                                           "Samples, z ~ N(0, I)"), "prior_samples", key, low)}
     return made
 
 
@@ -211,7 +221,9 @@ shell.title("The worked example: a VAE in NumPy",
 data = page_data()
 
 # -- controls -> config -> run ---------------------------------------------------------------------
-beta, latent, *_ = shell.control_row(["h_beta", "h_latent"], ["h_epochs", "h_lr"])
+bernoulli = runs.likelihood_for(data.X) == "bernoulli"
+beta, latent, *_ = shell.control_row(["h_beta", "h_latent", "h_sigma_x"], ["h_epochs", "h_lr"],
+                                     {"h_sigma_x": {"disabled": bernoulli}})
 
 config = configs.home(controls.values(), data.spec)
 run = training.train(config, data.X, "the VAE")
@@ -225,6 +237,19 @@ runs.prefetch([runs.replace(config, latent_dim=d) for d in dims] + [runs.replace
 # -- the cached views and their figures, replayable -------------------------------------------------
 playing = st.session_state.get("playing", False)
 st.fragment(replay, run_every=FRAME_SECONDS if playing else None)(run, data, latent, playing)
+
+# -- the trained model against the truth -----------------------------------------------------------
+st.subheader("How far from the truth")
+found = runs.view(truth.ladder, run, data, LADDER_K)
+truth.show(found)
+if truth.TRUTH in found:
+    st.caption(f"Mean over {min(truth.EVAL_POINTS, len(data.X_test))} test points, nats per example, of the trained "
+               f"model. ELBO ≤ IWAE_{LADDER_K} ≤ log p_model(x) hold in expectation, and on average log p_model(x) ≤ "
+               f"log p_data(x) (Gibbs' inequality): the data were drawn from a known distribution, so the model's "
+               f"distance from it, {truth.DISTANCE}, is a number. Fix σₓ at 1 and see it grow.")
+else:
+    st.caption(f"Mean over {min(truth.EVAL_POINTS, len(data.X_test))} test points, nats per example. The true density "
+               "of this data is not known, so the model's distance to it cannot be shown.")
 
 # -- the model, its formulas and its code ------------------------------------------------------
 left, right = shell.columns([1, 1], [0.8, 1.2])
@@ -254,6 +279,7 @@ with right:
         formula(r"\mathcal L_\beta = -\sum_d \big[x_d\log\hat x_d + (1-x_d)\log(1-\hat x_d)\big] + \beta\,\mathrm{KL},"
                 r"\qquad z = \mu + \sigma\odot\varepsilon", "The digits' decoder is Bernoulli: x̂ holds a probability per pixel.")
     else:
-        formula(r"\mathcal L_\beta = \tfrac12\lVert x-\hat x\rVert^2 + \tfrac D2\log 2\pi + \beta\,\mathrm{KL},"
-                r"\qquad z = \mu + \sigma\odot\varepsilon,\quad \varepsilon\sim\mathcal N(0, I)")
+        formula(r"\mathcal L_\beta = \frac{\lVert x-\hat x\rVert^2}{2\sigma_x^2} + \tfrac D2\log 2\pi\sigma_x^2"
+                r" + \beta\,\mathrm{KL},\qquad z = \mu + \sigma\odot\varepsilon,\quad \varepsilon\sim\mathcal N(0, I)",
+                "The Gaussian decoder N(x̂, σₓ²I); a learned σₓ is one more parameter, log σₓ², trained with the rest.")
 source(vc.VAE.backward, vc.losses.kl_standard_normal, vc.losses.reparameterize)

@@ -11,7 +11,7 @@ import pytest
 
 import vae_core as vc
 from vae_core import theory
-from vae_ui import deck, runs, settings
+from vae_ui import configs, deck, runs, settings
 from vae_ui.data import generated
 
 COURSE = deck.read((Path(__file__).resolve().parents[1] / "decks" / "course.toml").read_bytes())
@@ -78,8 +78,8 @@ def test_both_latent_dimensions_of_the_worked_example_collapse_between_beta_2_an
     theory_beta = eigenvalues.max()  # linear theory: dimension j collapses once beta * sigma_x^2 >= lambda_j
     active = {}
     for beta in [b for b in settings.BETAS if 1.5 <= b <= 3.0]:
-        vae = train(runs.RunConfig("vae", data.spec, latent_dim=v["h_latent"], beta=beta, epochs=v["h_epochs"],
-                                   lr=v["h_lr"], seed=v["seed"]), data.X)
+        vae = train(configs.home(v | {"h_beta": beta}, data.spec), data.X)  # what the scene trains, σₓ fixed at 1
+        assert vae.decoder_std == 1.0
         active[beta], _ = vc.evaluate.active_units(vae, data.X)
     collapse = min(b for b, n in active.items() if n == 0)
     assert all(active[b] > 0 for b in active if b < collapse)  # and stays collapsed above

@@ -48,12 +48,15 @@ def test_iwae_with_one_sample_is_an_unbiased_elbo_estimate(trained):
     assert np.all(np.abs(one.mean(axis=0) - elbo) < 4 * se + 0.01)
 
 
-def _linear_vae(latent_dim, scale, seed):
+def _linear_vae(latent_dim, scale, seed, decoder_std=1.0):
     rng = np.random.default_rng(seed)
-    vae = vc.VAE(input_dim=3, latent_dim=latent_dim, hidden=(), seed=seed)
+    vae = vc.VAE(input_dim=3, latent_dim=latent_dim, hidden=(), seed=seed, decoder_std=decoder_std)
     vae.params["dec.W0"] = scale * rng.standard_normal((latent_dim, 3))
     vae.params["dec.b0"] = rng.standard_normal(3)
-    truth = LinearGaussianModel(W=vae.params["dec.W0"].T.copy(), b=vae.params["dec.b0"].copy(), sigma_x=1.0)
+    if decoder_std == "learned":
+        vae.params["dec.log_var"] = [np.log(0.45**2)]
+    truth = LinearGaussianModel(W=vae.params["dec.W0"].T.copy(), b=vae.params["dec.b0"].copy(),
+                                sigma_x=vae.decoder_std)
     return vae, truth
 
 
@@ -64,6 +67,29 @@ def test_quadrature_matches_linear_gaussian_closed_form(latent_dim, scale):
     x = truth.sample(20, np.random.default_rng(5))
     exact = np.array([truth.log_marginal(row) for row in x])
     np.testing.assert_allclose(vae.log_likelihood_exact(x), exact, atol=1e-7, rtol=0)
+
+
+@pytest.mark.parametrize("decoder_std", [0.2, 3.0, "learned"])
+@pytest.mark.parametrize("latent_dim", [1, 2])
+def test_quadrature_and_bounds_honour_the_decoder_variance(latent_dim, decoder_std):
+    """log p(x) = log N(x; b, WWᵀ + σₓ²I) in closed form; the ELBO of q(z|x) against the closed-form ELBO of the same
+    Gaussian q; IWAE_k between them. The encoder is set to the exact posterior's mean and its diagonal variance
+    (exact for d = 1), so IWAE_1000 lands on log p(x)."""
+    vae, truth = _linear_vae(latent_dim, 1.5, seed=7, decoder_std=decoder_std)
+    _, S = truth.posterior(np.zeros(3))
+    A = S @ truth.W.T / truth.sigma_x**2  # m = A (x − b)
+    vae.params["enc.W0"] = np.concatenate([A.T, np.zeros((3, latent_dim))], axis=1)
+    vae.params["enc.b0"] = np.concatenate([-A @ truth.b, np.log(np.diag(S))])
+    x = truth.sample(10, np.random.default_rng(6))
+    exact = np.array([truth.log_marginal(row) for row in x])
+    np.testing.assert_allclose(vae.log_likelihood_exact(x), exact, atol=1e-7, rtol=0)
+    mu, log_var = vae.encode(x)
+    closed = np.array([truth.elbo(x[i], mu[i], np.diag(np.exp(log_var[i]))) for i in range(len(x))])
+    elbo = vae.elbo(x, n_samples=20_000, rng=np.random.default_rng(8))
+    np.testing.assert_allclose(elbo, closed, atol=0.05 * max(1.0, 1 / vae.decoder_std**2))
+    iwae = vae.log_likelihood_iwae(x, k=1000, rng=np.random.default_rng(9))
+    np.testing.assert_allclose(iwae, exact, atol=1e-9 if latent_dim == 1 else 0.02)
+    assert np.all(closed <= exact + 1e-9)
 
 
 def test_quadrature_works_for_bernoulli_decoders():

@@ -81,3 +81,13 @@ def _declaring(shape: tuple[int, ...]) -> bytes:
 def test_a_size_bomb_is_refused_with_a_clear_message_not_a_memory_error(content, message):
     with pytest.raises(ValueError, match=message):
         vc.load_model(content)
+
+
+@pytest.mark.parametrize("decoder_std", ["learned", 0.3])
+def test_round_trip_keeps_the_decoder_variance(decoder_std):
+    model = vc.VAE(input_dim=2, latent_dim=2, hidden=(4,), decoder_std=decoder_std, seed=1)
+    model.params.flat[...] = np.random.default_rng(0).standard_normal(model.n_params)
+    loaded = vc.load_model(vc.model_to_bytes(model))
+    assert loaded.config() == model.config() and loaded.decoder_std == model.decoder_std
+    x = np.random.default_rng(1).standard_normal((5, 2))
+    np.testing.assert_array_equal(loaded.log_likelihood_exact(x), model.log_likelihood_exact(x))

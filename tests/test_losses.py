@@ -11,8 +11,24 @@ TOL = 1e-6
 
 def test_gaussian_nll_has_its_constants():
     x = np.array([[1.0, 2.0, 3.0]])
-    nll, _ = losses.gaussian_nll(x, x)
+    nll, _, _ = losses.gaussian_nll(x, x)
     assert nll[0] == pytest.approx(1.5 * np.log(2 * np.pi))
+    # with σₓ² = e^{log_var}: ‖x − x̂‖²/(2σₓ²) + (D/2) log 2πσₓ², against scipy-free direct arithmetic
+    x_hat = x + np.array([[0.5, -1.0, 2.0]])
+    nll, _, _ = losses.gaussian_nll(x, x_hat, log_var=np.log(0.09))
+    assert nll[0] == pytest.approx(5.25 / (2 * 0.09) + 1.5 * np.log(2 * np.pi * 0.09), rel=1e-12)
+
+
+@pytest.mark.parametrize("log_var", [0.0, -2.3, 1.1])
+def test_gaussian_nll_gradients_in_the_mean_and_the_log_variance(log_var):
+    rng = np.random.default_rng(6)
+    x, out = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    _, d_out, d_log_var = losses.gaussian_nll(x, out, log_var)
+    numeric = numerical_gradient(lambda: float(losses.gaussian_nll(x, out, log_var)[0].sum()), out)
+    assert relative_error(d_out, numeric) < TOL
+    per_row = [numerical_gradient(lambda: float(losses.gaussian_nll(x[i:i + 1], out[i:i + 1], lv[0])[0][0]), lv)[0]
+               for i in range(3) for lv in [np.array([log_var])]]
+    assert relative_error(d_log_var, np.array(per_row)) < TOL
 
 
 def test_bernoulli_nll_matches_the_naive_formula_and_is_stable():
@@ -33,7 +49,7 @@ def test_reconstruction_gradients(fn):
     x = rng.uniform(size=(3, 4))
     out = rng.standard_normal((3, 4))
     f = getattr(losses, fn)
-    _, d_out = f(x, out)
+    _, d_out = f(x, out)[:2]
     assert relative_error(d_out, numerical_gradient(lambda: float(f(x, out)[0].sum()), out)) < TOL
 
 

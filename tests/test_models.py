@@ -134,3 +134,58 @@ def test_decoder_output_is_the_mean_or_the_logits():
     np.testing.assert_allclose(bern.decode(z), 1 / (1 + np.exp(-bern.decoder_output(z))), rtol=1e-12)
     x = np.random.default_rng(1).uniform(size=(4, 3))
     np.testing.assert_allclose(bern.neg_log_likelihood(x, z), vc.losses.bernoulli_nll(x, bern.decoder_output(z))[0])
+
+
+# -- the decoder's variance: fixed σₓ or a learned log σₓ² ------------------------------------------------
+@pytest.mark.parametrize("decoder_std", ["learned", 0.3, 2.0])
+def test_vae_gradients_with_the_decoder_variance(decoder_std):
+    rng = np.random.default_rng(15)
+    model = vc.VAE(input_dim=3, latent_dim=2, hidden=(4,), beta=0.7, decoder_std=decoder_std)
+    _randomise(model, rng)
+    _check(model, rng.standard_normal((5, 3)), rng.standard_normal((5, 2)))
+    assert ("dec.log_var" in model.params) == (decoder_std == "learned")
+
+
+@pytest.mark.parametrize("decoder_std", ["learned", 0.3])
+def test_gaussian_recon_term_with_sigma_x(decoder_std):
+    rng = np.random.default_rng(16)
+    model = vc.VAE(input_dim=3, latent_dim=2, hidden=(5,), decoder_std=decoder_std)
+    _randomise(model, rng)
+    s2 = model.decoder_std ** 2
+    if decoder_std == "learned":
+        assert s2 == pytest.approx(np.exp(model.params["dec.log_var"][0]), rel=1e-12)
+    else:
+        assert model.decoder_std == pytest.approx(0.3, rel=1e-15)
+    x, eps = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+    mu, log_var = model.encode(x)
+    x_hat = model.decode(mu + np.exp(0.5 * log_var) * eps)
+    expected = np.sum((x - x_hat) ** 2, axis=1) / (2 * s2) + 1.5 * np.log(2 * np.pi * s2)
+    assert model.loss_and_grads(x, noise=eps)[0]["recon"] == pytest.approx(expected.mean(), rel=1e-12)
+
+
+def test_a_learned_sigma_starts_at_one_and_the_default_is_unchanged():
+    learned, fixed = vc.VAE(seed=0, decoder_std="learned"), vc.VAE(seed=0)
+    assert learned.decoder_std == fixed.decoder_std == 1.0 and fixed.config()["decoder_std"] == 1.0
+    assert learned.config()["decoder_std"] == "learned"
+    x, eps = np.random.default_rng(0).standard_normal((6, 2)), np.ones((6, 2))
+    assert learned.loss_and_grads(x, noise=eps)[0] == fixed.loss_and_grads(x, noise=eps)[0]
+
+
+@pytest.mark.parametrize("kwargs", [{"decoder_std": 0.0}, {"decoder_std": -1.0}, {"decoder_std": float("nan")},
+                                    {"decoder_std": "fitted"}, {"decoder_std": "learned", "likelihood": "bernoulli"}])
+def test_bad_decoder_std_is_refused(kwargs):
+    with pytest.raises(ValueError, match="decoder_std"):
+        vc.VAE(**kwargs)
+
+
+def test_sampling_with_and_without_the_decoder_noise():
+    vae = vc.VAE(input_dim=2, latent_dim=2, seed=0, decoder_std=0.4)
+    means = vae.sample(20_000, np.random.default_rng(1))
+    full = vae.sample(20_000, np.random.default_rng(1), noise=True)  # the same z: full − means is the noise
+    noise = full - means
+    assert noise.std() == pytest.approx(0.4, rel=0.02) and abs(noise.mean()) < 0.01
+    bern = vc.VAE(input_dim=3, latent_dim=2, likelihood="bernoulli", seed=0)
+    pixels = bern.sample(20_000, np.random.default_rng(2), noise=True)
+    assert set(np.unique(pixels)) <= {0.0, 1.0}
+    np.testing.assert_allclose(pixels.mean(axis=0), bern.sample(20_000, np.random.default_rng(2)).mean(axis=0),
+                               atol=0.02)

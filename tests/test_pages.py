@@ -5,7 +5,7 @@ import pytest
 import streamlit as st
 
 from tests.apptest_helpers import app, assert_clean, chart, charts, metrics, texts
-from vae_ui import runs, settings
+from vae_ui import configs, runs, settings
 from vae_ui.data import generated
 
 
@@ -351,7 +351,7 @@ def test_play_shows_every_snapshot_in_turn_then_stops_at_the_end():
     so does the end. (tests/browser/test_app_browser.py clicks Pause.)"""
     at = app("home", h_epochs="50")  # 25 snapshots after epoch 0, every 2 epochs
     assert _shown_epoch(at) == 50
-    config = runs.RunConfig("vae", epochs=50)
+    config = configs.home({key: c.default for key, c in settings.REGISTRY.items()} | {"h_epochs": 50}, runs.DataSpec())
     assert _epochs_viewed(config) == [50]
     at.button(key="play_0").click().run()  # from the end it starts again at epoch 0
     assert_clean(at)

@@ -107,3 +107,19 @@ def test_adam_is_algorithm_1_of_kingma_and_ba():
         m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
         reference = reference - lr * m_hat / (np.sqrt(v_hat) + eps)
     np.testing.assert_allclose(theta, reference, rtol=1e-12, atol=1e-14)
+
+
+def test_a_learned_sigma_x_reaches_probabilistic_pca():
+    """A linear VAE with a learned σₓ is probabilistic PCA (Tipping & Bishop 1999; Lucas et al. 2019): at the
+    optimum σₓ² is the mean of the discarded eigenvalues of the data covariance (here the smaller one, d = 1 of
+    D = 2) and the ELBO is tight, equal to pPCA's maximum log-likelihood −½(D log 2π + Σ log λᵢ + D)."""
+    rng = np.random.default_rng(0)
+    rotation = np.array([[np.cos(0.5), -np.sin(0.5)], [np.sin(0.5), np.cos(0.5)]])
+    X = rng.standard_normal((1000, 2)) * [2.0, 0.5] @ rotation.T + [1.0, -0.5]
+    lam = np.linalg.eigvalsh(np.cov(X.T, bias=True))  # ascending
+    vae = vc.VAE(input_dim=2, latent_dim=1, hidden=(), decoder_std="learned", seed=0)
+    vc.fit(vae, X, epochs=1000, lr=3e-2, batch_size=len(X), seed=0)
+    assert vae.decoder_std**2 == pytest.approx(lam[0], rel=0.01)
+    best = -0.5 * (2 * np.log(2 * np.pi) + np.sum(np.log(lam)) + 2)
+    assert vae.elbo(X, n_samples=200, rng=np.random.default_rng(1)).mean() == pytest.approx(best, abs=0.01)
+    assert vae.log_likelihood_exact(X).mean() == pytest.approx(best, abs=0.005)

@@ -1,10 +1,11 @@
 """What the pages showed that misled (issue 19 §0), each checked against the computation it claims."""
 
+import numpy as np
 import pytest
 
 from app_pages import elbo_beta
 from tests.apptest_helpers import app, assert_clean, chart, metrics, settled, texts
-from vae_ui import configs, runs, settings
+from vae_ui import configs, runs, settings, truth
 from vae_ui.data import generated
 
 STORE = runs.RunStore(32)
@@ -28,7 +29,7 @@ def test_the_bounds_are_shown_with_two_standard_errors_and_what_holds_exactly_ho
     IWAE_1 (equal to the ELBO in expectation) overlaps the ELBO's interval."""
     run, data = beta_vae(1.0, seed=seed), generated("three_clusters", seed)
     for k in (1, 5, 100):
-        found = elbo_beta.bounds(run, data, k)
+        found = truth.ladder(run, data, k)
         exact, none = found["exact log p(x)"]
         assert none == 0.0
         (elbo, e_elbo), (iwae, e_iwae) = found["ELBO"], found[f"IWAE, k = {k}"]
@@ -56,7 +57,7 @@ def test_the_posterior_picture_holds_the_posterior_at_small_beta():
 
 
 def test_active_units_have_one_definition_on_home_and_the_beta_vae_tab():
-    home = settled(app("home", h_beta="2", h_latent="8"))
+    home = settled(app("home", h_beta="2", h_latent="8", h_sigma_x="1", h_lr="0.001"))  # the β-VAE tab's model
     tab = settled(app("elbo", el_tab="β-VAE", vb_beta="2", vb_latent="8"))
     assert_clean(home)
     assert_clean(tab)
@@ -93,3 +94,60 @@ def test_a_flat_estimator_says_so_instead_of_an_empty_chart():
     at = app("reparameterisation", rp_f="step", rp_mu1="-2", rp_s1="0.3")
     assert_clean(at)
     assert any("no variance to draw" in t for t in texts(at, "info"))
+
+
+# -- §1 and §2: the decoder's σₓ, and the truth beside the estimate ---------------------------------------------
+def _value(text: str) -> float:
+    return float(text.split(" ± ")[0])
+
+
+def test_home_learns_sigma_x_and_is_within_the_target_of_the_truth():
+    """The worked example's default: σₓ learned (said on the page), and its distance from the truth on screen,
+    KL(p_data ‖ p_model) ≤ 0.35 nats; fixed at 1 the same model is over a nat further away."""
+    at = settled(app("home"))
+    assert_clean(at)
+    m = metrics(at)
+    learned = _value(m[truth.DISTANCE])
+    assert 0.0 < learned <= 0.35, m
+    assert any("σₓ = " in t and "learned" in t for t in texts(at, "caption"))
+    # the truth on screen is the data's density on the test points, computed here independently of the page
+    data = worked_data()
+    mixture = np.mean([np.exp(-0.5 * ((data.X_test[:truth.EVAL_POINTS] - c) ** 2).sum(1) / 0.35**2)
+                       for c in 2.0 * np.array([[0.0, 1.0], [-np.cos(np.pi / 6), -0.5], [np.cos(np.pi / 6), -0.5]])],
+                      axis=0) / (2 * np.pi * 0.35**2)
+    assert _value(m[truth.TRUTH]) == pytest.approx(np.log(mixture).mean(), abs=1e-4)
+    assert _value(m[truth.TRUTH]) - _value(m["exact log p(x)"]) == pytest.approx(learned, abs=2e-4)
+    at.selectbox(key="w_h_sigma_x").set_value("1").run()
+    settled(at)
+    fixed = _value(metrics(at)[truth.DISTANCE])
+    assert fixed > learned + 1.0
+    assert any("σₓ = 1.000 fixed" in t for t in texts(at, "caption"))
+
+
+def test_home_draws_prior_samples_as_decoder_means_and_as_full_samples():
+    at = settled(app("home"))
+    spec = chart(at, "Samples, z ~ N(0, I)")["spec"]
+    assert "x ~ p(x|z), with its noise" in str(spec) and "g(z), the decoder's mean" in str(spec)
+
+
+def test_the_ladder_sets_every_rung_against_the_truth_and_states_its_errors():
+    run, data = beta_vae(1.0), worked_data()
+    found = truth.ladder(run, data, 100)
+    (elbo, _), (iwae, _), (exact, _) = found["ELBO"], found["IWAE, k = 100"], found["exact log p(x)"]
+    (true, e_true), (distance, e_distance) = found[truth.TRUTH], found[truth.DISTANCE]
+    assert elbo < iwae < exact < true and e_true > 0 and e_distance > 0
+    assert distance == pytest.approx(true - exact, abs=1e-12)
+    assert distance > 1.0  # the β-VAE page keeps σₓ at 1: over a nat from the truth
+    high = truth.ladder(beta_vae(1.0, latent=3), data, 100)
+    assert "exact log p(x)" not in high and truth.DISTANCE + " ≤" in high  # d > 2: bounded with IWAE instead
+
+
+def test_the_beta_vae_tab_shows_the_truth_and_digits_say_it_is_unknown():
+    at = settled(app("elbo", el_tab="β-VAE"))
+    assert_clean(at)
+    assert truth.DISTANCE in metrics(at) and truth.TRUTH in metrics(at)
+    digits = app("home", dataset="digits", h_epochs="50")
+    assert_clean(digits)
+    assert truth.DISTANCE not in metrics(digits)
+    assert any("true density of this data is not known" in t for t in texts(digits, "caption"))
+    assert [s for s in digits.selectbox if s.key == "w_h_sigma_x"][0].disabled  # a Bernoulli decoder has no σₓ

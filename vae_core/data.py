@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .truth import bayes_denoiser, log_density  # noqa: F401  the generated data's true density, and its denoiser
+
 Array = np.ndarray
 MAX_ROWS = 20_000  # a user's CSV may have at most this many rows
 MAX_COLUMNS = 256

@@ -103,7 +103,8 @@ def log_joint_on_grid(model: VAE, x: Array, grid: Array) -> Array:
             sq = np.einsum("ngd,ngd->ng", diff, diff)
         else:  # ‖x‖² − 2 x·x̂ + ‖x̂‖²: a matrix product, fine unless ‖x̂‖ is huge
             sq = np.sum(x * x, axis=1)[:, None] - 2.0 * x @ out.T + np.sum(out * out, axis=1)[None, :]
-        log_lik = -0.5 * sq - 0.5 * x.shape[1] * LOG_2PI
+        log_var = model.decoder_log_var  # log σₓ²
+        log_lik = -0.5 * sq * np.exp(-log_var) - 0.5 * x.shape[1] * (LOG_2PI + log_var)
     return log_lik + standard_normal_log_density(grid)  # (n, G) + (G,)
 
 

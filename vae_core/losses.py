@@ -28,15 +28,24 @@ def squared_error(x: Array, x_hat: Array) -> tuple[Array, Array]:
     return 0.5 * np.einsum("nd,nd->n", diff, diff), diff
 
 
-def gaussian_nll(x: Array, x_hat: Array) -> tuple[Array, Array]:
-    r"""Negative log-likelihood of x under :math:`\mathcal N(\hat x, I)`, with all constants.
+def gaussian_nll(x: Array, x_hat: Array, log_var: float = 0.0) -> tuple[Array, Array, Array]:
+    r"""Negative log-likelihood of x under :math:`\mathcal N(\hat x, \sigma_x^2 I)`, with all constants.
 
-    .. math:: -\log p(x \mid z) = \tfrac12 \lVert x - \hat x\rVert^2 + \tfrac D2 \log 2\pi
+    .. math:: -\log p(x \mid z) = \frac{\lVert x - \hat x\rVert^2}{2\sigma_x^2} + \tfrac D2 \log 2\pi\sigma_x^2,
+              \qquad \frac{\partial}{\partial \hat x} = \frac{\hat x - x}{\sigma_x^2},\qquad
+              \frac{\partial}{\partial \log\sigma_x^2} = \tfrac D2 - \frac{\lVert x - \hat x\rVert^2}{2\sigma_x^2}
 
-    x, x_hat: (n, D) -> nll: (n,), d_x_hat = x_hat - x: (n, D).
+    x, x_hat: (n, D), ``log_var`` = :math:`\log\sigma_x^2` (0: σₓ = 1) -> nll: (n,), d_x_hat: (n, D),
+    d_log_var: (n,) (one value per example; the gradient of a shared σₓ is their sum).
     """
     half_sq, d_x_hat = squared_error(x, x_hat)
-    return half_sq + 0.5 * x.shape[1] * LOG_2PI, d_x_hat
+    D = x.shape[1]
+    if log_var == 0.0:  # σₓ = 1: no scaling (the numbers are those of the unit-variance formula, bit for bit)
+        return half_sq + 0.5 * D * LOG_2PI, d_x_hat, 0.5 * D - half_sq
+    precision = np.exp(-log_var)
+    scaled = half_sq * precision
+    d_x_hat *= precision
+    return scaled + 0.5 * D * (LOG_2PI + log_var), d_x_hat, 0.5 * D - scaled
 
 
 def bernoulli_nll(x: Array, logits: Array) -> tuple[Array, Array]:

@@ -31,6 +31,7 @@ from .params import ParamStore
 
 Array = np.ndarray
 LIKELIHOODS = ("gaussian", "bernoulli")
+LEARNED = "learned"  # decoder_std="learned": the Gaussian decoder's σₓ is a parameter, trained with the rest
 NOISE_STREAM = 1  # a model draws its own noise (when the caller gives none) from default_rng(seed + 1)
 
 
@@ -59,7 +60,7 @@ class Model:
     kind = "model"
 
     def __init__(self, input_dim: int, latent_dim: int, hidden: tuple[int, ...], activation: str,
-                 seed: int, encoder_out: int) -> None:
+                 seed: int, encoder_out: int, extra: tuple[tuple[str, tuple[int, ...]], ...] = ()) -> None:
         if activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
         if input_dim < 1 or latent_dim < 1 or any(h < 1 for h in hidden):
@@ -68,7 +69,7 @@ class Model:
         self.hidden, self.activation, self.seed = tuple(int(h) for h in hidden), activation, int(seed)
         enc_sizes = [self.input_dim, *self.hidden, encoder_out]
         dec_sizes = [self.latent_dim, *reversed(self.hidden), self.input_dim]
-        layout = _mlp_layout("enc", enc_sizes) + _mlp_layout("dec", dec_sizes)
+        layout = _mlp_layout("enc", enc_sizes) + _mlp_layout("dec", dec_sizes) + list(extra)  # extra: start at 0
         self.params = ParamStore(layout)
         self.grads = ParamStore(layout)  # preallocated: the training loop writes gradients here
         self.encoder = self._layer_views(self.params, "enc", len(enc_sizes) - 1)
@@ -203,24 +204,49 @@ class VAE(Model):
 
     Loss per example (nats): :math:`-\log p_\theta(x|z) + \beta\, \mathrm{KL}(q_\phi(z|x)\,\|\,\mathcal N(0, I))`
     with one reparameterised sample :math:`z = \mu + \sigma\odot\varepsilon`. The likelihood is
-    ``"gaussian"`` (:math:`\mathcal N(\hat x, I)`, all constants) or ``"bernoulli"`` (data in [0, 1]).
+    ``"gaussian"`` (:math:`\mathcal N(\hat x, \sigma_x^2 I)`, all constants) or ``"bernoulli"`` (data in [0, 1]).
     At β = 1, −loss is a lower bound on log p(x).
+
+    The Gaussian decoder's standard deviation ``decoder_std`` is a fixed σₓ > 0 (1 by default) or ``"learned"``:
+    then one scalar :math:`\log\sigma_x^2` (parameter ``dec.log_var``, starting at 0, σₓ = 1) is trained with the
+    weights. A σₓ fixed at 1 on data of spread 0.35 makes the decoder explain the data as noise of spread 1: the
+    reconstructions crowd to the clusters' centres and the prior's samples spread out (a mis-specified likelihood,
+    not a flaw of VAEs). ``vae.decoder_std`` is the value in use.
     """
 
     kind = "vae"
 
     def __init__(self, input_dim: int = 2, latent_dim: int = 2, hidden: tuple[int, ...] = (64, 64),
                  activation: str = "tanh", beta: float = 1.0, likelihood: str = "gaussian",
-                 seed: int = 0) -> None:
+                 decoder_std: float | str = 1.0, seed: int = 0) -> None:
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
         if not beta >= 0:
             raise ValueError(f"beta must be >= 0, got {beta}")
+        learned = decoder_std == LEARNED
+        if not learned and not (isinstance(decoder_std, (int, float)) and 0 < decoder_std < float("inf")):
+            raise ValueError(f"decoder_std must be a number > 0 or {LEARNED!r}, got {decoder_std!r}")
+        if learned and likelihood != "gaussian":
+            raise ValueError("a learned decoder_std needs the Gaussian likelihood (a Bernoulli decoder has no σₓ)")
         self.beta, self.likelihood = float(beta), likelihood
-        super().__init__(input_dim, latent_dim, hidden, activation, seed, encoder_out=2 * latent_dim)
+        self.learns_std = learned
+        self._fixed_log_var = 0.0 if learned else float(2.0 * np.log(decoder_std))
+        extra = (("dec.log_var", (1,)),) if learned else ()
+        super().__init__(input_dim, latent_dim, hidden, activation, seed, encoder_out=2 * latent_dim, extra=extra)
 
     def config(self) -> dict[str, Any]:
-        return {**super().config(), "beta": self.beta, "likelihood": self.likelihood}
+        std = LEARNED if self.learns_std else float(np.exp(0.5 * self._fixed_log_var))
+        return {**super().config(), "beta": self.beta, "likelihood": self.likelihood, "decoder_std": std}
+
+    @property
+    def decoder_log_var(self) -> float:
+        r""":math:`\log\sigma_x^2` of the Gaussian decoder, learned or fixed."""
+        return float(self.params["dec.log_var"][0]) if self.learns_std else self._fixed_log_var
+
+    @property
+    def decoder_std(self) -> float:
+        """σₓ of the Gaussian decoder in use (the learned value, or the fixed one)."""
+        return float(np.exp(0.5 * self.decoder_log_var))
 
     def draw_noise(self, n: int, rng: np.random.Generator) -> Array:
         return rng.standard_normal((n, self.latent_dim))  # eps ~ N(0, I)
@@ -240,14 +266,23 @@ class VAE(Model):
         """decode(mu(x)): the decoder at the posterior mean."""
         return self.decode(self.encode(x)[0])
 
-    def sample(self, n: int, rng: np.random.Generator | None = None) -> Array:
-        """n new points: decode(z) with z ~ N(0, I): (n, input_dim)."""
+    def sample(self, n: int, rng: np.random.Generator | None = None, noise: bool = False) -> Array:
+        """n new points from z ~ N(0, I): the decoder means g(z), or with ``noise`` full samples x ~ p(x|z)
+        (Gaussian: g(z) + σₓ·ε; Bernoulli: each pixel 0 or 1 with its probability): (n, input_dim)."""
         rng = rng if rng is not None else self._rng
-        return self.decode(rng.standard_normal((n, self.latent_dim)))
+        mean = self.decode(rng.standard_normal((n, self.latent_dim)))
+        if not noise:
+            return mean
+        if self.likelihood == "bernoulli":
+            return (rng.uniform(size=mean.shape) < mean).astype(np.float64)
+        return mean + self.decoder_std * rng.standard_normal(mean.shape)
 
-    def _nll(self, x: Array, out: Array) -> tuple[Array, Array]:
-        """-log p(x|z) per row and its gradient, from the decoder output (mean or logits)."""
-        return (bernoulli_nll if self.likelihood == "bernoulli" else gaussian_nll)(x, out)
+    def _nll(self, x: Array, out: Array) -> tuple[Array, Array, Array | None]:
+        """-log p(x|z) per row and its gradients, from the decoder output (mean or logits): in the output, and
+        (Gaussian) in log σₓ² per row; None for the Bernoulli decoder, which has no σₓ."""
+        if self.likelihood == "bernoulli":
+            return (*bernoulli_nll(x, out), None)
+        return gaussian_nll(x, out, self.decoder_log_var)
 
     def neg_log_likelihood(self, x: Array, z: Array) -> Array:
         """-log p(x|z) per row, nats: x (n, D), z (n, d) -> (n,)."""
@@ -260,7 +295,9 @@ class VAE(Model):
         mu, log_var = h[:, :d].copy(), h[:, d:].copy()  # (n, d) each; contiguous copies are faster below
         z, std = reparameterize(mu, log_var, eps)  # (n, d)
         out, dec_caches = mlp_forward(z, self.decoder, self.activation)  # (n, D)
-        recon, d_out = self._nll(x, out)  # (n,), (n, D)
+        recon, d_out, d_log_var_x = self._nll(x, out)  # (n,), (n, D), (n,) or None
+        if self.learns_std:  # the learned log σₓ² is shared by every example: its gradient is the batch mean
+            self.grads["dec.log_var"][0] = float(np.add.reduce(d_log_var_x)) / n
         kl, d_mu_kl, d_log_var_kl = kl_standard_normal(mu, log_var)  # (n,), (n, d), (n, d)
         d_out /= n  # the loss is a mean over the batch
         d_z, _ = mlp_backward(d_out, dec_caches, self.activation, out=self.decoder_grads)  # (n, d)

@@ -165,6 +165,25 @@ def reconstructions_and_samples(recon: np.ndarray, labels: np.ndarray, samples: 
                       title=title)
 
 
+SAMPLE_KINDS = ("g(z), the decoder's mean", "x ~ p(x|z), with its noise")
+
+
+def prior_samples(means: np.ndarray, full: np.ndarray, data: np.ndarray, box: Box,
+                  title: str | list[str]) -> alt.LayerChart:
+    """Samples from the prior, two ways, over the data (faint): the decoder means g(z) (black) and full samples
+    x ~ p(x|z) of the same z (orange), the noise of the decoder added: what the model really generates."""
+    axes = EqualAxes(box)
+    keep = thin(len(means), 600)
+    df = pd.DataFrame({"x₁": np.concatenate([full[keep, 0], means[keep, 0]]),
+                       "x₂": np.concatenate([full[keep, 1], means[keep, 1]]),
+                       "sample": np.repeat([SAMPLE_KINDS[1], SAMPLE_KINDS[0]], len(keep))})
+    scale = alt.Scale(domain=list(SAMPLE_KINDS), range=["#000000", OKABE_ITO[5]])
+    dots = alt.Chart(df).mark_circle(size=22, opacity=0.7).encode(
+        x=axes.x("x₁"), y=axes.y("x₂"), color=alt.Color("sample:N", title=None, scale=scale,
+                                                         legend=alt.Legend(columns=1)))
+    return axes.layer(_faint(data, axes), dots, title=title)
+
+
 def holes_decoded(X: np.ndarray, labels: np.ndarray, decoded: np.ndarray, title: str | list[str]) -> alt.LayerChart:
     """The data, and black diamonds where the decoder sends the prior's holes."""
     axes = EqualAxes(domain(X, decoded))

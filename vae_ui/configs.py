@@ -18,8 +18,9 @@ BETA_SWEEP = (0.1, 0.3, 1.0, 3.0, 10.0)  # β values of the ELBO page's rate-dis
 
 def home(values: Values, spec: DataSpec) -> RunConfig:
     """The worked example's VAE."""
+    std = values["h_sigma_x"]
     return RunConfig("vae", spec, latent_dim=values["h_latent"], beta=values["h_beta"], epochs=values["h_epochs"],
-                     lr=values["h_lr"], seed=int(values["seed"]))
+                     lr=values["h_lr"], decoder_std=std if std == "learned" else float(std), seed=int(values["seed"]))
 
 
 def autoencoder(values: Values, spec: DataSpec, latent: int | None = None) -> RunConfig:

@@ -53,6 +53,7 @@ class RunConfig:
     hidden: tuple[int, ...] = (64, 64)
     activation: str = "tanh"
     beta: float = 1.0  # VAE only
+    decoder_std: float | str = 1.0  # VAE only: the Gaussian decoder's σₓ, fixed or "learned" (a Bernoulli one has none)
     noise_sigma: float = 0.0  # denoising AE only
     epochs: int = 300
     lr: float = 1e-3
@@ -64,7 +65,8 @@ class RunConfig:
         common = {"input_dim": input_dim, "latent_dim": self.latent_dim, "hidden": self.hidden,
                   "activation": self.activation, "seed": self.seed}
         if self.kind == "vae":
-            return vc.VAE(beta=self.beta, likelihood=likelihood, **common)
+            std = self.decoder_std if likelihood == "gaussian" else 1.0
+            return vc.VAE(beta=self.beta, likelihood=likelihood, decoder_std=std, **common)
         if self.kind == "denoising_autoencoder":
             return vc.DenoisingAutoencoder(noise_sigma=self.noise_sigma, **common)
         return vc.Autoencoder(**common)

@@ -112,6 +112,8 @@ WIDTHS = (8, 16, 32, 64, 128, 256)
 SAMPLE_SIZES = (100, 1_000, 10_000, 100_000)
 IWAE_KS = (1, 2, 5, 10, 50, 100, 500, 1000)
 MAX_REPLAY = 1000
+DECODER_STDS = {"learned": "learned", "1": "fixed at 1", "0.5": "fixed at 0.5", "0.3": "fixed at 0.3",
+                "0.1": "fixed at 0.1"}
 ELBO_TABS = ("KL in closed form", "The ELBO gap", "β-VAE", "Hidden β")
 
 SHARED = ("dataset", "seed", "lecture", "deck", "scene")  # in the URL on every page
@@ -129,8 +131,12 @@ CONTROLS = (
     Control("h_beta", "β (weight of the KL term)", 1.0, "select_slider", options=BETAS),
     Control("h_latent", "Latent dimension d", 2, "slider", lo=1, hi=8, step=1),
     Control("h_epochs", "Epochs", 300, "select_slider", options=EPOCHS),
-    Control("h_lr", "Learning rate", 1e-3, "select_slider", options=RATES, fmt=lambda v: f"{v:g}",
+    Control("h_lr", "Learning rate", 3e-3, "select_slider", options=RATES, fmt=lambda v: f"{v:g}",
             help="Adam's step size. Too large and training diverges: try 1 to see it happen."),
+    Control("h_sigma_x", "Decoder σₓ", "learned", "select", options=tuple(DECODER_STDS), fmt=DECODER_STDS.get,
+            help="The spread of p(x|z) = N(g(z), σₓ²I): learned with the weights, or fixed. Fixed at 1 on clusters of "
+                 "spread 0.35, the decoder explains the spread as noise: reconstructions crowd to the centres. "
+                 "(The digits' Bernoulli decoder has no σₓ.)"),
     Control("h_replay", "Replay training: epoch", MAX_REPLAY, "slider", lo=0, hi=MAX_REPLAY, step=1,
             help="Show the model as it was at this epoch: one step is one of the snapshots taken while training."),
     # autoencoder

@@ -1,0 +1,83 @@
+"""The ladder ELBO ≤ IWAE_k ≤ log p_model(x), set against the truth log p_data(x) where it is known: a view of a
+trained VAE (computed once per run and k, shared by every session) and the rows of metrics that show it.
+
+On the generated 2-D data the true density is known (:func:`vae_core.data.log_density`), so the distance of the
+model from the data, KL(p_data ‖ p_model) = E_data[log p_data(x) − log p_model(x)] ≥ 0, is a number on screen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+import vae_core as vc
+
+from . import runs, shell
+from .data import Data
+
+EVAL_POINTS = 100  # test points the ladder is measured on
+REPEATS = 10  # independent repeats of each Monte Carlo estimate, for its standard error
+TRUTH = "log p_data(x): the truth"
+DISTANCE = "KL(p_data ‖ p_model)"
+PER_ROW = 3  # metrics side by side (more would cut their values at 1280 px)
+
+
+def _mean_and_2se(values: np.ndarray | list[float]) -> tuple[float, float]:
+    values = np.asarray(values, dtype=np.float64)
+    return float(values.mean()), float(2 * values.std(ddof=1) / np.sqrt(len(values)))
+
+
+def ladder(run: runs.Run, data: Data, k: int) -> dict[str, tuple[float, float]]:
+    """Mean ELBO, IWAE_k and exact log p_model(x) over the evaluation points, and where the data's density is known
+    the truth E log p_data(x) and the distance KL(p_data ‖ p_model), each (value, two standard errors).
+
+    ELBO and IWAE_k are the mean of REPEATS independent repeats, each estimator with its own random stream; their
+    ± is Monte Carlo error on these points. log p_model(x) is exact (quadrature, d ≤ 2), log p_data(x) exact (closed
+    form or quadrature): their ± is how far another draw of test points would move the mean. With d > 2 there is
+    no exact log p_model; the distance is then bounded above with IWAE_k (≤ log p_model in expectation)."""
+    vae, X_eval = run.model(), data.X_test[:EVAL_POINTS]
+    streams = np.random.SeedSequence([run.config.seed, k]).spawn(2 * REPEATS)
+    elbo = [vae.elbo(X_eval, n_samples=50, rng=np.random.default_rng(s)).mean() for s in streams[:REPEATS]]
+    iwae_runs = [vae.log_likelihood_iwae(X_eval, k=k, rng=np.random.default_rng(s)) for s in streams[REPEATS:]]
+    out = {"ELBO": _mean_and_2se(elbo), f"IWAE, k = {k}": _mean_and_2se([r.mean() for r in iwae_runs])}
+    model = None
+    if vae.latent_dim <= 2:
+        model = vae.log_likelihood_exact(X_eval)
+        out["exact log p(x)"] = (float(model.mean()), 0.0)
+    name = data.spec.name if not data.spec.csv_digest else ""
+    if name in vc.truth.DISTRIBUTIONS:
+        truth = vc.data.log_density(name, X_eval)
+        out[TRUTH] = _mean_and_2se(truth)
+        if model is not None:
+            out[DISTANCE] = _mean_and_2se(truth - model)
+        else:
+            out[DISTANCE + " ≤"] = _mean_and_2se(truth - np.mean(iwae_runs, axis=0))
+    return out
+
+
+def label(value: float, error: float, decimals: int = 4) -> str:
+    """A value with its two standard errors, as printed: "-2.4903 ± 0.0040" (no ± for an exact value)."""
+    return f"{value:.{decimals}f} ± {error:.{decimals}f}" if error else f"{value:.{decimals}f}"
+
+
+HELP = {
+    "ELBO": "Mean over the test points; ± two standard errors of 10 independent Monte Carlo repeats.",
+    "exact log p(x)": "log p_model(x) = log ∫ p(x|z) p(z) dz by quadrature over z: exact, no Monte Carlo.",
+    TRUTH: "The log density of the distribution the data was drawn from (closed form, or quadrature along its curve). "
+           "± two standard errors over the test points.",
+    DISTANCE: "E[log p_data(x) − log p_model(x)] over the test points: how many nats per example the model is from "
+              "the truth (0 only when the two densities are equal). ± two standard errors over the points.",
+    DISTANCE + " ≤": "Bounded above with IWAE_k in place of log p_model(x), which has no exact value for d > 2.",
+}
+
+
+def show(found: dict[str, tuple[float, float]], container: Any = None) -> None:
+    """The ladder as rows of metrics, PER_ROW side by side, each value with its ± two standard errors."""
+    container = container if container is not None else st
+    items = list(found.items())
+    for start in range(0, len(items), PER_ROW):
+        cols = container.columns(PER_ROW)
+        for col, (name, (value, error)) in zip(cols, items[start:start + PER_ROW]):
+            shell.metric(col, name, label(value, error), help=HELP.get(name, HELP["ELBO"]))
