@@ -15,6 +15,7 @@ TEST_SIGMAS = np.linspace(0.0, 1.5, 16)  # the test noise levels of the error cu
 FIELD_POINTS = 11  # grid points per axis of the denoising field
 NEAR = 0.3  # an arrow end this close to a data point lands "on the data"
 N_IMAGES = 8  # images per row (64 px each)
+DRAWS = 5  # noise draws per test point and σ of the error curve
 
 
 @dataclass(frozen=True)
@@ -28,17 +29,45 @@ class View:
     field: tuple[np.ndarray, np.ndarray] | None  # 2-D data: grid points and where g∘f sends them
 
 
+@dataclass(frozen=True)
+class Bayes:
+    """The Bayes-optimal denoiser E[x | x̃] of the data's true distribution (:func:`vae_core.data.bayes_denoiser`)."""
+
+    curve: np.ndarray  # (len(TEST_SIGMAS),) its error on the test points as the test noise grows (the same draws)
+    error: float  # its error on the noisy test inputs of the page's σ
+    field: np.ndarray | None  # where it sends the field's grid points (σ the training noise)
+
+
+def bayes_of(run: runs.Run, data: Data, sigma: float) -> Bayes:
+    """The Bayes denoiser on the same noise as :func:`view_of` (``run`` gives the seed; the field's grid too)."""
+    name, seed = data.spec.name, run.config.seed
+    noise = vc.losses.corruption(data.X_test.shape, sigma, settings.rng(seed, "test corruption"))
+    base = vc.losses.corruption((DRAWS, *data.X_test.shape), 1.0, np.random.default_rng(seed))  # denoising_curve's
+
+    def error(noisy: np.ndarray, s: float) -> float:
+        return float(vc.losses.squared_error(data.X_test, vc.data.bayes_denoiser(name, noisy, s))[0].mean())
+
+    curve = np.array([np.mean([error(data.X_test + s * e, s) for e in base]) for s in TEST_SIGMAS])
+    grid = _field_grid(data)
+    return Bayes(curve, error(data.X_test + noise, sigma), vc.data.bayes_denoiser(name, grid, sigma))
+
+
+def _field_grid(data: Data) -> np.ndarray:
+    """The field's arrows start on a FIELD_POINTS × FIELD_POINTS grid over the training data's box."""
+    lo, hi = data.X.min(axis=0) - 0.3, data.X.max(axis=0) + 0.3
+    g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], FIELD_POINTS), np.linspace(lo[1], hi[1], FIELD_POINTS))
+    return np.stack([g1.ravel(), g2.ravel()], axis=1)
+
+
 def view_of(run: runs.Run, data: Data, sigma: float) -> View:
     """``sigma`` is the test corruption's: the same for the denoising AE and the plain AE it is compared with."""
     model = run.model()
     noise = vc.losses.corruption(data.X_test.shape, sigma, settings.rng(run.config.seed, "test corruption"))
     noisy = data.X_test + noise
-    curve = vc.evaluate.denoising_curve(model, data.X_test, TEST_SIGMAS, np.random.default_rng(run.config.seed))
+    curve = vc.evaluate.denoising_curve(model, data.X_test, TEST_SIGMAS, np.random.default_rng(run.config.seed), DRAWS)
     field = None
     if data.is_2d:
-        lo, hi = data.X.min(axis=0) - 0.3, data.X.max(axis=0) + 0.3
-        g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], FIELD_POINTS), np.linspace(lo[1], hi[1], FIELD_POINTS))
-        grid = np.stack([g1.ravel(), g2.ravel()], axis=1)
+        grid = _field_grid(data)
         field = (grid, model.reconstruct(grid))
     error = float(vc.evaluate.reconstruction_error(model, data.X_test, noise).mean())
     return View(noisy, model.reconstruct(noisy), error, curve, field)
@@ -60,6 +89,8 @@ if dae_run is None or ae_run is None:
 # the noise levels two steps either side, trained in the background: a sweep of σ finds them ready
 runs.prefetch([runs.replace(dae_config, noise_sigma=s) for s in settings.neighbours("dae_sigma", sigma)], data.X)
 dae, ae = runs.view(view_of, dae_run, data, sigma), runs.view(view_of, ae_run, data, sigma)
+known = not data.spec.csv_digest and data.spec.name in vc.truth.DISTRIBUTIONS  # the data's true density
+bayes = runs.view(bayes_of, ae_run, data, sigma) if known else None  # the plain AE's run: the same for every σ
 
 # -- figures -----------------------------------------------------------------------------------------
 if data.image_shape:
@@ -89,6 +120,10 @@ with right if metrics_column is None else metrics_column:
                      help="Mean ½‖x − g(f(x + ε))‖², ε ~ N(0, σ²I).")
     shell.metric(st, "Plain AE error on the same inputs", f"{ae.noisy_error:.4f}",
                      delta=f"{ae.noisy_error - dae.noisy_error:+.4f} vs DAE", delta_color="off")
+    if bayes is not None:
+        shell.metric(st, "The DAE's excess over the Bayes-optimal denoiser", f"{dae.noisy_error - bayes.error:.4f}",
+                     help=f"DAE error − error of E[x | x̃] under the true distribution ({bayes.error:.4f}) on the same "
+                          "inputs: what the DAE could still gain. No denoiser beats E[x | x̃] on average.")
     shell.metric(st, "Training noise σ", f"{sigma:g}")
 def _share_near_data(ends: np.ndarray, X: np.ndarray) -> float:
     """The share of the field's arrow ends within NEAR of some data point."""
@@ -98,23 +133,33 @@ def _share_near_data(ends: np.ndarray, X: np.ndarray) -> float:
 
 with left:
     if dae.field is not None:
-        grid, ends = dae.field
-        figures.show(lambda: charts.arrows(grid, ends, data.X, data.y, "Denoising field: x̃ → g(f(x̃))"),
-                     "dae_field", dae_run.config, height=shell.height(420, 460))
+        optimal = bayes is not None and controls.widget("dae_bayes")
+        grid, ends = (dae.field[0], bayes.field) if optimal else dae.field
+        title = f"Bayes-optimal field: x̃ → E[x | x̃] (σ = {sigma:g})" if optimal else "Denoising field: x̃ → g(f(x̃))"
+        figures.show(lambda: charts.arrows(grid, ends, data.X, data.y, title),
+                     "dae_field", (dae_run.config, optimal), height=shell.height(420, 460))
         near = _share_near_data(ends, data.X)
-        shell.look_for(f"each arrow starts at a grid point x̃ and ends at its reconstruction g(f(x̃)), on the decoder's "
-                       f"learned manifold: {near:.0%} of the ends land within {NEAR} of a data point; the others lie on "
-                       "the manifold between the clusters (with d = 1, the curve's bridges), where no data is.")
+        if optimal:
+            shell.look_for(f"the best any denoiser can do at this σ: each grid point moves to the mean of the clean x "
+                           f"that could have made it; {near:.0%} of the ends land within {NEAR} of a data point. "
+                           "Compare with the DAE's field (toggle off).")
+        else:
+            shell.look_for(f"each arrow starts at a grid point x̃ and ends at its reconstruction g(f(x̃)), on the "
+                           f"decoder's learned manifold: {near:.0%} of the ends land within {NEAR} of a data point; the "
+                           "others lie on the manifold between the clusters (with d = 1, the curve's bridges), where no "
+                           "data is.")
     else:
         st.caption("The denoising vector field is drawn for 2-D data.")
 with middle:
-    curves_frame = pd.DataFrame({"test noise σ": np.tile(TEST_SIGMAS, 2), "error": np.concatenate([dae.curve, ae.curve]),
-                                 "model": np.repeat(["denoising AE", "plain AE"], len(TEST_SIGMAS))})
+    named = {"denoising AE": dae.curve, "plain AE": ae.curve} | ({"Bayes-optimal E[x | x̃]": bayes.curve} if bayes else {})
+    curves_frame = pd.DataFrame({"test noise σ": np.tile(TEST_SIGMAS, len(named)), "error": np.concatenate(list(named.values())),
+                                 "model": np.repeat(list(named), len(TEST_SIGMAS))})
     figures.show(lambda: curves.lines(curves_frame, "test noise σ", "error", "model",
                                       ["Error on noisy test inputs", "½‖x − g(f(x̃))‖²"], x_title="σ of the test noise")
                  + curves.rule_at(sigma, f"training σ = {sigma:g}", "left" if sigma < 1.0 else "right", "σ of the test noise"),
                  "dae_vs_ae", dae_run.config, height=shell.height(420, 460))
-    shell.look_for("the denoising AE's error grows more slowly with the test noise than the plain AE's.")
+    shell.look_for("the denoising AE's error grows more slowly with the test noise than the plain AE's"
+                   + ("; no curve can fall below the Bayes-optimal one, the floor set by the data itself." if bayes else "."))
 formula(r"\tilde x = x + \varepsilon,\quad \varepsilon\sim\mathcal N(0,\sigma^2 I),\qquad"
         r"\mathcal L = \tfrac12\,\big\lVert x - g_\theta(f_\phi(\tilde x))\big\rVert^2")
 figures.model_download(dae_run, f"denoising_ae_sigma{sigma:g}")

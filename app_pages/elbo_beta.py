@@ -38,6 +38,19 @@ def summary(run: runs.Run, data: Data) -> Summary:
     return Summary(rate, distortion, vc.evaluate.kl_by_dimension(vae, X_eval), vc.evaluate.active_units(vae, data.X)[0])
 
 
+AMORTISED_POINTS = 25  # test points whose own best q* is fitted (about 1 s for the worked example)
+
+
+def gap_split(run: runs.Run, data: Data) -> dict[str, tuple[float, float]]:
+    """The mean approximation and amortisation gaps over AMORTISED_POINTS test points, each ± two standard errors
+    over the points (vae_core.evaluate.amortisation_split)."""
+    split = vc.evaluate.amortisation_split(run.model(), data.X_test[:AMORTISED_POINTS],
+                                           np.random.default_rng(run.config.seed), steps=300, samples=16)
+    n = len(split["approximation"])
+    return {key: (float(split[key].mean()), float(2 * split[key].std(ddof=1) / np.sqrt(n)))
+            for key in ("approximation", "amortisation")}
+
+
 WINDOW_MASS = 0.999  # the posterior picture's window holds at least this share of p(z|x)
 
 
@@ -88,6 +101,58 @@ def section(data: Data) -> None:
         data, run, beta, beta2, k, point, bool(waiting))
 
 
+def sweep_runs(run: runs.Run, beta: float) -> list[runs.Run]:
+    """The trained models of the sweep (and the current β), in order of β: those the background has finished."""
+    found = []
+    for b in sorted(set(SWEEP) | {beta}):
+        r = run if b == beta else runs.store().get(runs.replace(run.config, beta=b))
+        if r is not None:
+            found.append(r)
+    return found
+
+
+def frame_active(trained: list[runs.Run], data: Data) -> pd.DataFrame:
+    return pd.DataFrame({"β": [r.config.beta for r in trained],
+                         "active": [runs.view(summary, r, data).active for r in trained]})
+
+
+def _collapse(data: Data, trained: pd.DataFrame, latent: int, config: runs.RunConfig) -> None:
+    """Active units against β for the trained sweep, and linear theory's prediction: dimension i collapses once
+    β·σₓ² ≥ λᵢ (σₓ = 1 here)."""
+    thresholds = theory.collapse_betas(data.X)
+    grid = np.geomspace(0.05, 20, 200)
+    predicted = pd.DataFrame({"β": grid, "active": [theory.predicted_active_units(thresholds, b, latent) for b in grid]})
+    shown = [float(t) for t in thresholds[:latent] if 0.05 <= t <= 20]
+    left, right = shell.columns([1.3, 1])
+    with left:
+        figures.show(lambda: curves.active_vs_beta(trained[trained["β"] > 0], predicted, shown), "active_vs_beta",
+                     (config, tuple(trained["β"])), height=shell.height(320, 400))
+    with right:
+        eigen = ", ".join(f"{t:.2f}" for t in thresholds[:min(latent, 6)])
+        st.markdown(f"**Linear theory** (probabilistic PCA; Lucas et al. 2019): latent dimension i collapses to the "
+                    f"prior once β·σₓ² ≥ λᵢ, an eigenvalue of the data's covariance. Here σₓ = 1 and the largest "
+                    f"eigenvalues are {eigen}: the orange rules. The decoder is not linear, so the trained dots may "
+                    "part from the dashed prediction; where they do, the network found structure a line cannot.")
+        shell.look_for("the step where the dots drop to 0 active units, against the orange rules.")
+
+
+def _amortisation(run: runs.Run, data: Data, config: runs.RunConfig) -> None:
+    """log p(x) − ELBO split into the approximation gap and the amortisation gap, as a stacked bar."""
+    split = runs.view(gap_split, run, data)
+    (approximation, e_approx), (amortisation, e_amort) = split["approximation"], split["amortisation"]
+    left, right = shell.columns([1.3, 1])
+    with left:
+        figures.show(lambda: curves.gap_split(approximation, amortisation), "gap_split", config,
+                     height=shell.height(220, 280))
+    with right:
+        st.markdown(f"**Why is the ELBO below log p(x)?** For each of {AMORTISED_POINTS} test points, its own best "
+                    "Gaussian q*(z|x) is fitted by gradient ascent on its ELBO (Cremer, Li & Duvenaud 2018). "
+                    f"The **approximation gap** log p(x) − ELBO(q*) = {approximation:.3f} ± {e_approx:.3f} nats is "
+                    "what no Gaussian q can close; the **amortisation gap** ELBO(q*) − ELBO(encoder) = "
+                    f"{amortisation:.3f} ± {e_amort:.3f} nats is what sharing one encoder network among all x costs.")
+        shell.look_for("which piece is larger: a better family of q, or a better encoder, would help more?")
+
+
 def _waiting(configs: list[runs.RunConfig]) -> list[runs.RunConfig]:
     """The configs not trained yet (and not diverged): the background has them."""
     store = runs.store()
@@ -105,12 +170,9 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
     now = runs.view(summary, run, data)
     left, middle, right = shell.columns([1.25, 1.1, 0.8])
     with left:
-        sweep = []
-        for b in sorted(set(SWEEP) | {beta}):
-            r = run if b == beta else runs.store().get(runs.replace(config, beta=b))
-            if r is not None:
-                s = runs.view(summary, r, data)
-                sweep.append({"β": b, "rate": s.rate, "distortion": s.distortion, "current": b == beta})
+        trained = sweep_runs(run, beta)
+        sweep = [{"β": r.config.beta, "rate": s.rate, "distortion": s.distortion, "current": r.config.beta == beta}
+                 for r in trained for s in [runs.view(summary, r, data)]]
         frame = pd.DataFrame(sweep)
         figures.show(lambda: curves.rate_distortion(frame), "rate_distortion", (config, tuple(frame["β"])),
                      height=shell.height(360, 430))
@@ -132,6 +194,7 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
         shell.metric(st, "Active units", f"{now.active} / {latent}", help=vc.evaluate.ACTIVE_HELP)
     formula(r"\mathcal L_\beta = \underbrace{\mathbb E_q[-\log p_\theta(x|z)]}_{\text{distortion}}"
             r" + \beta\,\underbrace{\mathrm{KL}(q_\phi(z|x)\,\|\,p(z))}_{\text{rate}}")
+    _collapse(data, frame_active(trained, data), latent, config)
 
     if latent <= 2:
         found = runs.view(truth.ladder, run, data, k)
@@ -147,6 +210,7 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
                       "per example this model is from the distribution the data was drawn from; its decoder's σₓ is "
                       "fixed at 1 here, so that β alone moves the balance." if truth.TRUTH in found else
                       "The true density of this data is not known, so the distance to it cannot be shown."))
+        _amortisation(run, data, config)
         cols = shell.columns(3) if data.is_2d else shell.columns(2)
         with cols[0]:
             grid, density, mean, std, q, held = runs.view(posterior, run, data, point)

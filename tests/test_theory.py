@@ -186,3 +186,17 @@ def test_the_mean_baseline_helps_when_f_is_far_from_zero_on_average(name, mu, si
     assert np.all(based.var(axis=0) > plain.var(axis=0)) == (not helps)
     se = based.std(axis=0) / np.sqrt(len(based))
     assert np.all(np.abs(based.mean(axis=0) - f.grad(mu, sigma)) < 4 * se)
+
+
+def test_linear_theory_predicts_where_a_linear_beta_vae_collapses():
+    """Dimension i of a linear β-VAE (σₓ = 1) collapses once β ≥ λᵢ: trained models on data of covariance eigenvalues
+    about 4 and 0.5 keep 2, 1, 0 active units at β = 0.25, 1.5 and 8, as collapse_betas predicts."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((600, 2)) * [2.0, np.sqrt(0.5)] @ np.array([[0.8, -0.6], [0.6, 0.8]])
+    thresholds = theory.collapse_betas(X)
+    assert thresholds[0] == pytest.approx(4.0, rel=0.15) and thresholds[1] == pytest.approx(0.5, rel=0.15)
+    for beta in (0.25, 1.5, 8.0):
+        vae = vc.VAE(input_dim=2, latent_dim=2, hidden=(), beta=beta, seed=0)
+        vc.fit(vae, X, epochs=300, lr=1e-2, batch_size=600, seed=0)
+        active, _ = vc.evaluate.active_units(vae, X)
+        assert active == theory.predicted_active_units(thresholds, beta, 2), beta

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import vae_core as vc
 from app_pages import elbo_beta
 from tests.apptest_helpers import app, assert_clean, chart, metrics, settled, texts
 from vae_ui import configs, runs, settings, truth
@@ -151,3 +152,46 @@ def test_the_beta_vae_tab_shows_the_truth_and_digits_say_it_is_unknown():
     assert truth.DISTANCE not in metrics(digits)
     assert any("true density of this data is not known" in t for t in texts(digits, "caption"))
     assert [s for s in digits.selectbox if s.key == "w_h_sigma_x"][0].disabled  # a Bernoulli decoder has no σₓ
+
+
+def test_the_denoising_page_sets_the_dae_against_the_bayes_optimal_denoiser():
+    at = settled(app("denoising"))
+    assert_clean(at)
+    m = metrics(at)
+    excess = float(m["The DAE's excess over the Bayes-optimal denoiser"])
+    assert excess > 0  # the DAE is not better than E[x | x̃]
+    curve = [e for e in at.get("vega_lite_chart") if "Error on noisy test inputs" in e.proto.spec][0]
+    assert any("Bayes-optimal E[x | x̃]".encode() in ds.data.data for ds in curve.proto.datasets)  # the third curve
+    # the excess, recomputed from the core on the page's noisy inputs (the seed's "test corruption" stream)
+    data = worked_data()
+    noisy = data.X_test + vc.losses.corruption(data.X_test.shape, 0.3, settings.rng(0, "test corruption"))
+    bayes_error = vc.losses.squared_error(data.X_test, vc.data.bayes_denoiser("three_clusters", noisy, 0.3))[0].mean()
+    assert float(m["Denoising AE error on noisy test inputs"]) - bayes_error == pytest.approx(excess, abs=2e-4)
+    at.toggle(key="w_dae_bayes").set_value(True).run()
+    assert_clean(at)
+    assert chart(at, "Bayes-optimal field")
+
+
+def test_the_beta_sweep_marks_linear_theorys_collapse_and_the_active_units():
+    at = settled(app("elbo", el_tab="β-VAE"))
+    assert_clean(at)
+    found = chart(at, "Active units vs β")
+    data = worked_data()
+    thresholds = vc.theory.collapse_betas(data.X)
+    assert all(f"{t:.2f}" in " ".join(texts(at, "markdown")) for t in thresholds[:2])
+    assert found["fingerprint"]
+
+
+def test_the_beta_vae_tab_splits_the_gap_and_the_pieces_add_up():
+    at = settled(app("elbo", el_tab="β-VAE"))
+    assert_clean(at)
+    assert chart(at, "Where the gap log p(x) − ELBO goes")
+    run, data = beta_vae(1.0), worked_data()
+    split = elbo_beta.gap_split(run, data)
+    shown = " ".join(texts(at, "markdown"))
+    assert f"{split['approximation'][0]:.3f} ± {split['approximation'][1]:.3f}" in shown
+    full = vc.evaluate.amortisation_split(run.model(), data.X_test[:elbo_beta.AMORTISED_POINTS], np.random.default_rng(0),
+                                          steps=300, samples=16)
+    gap = full["log p(x)"] - full["ELBO(encoder)"]
+    assert split["approximation"][0] + split["amortisation"][0] == pytest.approx(gap.mean(), abs=1e-9)
+    assert split["approximation"][0] > 0 and split["amortisation"][0] >= 0

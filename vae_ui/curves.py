@@ -132,6 +132,38 @@ def rate_distortion(frame: pd.DataFrame) -> alt.LayerChart:
     return layer(curve, labels, current, title="Rate–distortion as β varies")
 
 
+GAP_PIECES = ("approximation gap: the best Gaussian q* still misses", "amortisation gap: one encoder for every x")
+
+
+def gap_split(approximation: float, amortisation: float) -> alt.LayerChart:
+    """log p(x) − ELBO as one bar of two stacked lengths (nats): the approximation gap, then the amortisation gap
+    (Cremer, Li & Duvenaud 2018), each labelled with its value."""
+    df = pd.DataFrame({"row": ["log p(x) − ELBO"] * 2, "piece": list(GAP_PIECES), "start": [0.0, approximation],
+                       "end": [approximation, approximation + amortisation],
+                       "value": [f"{approximation:.3f}", f"{amortisation:.3f}"]})
+    y = alt.Y("row:N", title="")
+    bars = alt.Chart(df).mark_bar(height=46).encode(
+        y=y, x=alt.X("start:Q", title="nats per example"), x2=alt.X2("end:Q"),
+        color=alt.Color("piece:N", sort=list(GAP_PIECES), title="", legend=alt.Legend(orient="bottom", columns=1),
+                        scale=alt.Scale(domain=list(GAP_PIECES), range=[OKABE_ITO[0], OKABE_ITO[5]])))
+    labels = alt.Chart(df).mark_text(align="left", dx=4, dy=-34, baseline="middle").encode(
+        y=y, x=alt.X("start:Q"), text=alt.Text("value:N"))
+    return layer(bars, labels, title="Where the gap log p(x) − ELBO goes")
+
+
+def active_vs_beta(trained: pd.DataFrame, predicted: pd.DataFrame, thresholds: list[float]) -> alt.LayerChart:
+    """Active units of the trained sweep (points) against β on a log axis, over linear theory's prediction (a step
+    line) and a dashed rule at each dimension's collapse β = λᵢ/σₓ²."""
+    x = alt.X("β:Q", scale=alt.Scale(type="log"), title="β (log scale)")
+    y = alt.Y("active:Q", title="active units", axis=alt.Axis(tickMinStep=1, format="d"))
+    theory = alt.Chart(predicted).mark_line(interpolate="step-after", strokeWidth=3, color="#555", strokeDash=[6, 4]
+                                            ).encode(x=x, y=y)
+    points = alt.Chart(trained).mark_circle(size=220, color=OKABE_ITO[0], opacity=1).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("β:Q"), alt.Tooltip("active:Q")])
+    rules = alt.Chart(pd.DataFrame({"β": thresholds})).mark_rule(color=OKABE_ITO[5], strokeWidth=2).encode(x=x)
+    return layer(rules, theory, points, title=["Active units vs β", "dots: trained · dashed: linear theory"])
+
+
 def bars(df: pd.DataFrame, x: str, y: str, title: str | list[str], counts: bool = False) -> alt.Chart:
     """One bar per row; with ``counts`` the y axis has whole-number ticks (votes, not nats)."""
     y_axis = alt.Axis(tickMinStep=1, format="d") if counts else alt.Axis()

@@ -150,6 +150,9 @@ CONTROLS = (
     Control("dae_sigma", "Noise σ (training corruption)", 0.3, "slider", lo=0.0, hi=1.5, step=0.05),
     Control("dae_latent", "Latent dimension d", 1, "slider", lo=1, hi=16, step=1),
     Control("dae_epochs", "Epochs", 300, "select_slider", options=EPOCHS),
+    Control("dae_bayes", "Field of the Bayes-optimal denoiser E[x | x̃]", False, "toggle",
+            help="What no denoiser can beat: the mean of the clean x given the noisy one, under the distribution the "
+                 "data was drawn from (known for the generated data)."),
     # ELBO & KL explorer
     Control("el_tab", "Section", ELBO_TABS[0], "select", options=ELBO_TABS),
     Control("kl_mu", "μ of q", 1.0, "slider", lo=-3.0, hi=3.0, step=0.1),
