@@ -155,7 +155,8 @@ with middle:
     curves_frame = pd.DataFrame({"test noise σ": np.tile(TEST_SIGMAS, len(named)), "error": np.concatenate(list(named.values())),
                                  "model": np.repeat(list(named), len(TEST_SIGMAS))})
     figures.show(lambda: curves.lines(curves_frame, "test noise σ", "error", "model",
-                                      ["Error on noisy test inputs", "½‖x − g(f(x̃))‖²"], x_title="σ of the test noise")
+                                      ["Error on noisy test inputs", "½‖x − g(f(x̃))‖²"], x_title="σ of the test noise",
+                                      order=list(named))
                  + curves.rule_at(sigma, f"training σ = {sigma:g}", "left" if sigma < 1.0 else "right", "σ of the test noise"),
                  "dae_vs_ae", dae_run.config, height=shell.height(420, 460))
     shell.look_for("the denoising AE's error grows more slowly with the test noise than the plain AE's"
