@@ -126,9 +126,10 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
         with cols[1]:
             st.subheader("New samples from the prior")
             if shell.shown("prior_samples"):
-                st.image(charts.image_rows([view.samples[:N_IMAGES], view.samples[N_IMAGES:2 * N_IMAGES]], data.image_shape),
+                st.image(charts.image_rows([view.samples[:N_IMAGES], view.full_samples[:N_IMAGES]], data.image_shape),
                          output_format="PNG")
-            shell.look_for("digit-like images decoded from z ~ N(0, I); some fall between two digits.")
+            shell.look_for("top: the decoder's probabilities g(z) for z ~ N(0, I), digit-like, some between two digits; "
+                           "bottom: full samples x ~ p(x|z) of the same z, each pixel on with its probability.")
     else:
         cols = shell.columns(3)
         with cols[0]:

@@ -31,7 +31,8 @@ def _config(lecture: bool) -> alt.Config:
     return alt.Config(
         aria=False,  # no description text built for every mark: a canvas does not use it
         axis=alt.AxisConfig(labelFontSize=size, titleFontSize=size + 2, labelColor=TEXT, titleColor=TEXT,
-                            titleFontWeight="normal", labelLimit=0, labelBound=True, grid=True, gridOpacity=0.4),
+                            titleFontWeight="normal", labelLimit=0, labelBound=True, grid=True,
+                            gridOpacity=0.4),  # a label past the axis's end by > 0.5 px is hidden
         legend=alt.LegendConfig(labelFontSize=size, titleFontSize=size, labelColor=TEXT, titleColor=TEXT, labelLimit=0,
                                 symbolSize=160 if lecture else 80, orient="bottom", direction="horizontal", columns=5,
                                 titleOrient="left", titleAnchor="middle"),  # below the plot: the width is for data
@@ -87,6 +88,7 @@ class EqualAxes:
     """
 
     NAME = "equal_axes"
+    AXIS = alt.Axis(labelBound=0.5)  # the domain ends anywhere: a tick near the end would stick out by up to 1 px
 
     def __init__(self, box: Box) -> None:
         (x0, x1), (y0, y1) = box
@@ -104,11 +106,13 @@ class EqualAxes:
 
     def x(self, field: str, title: str | None = None) -> alt.X:
         self._titles["x"] = field if title is None else title
-        return alt.X(f"{field}:Q", title=self._titles["x"], scale=alt.Scale(domain=self._domain("x"), nice=False, zero=False))
+        return alt.X(f"{field}:Q", title=self._titles["x"], scale=alt.Scale(domain=self._domain("x"), nice=False, zero=False),
+                     axis=self.AXIS)
 
     def y(self, field: str, title: str | None = None) -> alt.Y:
         self._titles["y"] = field if title is None else title
-        return alt.Y(f"{field}:Q", title=self._titles["y"], scale=alt.Scale(domain=self._domain("y"), nice=False, zero=False))
+        return alt.Y(f"{field}:Q", title=self._titles["y"], scale=alt.Scale(domain=self._domain("y"), nice=False, zero=False),
+                     axis=self.AXIS)
 
     def layer(self, *layers: alt.TopLevelMixin, title: str | list[str] = "") -> alt.LayerChart:
         """The layers on these axes, with the invisible layer that carries the box (titled as the others' axes, so
