@@ -24,6 +24,7 @@ from .losses import (
     squared_error,
     standard_normal_log_density,
 )
+from .optim import Adam
 
 if TYPE_CHECKING:
     from .models import VAE
@@ -223,8 +224,6 @@ def fitted_posterior(model: VAE, x: Array, rng: np.random.Generator, steps: int 
     network among all x (it *amortises* inference); q* is
     what inference without that constraint reaches (Cremer, Li & Duvenaud, *Inference Suboptimality in VAEs*,
     ICML 2018). Returns mu, log_var: (n, d) each."""
-    from .train import Adam  # train imports models, which imports this module
-
     x = np.asarray(x, dtype=np.float64)
     mu, log_var = model.encode(x)
     n, d = mu.shape
