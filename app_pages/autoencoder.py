@@ -24,6 +24,9 @@ class View:
     test_error: float  # mean ½‖x − g(f(x))‖² over the test points
     test_recon: np.ndarray  # reconstructions of the first test points shown side by side
     curve: np.ndarray | None  # d = 1 on 2-D data: the decoder's curve g(z) over the codes' range
+    pca_angle: float | None  # a linear AE with d < D: the angle (degrees) between its decoder's subspace and PCA's
+    pca_line: np.ndarray | None  # ... on 2-D data with d = 1: PCA's first axis through the mean, (2, 2)
+    pca_eigen: tuple[float, float] | None  # the covariance's eigenvalues λ_d and λ_(d+1): the gap that defines PCA's d
 
 
 def view_of(run: runs.Run, data: Data) -> View:
@@ -34,8 +37,17 @@ def view_of(run: runs.Run, data: Data) -> View:
         lo, hi = z.min(), z.max()
         curve = ae.decode(np.linspace(lo - 0.25 * (hi - lo), hi + 0.25 * (hi - lo), 300)[:, None])
     shown = data.X_test[: N_IMAGES if data.image_shape else N_PAIRS]
+    angle = line = eigen = None
+    if run.config.activation == "linear" and z.shape[1] < data.X.shape[1]:
+        pca = vc.evaluate.principal_subspace(data.X, z.shape[1])
+        lam = np.linalg.eigvalsh(np.cov(data.X.T))[::-1]
+        eigen = (float(lam[z.shape[1] - 1]), float(lam[z.shape[1]]))
+        angle = vc.evaluate.subspace_angle(vc.evaluate.decoder_subspace(ae, np.median(z, axis=0)), pca)
+        if curve is not None:
+            mean, spread = data.X.mean(axis=0), 3 * data.X.std(axis=0).max()
+            line = np.stack([mean - spread * pca[:, 0], mean + spread * pca[:, 0]])
     return View(z, ae.reconstruct(data.X), float(vc.evaluate.reconstruction_error(ae, data.X_test).mean()),
-                ae.reconstruct(shown), curve)
+                ae.reconstruct(shown), curve, angle, line, eigen)
 
 
 shell.title("The autoencoder",
@@ -45,7 +57,7 @@ shell.title("The autoencoder",
 data = page_data()
 
 # -- controls -> config -> run ---------------------------------------------------------------------
-latent, *_ = shell.control_row(["ae_latent"], ["ae_width", "ae_epochs", "ae_lr"])
+latent, *_ = shell.control_row(["ae_latent"], ["ae_width", "ae_activation", "ae_epochs", "ae_lr"])
 
 
 def config(d: int) -> runs.RunConfig:
@@ -84,6 +96,15 @@ with left:
     shell.metric(st, "Test reconstruction error", f"{view.test_error:.4f}", help="Mean of ½‖x − g(f(x))‖² over the test points.")
     shell.metric(st, "Bottleneck", f"d = {latent} of D = {data.X.shape[1]}")
     shell.metric(st, "Training time", f"{run.seconds:.2f} s")
+    if view.pca_angle is not None:
+        shell.metric(st, "Angle to PCA's subspace", f"{view.pca_angle:.2f}°",
+                     help=f"The largest principal angle between the span of the linear decoder (its Jacobian) and the "
+                          f"data's top {latent} principal directions: 0° when the autoencoder found PCA's subspace.")
+        high, low = view.pca_eigen
+        if high < 1.2 * low:
+            st.caption(f"PCA's subspace is barely defined here: the covariance's eigenvalues λ{latent} = {high:.2f} and "
+                       f"λ{latent + 1} = {low:.2f} are nearly equal, so almost any {latent}-D subspace keeps as much "
+                       "variance, and the angle means little. Try two moons or the digits.")
     formula(r"\hat x = g_\theta\big(f_\phi(x)\big),\qquad \mathcal L = \tfrac12\,\lVert x - \hat x\rVert^2")
 if data.image_shape:
     with right:
@@ -98,10 +119,17 @@ else:
         shell.look_for("each point's line to its reconstruction: with d = 1 every point is moved onto one curve.")
     with right:
         if view.curve is not None:
-            figures.show(lambda: charts.curve_over_data(data.X, data.y, view.curve, "The learned manifold: the curve g(z)",
-                                                        None if picked is None else recon[picked:picked + 1]),
+            title = ("The learned line g(z), PCA's axis dashed" if view.pca_line is not None
+                     else "The learned manifold: the curve g(z)")
+            figures.show(lambda: charts.curve_over_data(data.X, data.y, view.curve, title,
+                                                        None if picked is None else recon[picked:picked + 1],
+                                                        view.pca_line),
                          "ae_manifold", (run.config, picked), height=tall)
-            shell.look_for("the curve g(z) threads through the clusters: all that a 1-number code can say.")
+            if view.pca_line is not None:
+                shell.look_for("a linear autoencoder can only draw a straight line, and it draws PCA's first axis "
+                               f"(dashed): {view.pca_angle:.2f}° apart.")
+            else:
+                shell.look_for("the curve g(z) threads through the clusters: all that a 1-number code can say.")
         else:
             st.subheader("No bottleneck left")
             st.markdown("With d ≥ 2 on 2-D data the bottleneck is no bottleneck: g(f(x)) can copy x. "

@@ -232,3 +232,23 @@ def test_the_amortisation_split_of_a_trained_vae_adds_up_and_is_never_negative()
     np.testing.assert_allclose(split["approximation"] + split["amortisation"],
                                split["log p(x)"] - vae.elbo(X[:30], n_samples=20_000, rng=np.random.default_rng(1)),
                                atol=0.05)
+
+
+def test_a_linear_autoencoder_finds_pcas_subspace_and_a_nonlinear_one_on_curved_data_does_not():
+    """Baldi & Hornik (1989): a linear autoencoder's decoder spans the data's principal subspace. The same check on
+    a tanh autoencoder of the moons (a curve) finds its decoder's direction far from PCA's somewhere along the codes."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((500, 5)) * [3, 2, 0.5, 0.3, 0.2] @ np.linalg.qr(rng.standard_normal((5, 5)))[0]
+    linear = vc.Autoencoder(input_dim=5, latent_dim=2, hidden=(16,), activation="linear", seed=0)
+    vc.fit(linear, X, epochs=300, lr=3e-3, seed=0)
+    pca = vc.evaluate.principal_subspace(X, 2)
+    assert vc.evaluate.subspace_angle(vc.evaluate.decoder_subspace(linear, linear.encode(X)[0]), pca) < 1.0
+    assert vc.evaluate.subspace_angle(pca, vc.evaluate.principal_subspace(X, 3)[:, [1, 0]]) < 1e-6  # same span
+    moons, _ = vc.data.two_moons(600, 0)
+    pca = vc.evaluate.principal_subspace(moons, 1)
+    for activation, check in (("linear", lambda a: max(a) < 3.0), ("tanh", lambda a: max(a) > 20.0)):
+        ae = vc.Autoencoder(input_dim=2, latent_dim=1, hidden=(64, 64), activation=activation, seed=0)
+        vc.fit(ae, moons, epochs=300, lr=3e-3, seed=0)
+        codes = np.quantile(ae.encode(moons), [0.1, 0.5, 0.9], axis=0)
+        angles = [vc.evaluate.subspace_angle(vc.evaluate.decoder_subspace(ae, z), pca) for z in codes]
+        assert check(angles), (activation, angles)

@@ -25,7 +25,7 @@ def _check(model, x, noise):
     return terms
 
 
-@pytest.mark.parametrize("activation", ["tanh", "relu", "leaky_relu", "sigmoid", "softplus"])
+@pytest.mark.parametrize("activation", ["tanh", "relu", "leaky_relu", "sigmoid", "softplus", "linear"])
 def test_autoencoder_gradients(activation):
     rng = np.random.default_rng(10)
     D, d = rng.integers(2, 5), rng.integers(1, 3)

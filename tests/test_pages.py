@@ -371,3 +371,17 @@ def _epochs_viewed(config: runs.RunConfig) -> list[int]:
     """The epochs of the worked example's views computed so far for this config (runs.view's cache)."""
     keys = runs.view_store().keys()
     return sorted(key[3][0] for key in keys if key[1] == "view_of" and key[0].endswith("home.py") and key[2] == config)
+
+
+def test_a_linear_autoencoder_draws_pcas_axis_and_says_how_far_it_is():
+    at = app("autoencoder", dataset="two_moons", ae_activation="linear")
+    assert_clean(at)
+    angle = float(metrics(at)["Angle to PCA's subspace"].rstrip("°"))
+    assert angle < 3.0
+    assert chart(at, "PCA's axis dashed")
+    assert not [c for c in at.caption if "barely defined" in c.value]
+    clusters = app("autoencoder", ae_activation="linear")  # eigenvalues 2.15 and 2.06: PCA's axis barely defined
+    assert any("barely defined" in c.value for c in clusters.caption)
+    tanh = app("autoencoder", dataset="two_moons")
+    assert "Angle to PCA's subspace" not in metrics(tanh)
+    assert chart(tanh, "The learned manifold: the curve g(z)")

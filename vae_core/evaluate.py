@@ -295,6 +295,31 @@ def active_units(model: VAE, x: Array, threshold: float = 0.01) -> tuple[int, Ar
 
 
 # ------------------------------------------------------------- autoencoders
+def principal_subspace(X: Array, d: int) -> Array:
+    r"""An orthonormal basis (D, d) of the data's principal subspace: the top d eigenvectors of its covariance."""
+    X = np.asarray(X, dtype=np.float64)
+    _, _, vt = np.linalg.svd(X - X.mean(axis=0), full_matrices=False)
+    return vt[:d].T
+
+
+def decoder_subspace(model, z: Array, h: float = 1e-5) -> Array:
+    r"""An orthonormal basis (D, d) of the directions the decoder moves in at the code z (d,): the column space of
+    its Jacobian :math:`\partial g/\partial z` (central differences). For a linear decoder it is the same at every z:
+    the subspace its reconstructions lie in."""
+    z = np.asarray(z, dtype=np.float64)
+    steps = h * np.eye(len(z))
+    jacobian = (model.decode(z + steps) - model.decode(z - steps)).T / (2 * h)  # (D, d)
+    q, _ = np.linalg.qr(jacobian)
+    return q
+
+
+def subspace_angle(A: Array, B: Array) -> float:
+    r"""The largest principal angle between the column spaces of two orthonormal bases (D, d), in degrees: 0 when
+    they span the same subspace. :math:`\cos\theta_\text{max}` is the smallest singular value of :math:`A^\top B`."""
+    singular = np.linalg.svd(A.T @ B, compute_uv=False)
+    return float(np.degrees(np.arccos(np.clip(singular.min(), -1.0, 1.0))))
+
+
 def reconstruction_error(model, x: Array, noise: Array | None = None) -> Array:
     r"""Per-example :math:`\tfrac12\lVert x - g(f(x + \text{noise}))\rVert^2` (VAE: the decoder at μ).
 

@@ -140,6 +140,17 @@ def softplus_backward(d_y: Array, cache: Array) -> tuple[Array, Params]:
     return d_y * sigmoid(cache), {}
 
 
+def linear_activation_forward(x: Array) -> tuple[Array, None]:
+    r"""No activation, :math:`y = x`: a network of these is one linear map (a linear autoencoder is PCA). No cache:
+    :func:`mlp_backward` passes the gradient straight through a layer whose activation cache is None."""
+    return x, None
+
+
+def linear_activation_backward(d_y: Array, cache: None) -> tuple[Array, Params]:
+    r""":math:`\partial y/\partial x = I`."""
+    return d_y, {}
+
+
 Forward = Callable[[Array], tuple[Array, Any]]
 Backward = Callable[[Array, Any], tuple[Array, Params]]
 
@@ -150,6 +161,7 @@ ACTIVATIONS: dict[str, tuple[Forward, Backward]] = {
     "leaky_relu": (leaky_relu_forward, leaky_relu_backward),
     "sigmoid": (sigmoid_forward, sigmoid_backward),
     "softplus": (softplus_forward, softplus_backward),
+    "linear": (linear_activation_forward, linear_activation_backward),
 }
 
 

@@ -264,12 +264,18 @@ def reconstruction_pairs(X: np.ndarray, X_hat: np.ndarray, labels: np.ndarray, t
 
 
 def curve_over_data(X: np.ndarray, labels: np.ndarray, curve: np.ndarray, title: str | list[str],
-                    picked: np.ndarray | None = None) -> alt.LayerChart:
-    """The decoder's learned manifold g(z), a curve (m, 2), drawn over the data; ``picked`` rows as diamonds."""
+                    picked: np.ndarray | None = None, reference: np.ndarray | None = None) -> alt.LayerChart:
+    """The decoder's learned manifold g(z), a curve (m, 2), drawn over the data; ``picked`` rows as diamonds; a
+    ``reference`` line (its two ends, (2, 2)), such as PCA's first axis, dashed in orange beneath the curve."""
     axes = EqualAxes(domain(X, curve, pad=0.3))
     df = pd.DataFrame({"x₁": curve[:, 0], "x₂": curve[:, 1], "order": np.arange(len(curve))})
     line = alt.Chart(df).mark_line(color="#000", strokeWidth=3).encode(x=axes.x("x₁"), y=axes.y("x₂"), order=alt.Order("order:Q"))
-    layers = [_scatter(X, labels, axes, size=25), line]
+    layers = [_scatter(X, labels, axes, size=25)]
+    if reference is not None:
+        ends = pd.DataFrame({"x₁": reference[:, 0], "x₂": reference[:, 1]})
+        layers.append(alt.Chart(ends).mark_line(color=OKABE_ITO[5], strokeWidth=5, strokeDash=[10, 6], clip=True).encode(
+            x=axes.x("x₁"), y=axes.y("x₂")))
+    layers.append(line)
     if picked is not None:
         layers.append(highlight(picked, axes))
     return axes.layer(*layers, title=title)

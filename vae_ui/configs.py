@@ -27,7 +27,8 @@ def autoencoder(values: Values, spec: DataSpec, latent: int | None = None) -> Ru
     """The autoencoder page's model, with ``latent`` numbers in its bottleneck (the page's own by default)."""
     width = values["ae_width"]
     return RunConfig("autoencoder", spec, latent_dim=latent or values["ae_latent"], hidden=(width, width),
-                     epochs=values["ae_epochs"], lr=values["ae_lr"], seed=int(values["seed"]))
+                     activation=values["ae_activation"], epochs=values["ae_epochs"], lr=values["ae_lr"],
+                     seed=int(values["seed"]))
 
 
 def denoising(values: Values, spec: DataSpec) -> tuple[RunConfig, RunConfig]:

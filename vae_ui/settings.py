@@ -142,6 +142,9 @@ CONTROLS = (
     # autoencoder
     Control("ae_latent", "Latent dimension d", 1, "slider", lo=1, hi=16, step=1),
     Control("ae_width", "Hidden width", 64, "select_slider", options=WIDTHS),
+    Control("ae_activation", "Activation", "tanh", "select", options=("tanh", "linear"),
+            help="linear: no activation at all, so encoder and decoder are linear maps; such an autoencoder finds the "
+                 "data's principal subspace, as PCA does (Baldi & Hornik 1989)."),
     Control("ae_epochs", "Epochs", 300, "select_slider", options=EPOCHS),
     Control("ae_lr", "Learning rate", 3e-3, "select_slider", options=RATES, fmt=lambda v: f"{v:g}"),
     Control("ae_compare", "Compare latent dimensions", (1, 2), "multiselect", options=tuple(range(1, 17)),
