@@ -27,6 +27,7 @@ the workers is :mod:`vae_ui.worker` (``spawn``: a fresh interpreter, nothing inh
 from __future__ import annotations
 
 import concurrent.futures as cf
+import concurrent.futures.process  # noqa: F401  now, not lazily at the first pool: see _ensure_pool's exit hook
 import contextlib
 import itertools
 import logging
@@ -191,7 +192,9 @@ class Scheduler:
         if self._pool is None and not self._exit_hooked:
             self._exit_hooked = True
             # Before concurrent.futures joins its pools at the interpreter's exit (it would wait for a running
-            # training to end): the workers are killed, nothing is restarted. (threading runs these last first.)
+            # training to end): the workers are killed, nothing is restarted. (threading runs these last first, so
+            # concurrent.futures.process, which registers its own hook when it is imported, is imported above:
+            # imported lazily by the first cf.ProcessPoolExecutor below, its hook ran first and waited.)
             getattr(threading, "_register_atexit", lambda f: None)(self._exit)
         if self._pool is None:
             for name in BLAS_THREADS:  # read by a worker's NumPy when it loads (the server's own is loaded already)
