@@ -15,6 +15,7 @@ from tests.browser.harness import (
     assert_healthy,
     chart_ink,
     chart_titled,
+    charts,
     charts_digest,
     goto,
     metric_values,
@@ -272,3 +273,18 @@ def test_play_animates_the_training_then_pause_holds_it(server, page):
     assert _replay_slider_shows(page, held)  # the slider is back, at the paused snapshot
     assert f"h_replay={held}" in page.url
     assert_healthy(page)
+
+
+def test_the_bayes_optimal_denoiser_is_drawn_as_a_curve_and_on_its_toggle_as_a_field(server, page):
+    goto(page, f"{server}/denoising")
+    assert_healthy(page)
+    errors = chart_titled(page, "Error on noisy test inputs")
+    assert any("Bayes-optimal" in t["text"] for t in errors["texts"]), [t["text"] for t in errors["texts"]]
+    field, before = chart_titled(page, "Denoising field"), charts_digest(page)
+    page.get_by_text("Field of the Bayes-optimal denoiser").click()
+    page.wait_for_function("() => document.body.innerText.includes('the best any denoiser can do')", timeout=60_000)
+    wait_ready(page)
+    assert_healthy(page)
+    bayes = chart_titled(page, "Bayes-optimal field")
+    assert not [c for c in charts(page) if "Denoising field" in c["title"]]  # the field changed, not a second one
+    assert field["box"] and bayes["box"] and charts_digest(page) != before  # drawn anew
