@@ -119,15 +119,14 @@ else:
         shell.look_for("each point's line to its reconstruction: with d = 1 every point is moved onto one curve.")
     with right:
         if view.curve is not None:
-            title = ("The learned line g(z), PCA's axis dashed" if view.pca_line is not None
-                     else "The learned manifold: the curve g(z)")
+            title = ("The learned line g(z)" if view.pca_line is not None else "The learned manifold: the curve g(z)")
             figures.show(lambda: charts.curve_over_data(data.X, data.y, view.curve, title,
                                                         None if picked is None else recon[picked:picked + 1],
                                                         view.pca_line),
                          "ae_manifold", (run.config, picked), height=tall)
             if view.pca_line is not None:
-                shell.look_for("a linear autoencoder can only draw a straight line, and it draws PCA's first axis "
-                               f"(dashed): {view.pca_angle:.2f}° apart.")
+                shell.look_for("a linear autoencoder can only draw a straight line (black), and it draws PCA's first "
+                               f"axis (orange, dashed): {view.pca_angle:.2f}° apart.")
             else:
                 shell.look_for("the curve g(z) threads through the clusters: all that a 1-number code can say.")
         else:

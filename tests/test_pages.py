@@ -378,7 +378,8 @@ def test_a_linear_autoencoder_draws_pcas_axis_and_says_how_far_it_is():
     assert_clean(at)
     angle = float(metrics(at)["Angle to PCA's subspace"].rstrip("°"))
     assert angle < 3.0
-    assert chart(at, "PCA's axis dashed")
+    assert chart(at, "The learned line g(z)")
+    assert any("PCA's first axis" in c.value for c in at.caption)
     assert not [c for c in at.caption if "barely defined" in c.value]
     clusters = app("autoencoder", ae_activation="linear")  # eigenvalues 2.15 and 2.06: PCA's axis barely defined
     assert any("barely defined" in c.value for c in clusters.caption)

@@ -267,18 +267,34 @@ def curve_over_data(X: np.ndarray, labels: np.ndarray, curve: np.ndarray, title:
                     picked: np.ndarray | None = None, reference: np.ndarray | None = None) -> alt.LayerChart:
     """The decoder's learned manifold g(z), a curve (m, 2), drawn over the data; ``picked`` rows as diamonds; a
     ``reference`` line (its two ends, (2, 2)), such as PCA's first axis, dashed in orange beneath the curve."""
-    axes = EqualAxes(domain(X, curve, pad=0.3))
+    box = domain(X, curve, pad=0.3)
+    axes = EqualAxes(box)
     df = pd.DataFrame({"x₁": curve[:, 0], "x₂": curve[:, 1], "order": np.arange(len(curve))})
     line = alt.Chart(df).mark_line(color="#000", strokeWidth=3).encode(x=axes.x("x₁"), y=axes.y("x₂"), order=alt.Order("order:Q"))
     layers = [_scatter(X, labels, axes, size=25)]
     if reference is not None:
-        ends = pd.DataFrame({"x₁": reference[:, 0], "x₂": reference[:, 1]})
-        layers.append(alt.Chart(ends).mark_line(color=OKABE_ITO[5], strokeWidth=5, strokeDash=[10, 6], clip=True).encode(
+        ends = _inside(reference, box)
+        frame = pd.DataFrame({"x₁": ends[:, 0], "x₂": ends[:, 1]})
+        layers.append(alt.Chart(frame).mark_line(color=OKABE_ITO[5], strokeWidth=5, strokeDash=[10, 6]).encode(
             x=axes.x("x₁"), y=axes.y("x₂")))
     layers.append(line)
     if picked is not None:
         layers.append(highlight(picked, axes))
     return axes.layer(*layers, title=title)
+
+
+def _inside(ends: np.ndarray, box: Box) -> np.ndarray:
+    """The line through two points (2, 2), cut where it leaves the box (its centre inside): (2, 2)."""
+    centre = np.array([(box[0][0] + box[0][1]) / 2, (box[1][0] + box[1][1]) / 2])
+    half = np.array([(box[0][1] - box[0][0]) / 2, (box[1][1] - box[1][0]) / 2])
+    direction = (ends[1] - ends[0]) / np.linalg.norm(ends[1] - ends[0])
+    point = (ends[0] + ends[1]) / 2 - centre  # a point of the line, from the centre
+    reach = []
+    for sign in (-1.0, 1.0):  # how far from `point` along ±direction until an edge
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(direction != 0, (sign * np.sign(direction) * half - point) / (sign * direction), np.inf)
+        reach.append(np.min(np.abs(t)))
+    return centre + point + np.array([-reach[0], reach[1]])[:, None] * direction
 
 
 def arrows(starts: np.ndarray, ends: np.ndarray, X: np.ndarray, labels: np.ndarray, title: str | list[str]) -> alt.LayerChart:

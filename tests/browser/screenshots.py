@@ -15,6 +15,7 @@ from tests.browser.harness import SCREENSHOTS, free_port, launch, offline_contex
 VIEWS = {  # name: the page's path and query (lecture mode is added)
     "home": "", "home_digits": "?dataset=digits",
     "autoencoder": "autoencoder", "autoencoder_digits": "autoencoder?dataset=digits&ae_epochs=50",
+    "autoencoder_pca": "autoencoder?dataset=two_moons&ae_activation=linear",
     "denoising": "denoising", "denoising_digits": "denoising?dataset=digits&dae_epochs=50",
     "elbo_kl": "elbo", "elbo_gap": "elbo?el_tab=The+ELBO+gap", "elbo_beta": "elbo?el_tab=%CE%B2-VAE",
     "elbo_hidden": "elbo?el_tab=Hidden+%CE%B2", "reparameterisation": "reparameterisation",
