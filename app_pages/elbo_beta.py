@@ -46,9 +46,7 @@ def gap_split(run: runs.Run, data: Data) -> dict[str, tuple[float, float]]:
     over the points (vae_core.evaluate.amortisation_split)."""
     split = vc.evaluate.amortisation_split(run.model(), data.X_test[:AMORTISED_POINTS],
                                            np.random.default_rng(run.config.seed), steps=300, samples=16)
-    n = len(split["approximation"])
-    return {key: (float(split[key].mean()), float(2 * split[key].std(ddof=1) / np.sqrt(n)))
-            for key in ("approximation", "amortisation")}
+    return {key: truth.mean_and_2se(split[key]) for key in ("approximation", "amortisation")}
 
 
 WINDOW_MASS = 0.999  # the posterior picture's window holds at least this share of p(z|x)

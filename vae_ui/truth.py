@@ -24,7 +24,8 @@ DISTANCE = "KL(p_data ‖ p_model)"
 PER_ROW = 3  # metrics side by side (more would cut their values at 1280 px)
 
 
-def _mean_and_2se(values: np.ndarray | list[float]) -> tuple[float, float]:
+def mean_and_2se(values: np.ndarray | list[float]) -> tuple[float, float]:
+    """The mean of the values and two standard errors of it."""
     values = np.asarray(values, dtype=np.float64)
     return float(values.mean()), float(2 * values.std(ddof=1) / np.sqrt(len(values)))
 
@@ -41,7 +42,7 @@ def ladder(run: runs.Run, data: Data, k: int) -> dict[str, tuple[float, float]]:
     streams = np.random.SeedSequence([run.config.seed, k]).spawn(2 * REPEATS)
     elbo = [vae.elbo(X_eval, n_samples=50, rng=np.random.default_rng(s)).mean() for s in streams[:REPEATS]]
     iwae_runs = [vae.log_likelihood_iwae(X_eval, k=k, rng=np.random.default_rng(s)) for s in streams[REPEATS:]]
-    out = {"ELBO": _mean_and_2se(elbo), f"IWAE, k = {k}": _mean_and_2se([r.mean() for r in iwae_runs])}
+    out = {"ELBO": mean_and_2se(elbo), f"IWAE, k = {k}": mean_and_2se([r.mean() for r in iwae_runs])}
     model = None
     if vae.latent_dim <= 2:
         model = vae.log_likelihood_exact(X_eval)
@@ -49,11 +50,11 @@ def ladder(run: runs.Run, data: Data, k: int) -> dict[str, tuple[float, float]]:
     name = data.spec.name if not data.spec.csv_digest else ""
     if name in vc.truth.DISTRIBUTIONS:
         truth = vc.data.log_density(name, X_eval)
-        out[TRUTH] = _mean_and_2se(truth)
+        out[TRUTH] = mean_and_2se(truth)
         if model is not None:
-            out[DISTANCE] = _mean_and_2se(truth - model)
+            out[DISTANCE] = mean_and_2se(truth - model)
         else:
-            out[DISTANCE + " ≤"] = _mean_and_2se(truth - np.mean(iwae_runs, axis=0))
+            out[DISTANCE + " ≤"] = mean_and_2se(truth - np.mean(iwae_runs, axis=0))
     return out
 
 
