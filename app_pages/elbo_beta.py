@@ -43,8 +43,8 @@ AMORTISED_POINTS = 25  # test points whose own best q* is fitted (about 1 s for 
 
 def gap_split(run: runs.Run, data: Data) -> dict[str, tuple[float, float]]:
     """The mean approximation and amortisation gaps over AMORTISED_POINTS test points, each ± two standard errors
-    over the points (vae_core.evaluate.amortisation_split)."""
-    split = vc.evaluate.amortisation_split(run.model(), data.X_test[:AMORTISED_POINTS],
+    over the points (vae_core.amortisation.amortisation_split)."""
+    split = vc.amortisation.amortisation_split(run.model(), data.X_test[:AMORTISED_POINTS],
                                            np.random.default_rng(run.config.seed), steps=300, samples=16)
     return {key: truth.mean_and_2se(split[key]) for key in ("approximation", "amortisation")}
 

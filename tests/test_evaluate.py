@@ -201,7 +201,7 @@ def test_elbo_by_quadrature_matches_the_closed_form(latent_dim):
     x = truth.sample(6, rng)
     mu, log_var = rng.standard_normal((6, latent_dim)), rng.normal(-1.0, 0.5, (6, latent_dim))
     closed = [truth.elbo(x[i], mu[i], np.diag(np.exp(log_var[i]))) for i in range(6)]
-    np.testing.assert_allclose(vc.evaluate.elbo_by_quadrature(vae, x, mu, log_var), closed, atol=1e-9)
+    np.testing.assert_allclose(vc.amortisation.elbo_by_quadrature(vae, x, mu, log_var), closed, atol=1e-9)
 
 
 def test_the_amortisation_split_against_the_linear_gaussian_truth():
@@ -213,7 +213,7 @@ def test_the_amortisation_split_against_the_linear_gaussian_truth():
     vae.params["enc.W0"] = np.concatenate([1.3 * A.T, np.zeros((3, 1))], axis=1)
     vae.params["enc.b0"] = np.concatenate([-A @ truth.b + 0.5, np.log(np.diag(S)) + 1.0])
     x = truth.sample(8, np.random.default_rng(14))
-    split = vc.evaluate.amortisation_split(vae, x, np.random.default_rng(15))
+    split = vc.amortisation.amortisation_split(vae, x, np.random.default_rng(15))
     mu, log_var = vae.encode(x)
     kl_enc = np.array([truth.gap(x[i], mu[i], np.diag(np.exp(log_var[i]))) for i in range(8)])
     assert np.all(kl_enc > 0.1)  # the random encoder is far from the posterior
@@ -227,7 +227,7 @@ def test_the_amortisation_split_of_a_trained_vae_adds_up_and_is_never_negative()
     X, _ = vc.data.three_clusters(300, seed=0)
     vae = vc.VAE(seed=0, decoder_std="learned")
     vc.fit(vae, X, epochs=60, lr=3e-3, seed=0)
-    split = vc.evaluate.amortisation_split(vae, X[:30], np.random.default_rng(0))
+    split = vc.amortisation.amortisation_split(vae, X[:30], np.random.default_rng(0))
     assert np.all(split["approximation"] > -1e-6) and np.all(split["amortisation"] >= 0)
     np.testing.assert_allclose(split["approximation"] + split["amortisation"],
                                split["log p(x)"] - vae.elbo(X[:30], n_samples=20_000, rng=np.random.default_rng(1)),

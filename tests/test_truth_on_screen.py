@@ -190,7 +190,7 @@ def test_the_beta_vae_tab_splits_the_gap_and_the_pieces_add_up():
     split = elbo_beta.gap_split(run, data)
     shown = " ".join(texts(at, "markdown"))
     assert f"{split['approximation'][0]:.3f} ± {split['approximation'][1]:.3f}" in shown
-    full = vc.evaluate.amortisation_split(run.model(), data.X_test[:elbo_beta.AMORTISED_POINTS], np.random.default_rng(0),
+    full = vc.amortisation.amortisation_split(run.model(), data.X_test[:elbo_beta.AMORTISED_POINTS], np.random.default_rng(0),
                                           steps=300, samples=16)
     gap = full["log p(x)"] - full["ELBO(encoder)"]
     assert split["approximation"][0] + split["amortisation"][0] == pytest.approx(gap.mean(), abs=1e-9)
