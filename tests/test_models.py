@@ -189,3 +189,74 @@ def test_sampling_with_and_without_the_decoder_noise():
     assert set(np.unique(pixels)) <= {0.0, 1.0}
     np.testing.assert_allclose(pixels.mean(axis=0), bern.sample(20_000, np.random.default_rng(2)).mean(axis=0),
                                atol=0.02)
+
+
+# -- guards against posterior collapse: free bits and a KL warm-up ------------------------------------------
+def _floor_between_dimensions(model, x, eps):
+    """A free-bits floor between the dimensions' mean KLs (well away from each), so that some dimensions sit
+    above it and some below: the finite differences then cross no kink."""
+    mu, log_var = model.encode(x)
+    means = np.sort(vc.losses.kl_per_dimension(mu, log_var).mean(axis=0))
+    gaps = np.diff(means)
+    i = int(np.argmax(gaps))
+    assert gaps[i] > 0.05, "the random dimensions' KLs are too close together for this check"
+    return 0.5 * (means[i] + means[i + 1])
+
+
+@pytest.mark.parametrize("likelihood", ["gaussian", "bernoulli"])
+def test_free_bits_gradients_through_the_floor(likelihood):
+    rng = np.random.default_rng(21)
+    x, eps = rng.uniform(size=(6, 3)), rng.standard_normal((6, 4))
+    probe = vc.VAE(input_dim=3, latent_dim=4, hidden=(5,), likelihood=likelihood)
+    _randomise(probe, rng)
+    floor = _floor_between_dimensions(probe, x, eps)
+    model = vc.VAE(input_dim=3, latent_dim=4, hidden=(5,), beta=1.3, likelihood=likelihood, free_bits=floor)
+    model.params.flat[...] = probe.params.flat
+    terms = _check(model, x, eps)
+    mu, log_var = model.encode(x)
+    means = vc.losses.kl_per_dimension(mu, log_var).mean(axis=0)
+    assert np.any(means < floor) and np.any(means > floor)  # the floor is in use on some dimensions, not all
+    # what the loss uses: recon + β Σ_j max(λ, mean_j KL), while "kl" still reports the plain KL
+    assert terms["loss"] == pytest.approx(terms["recon"] + 1.3 * np.maximum(floor, means).sum(), rel=1e-12)
+    assert terms["kl"] == pytest.approx(means.sum(), rel=1e-12)
+
+
+def test_free_bits_under_the_floor_give_the_encoder_no_push_to_the_prior():
+    """A dimension whose KL sits under the floor gets no gradient from the KL: with a floor above every dimension the
+    encoder's gradient is that of the reconstruction alone (the same as β = 0)."""
+    rng = np.random.default_rng(22)
+    x, eps = rng.standard_normal((5, 2)), rng.standard_normal((5, 2))
+    floored = vc.VAE(input_dim=2, latent_dim=2, hidden=(4,), free_bits=1e6)
+    _randomise(floored, rng)
+    free = vc.VAE(input_dim=2, latent_dim=2, hidden=(4,), beta=0.0)
+    free.params.flat[...] = floored.params.flat
+    g_floored, g_free = floored.loss_and_grads(x, eps)[1], free.loss_and_grads(x, eps)[1]
+    for name in g_free:
+        np.testing.assert_allclose(g_floored[name], g_free[name], rtol=1e-12, err_msg=name)
+    assert vc.losses.free_bits(np.full((3, 2), 0.2), 0.5) == (1.0, pytest.approx(np.zeros(2)))
+
+
+def test_warm_up_schedules_beta_linearly_and_ends_at_beta():
+    model = vc.VAE(beta=2.0, warmup_epochs=4)
+    assert [model.warmup_beta(t) for t in (1, 2, 3, 4, 5, 40)] == [0.5, 1.0, 1.5, 2.0, 2.0, 2.0]
+    assert vc.VAE(beta=2.0).warmup_beta(1) == 2.0
+    assert model.kl_weight == 2.0
+    model.begin_epoch(1)
+    assert model.kl_weight == 0.5
+    model.begin_epoch(None)
+    assert model.kl_weight == 2.0
+
+
+@pytest.mark.parametrize("bad", [{"free_bits": -0.1}, {"free_bits": float("nan")}, {"warmup_epochs": -1},
+                                 {"warmup_epochs": 2.5}])
+def test_bad_free_bits_or_warm_up_are_refused(bad):
+    with pytest.raises(ValueError):
+        vc.VAE(**bad)
+
+
+def test_free_bits_and_warm_up_round_trip_through_the_config():
+    model = vc.VAE(free_bits=0.25, warmup_epochs=30, seed=3)
+    config = model.config()
+    assert config["free_bits"] == 0.25 and config["warmup_epochs"] == 30
+    rebuilt = vc.models.KINDS[config.pop("kind")](**config)
+    assert rebuilt.free_bits == 0.25 and rebuilt.warmup_epochs == 30

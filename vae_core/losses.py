@@ -80,6 +80,23 @@ def kl_per_dimension(mu: Array, log_var: Array) -> Array:
     return -0.5 * (1.0 + log_var - mu * mu - np.exp(log_var))
 
 
+def free_bits(kl_dims: Array, floor: float) -> tuple[float, Array]:
+    r"""The KL term with free bits (Kingma et al. 2016, §C.8): each latent dimension's KL, averaged over the batch,
+    floored at λ nats.
+
+    .. math:: \mathcal R_\lambda = \sum_j \max\big(\lambda, \overline{\mathrm{KL}}_j\big),\qquad
+              \overline{\mathrm{KL}}_j = \tfrac1n \sum_i \mathrm{KL}_{ij},\qquad
+              \frac{\partial \mathcal R_\lambda}{\partial \mathrm{KL}_{ij}} = \tfrac1n\,[\overline{\mathrm{KL}}_j > \lambda]
+
+    A dimension under the floor gets no push towards the prior: the encoder may use it for free up to λ nats.
+    kl_dims: (n, d) per example and dimension (:func:`kl_per_dimension`) -> the term (a float), and ``carries``
+    (d,): 1.0 where the dimension's mean is above the floor (its KL's gradient passes, divided by n), else 0.0.
+    """
+    means = np.mean(kl_dims, axis=0)  # (d,)
+    carries = (means > floor).astype(np.float64)
+    return float(np.sum(np.maximum(floor, means))), carries
+
+
 def corruption(shape: tuple[int, ...], sigma: float, rng: np.random.Generator) -> Array:
     r"""The denoising autoencoder's corruption :math:`\varepsilon \sim \mathcal N(0, \sigma^2 I)`, added to its
     input as :math:`\tilde x = x + \varepsilon`: an array of ``shape``, e.g. (n, D)."""

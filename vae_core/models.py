@@ -21,7 +21,9 @@ from .layers import ACTIVATIONS, mlp_backward, mlp_forward, sigmoid
 from .losses import (
     bernoulli_nll,
     corruption,
+    free_bits,
     gaussian_nll,
+    kl_per_dimension,
     kl_standard_normal,
     reparameterize,
     reparameterize_backward,
@@ -128,6 +130,10 @@ class Model:
         return f"{type(self).__name__}({self.config()})"
 
     # -- for subclasses ---------------------------------------------------------------------
+    def begin_epoch(self, epoch: int | None) -> None:
+        """``fit`` calls this before each epoch (from 1), and with None when the training ends: a schedule over
+        the epochs (the VAE's KL warm-up) reads it here. Nothing for the autoencoders."""
+
     def draw_noise(self, n: int, rng: np.random.Generator) -> Array | None:
         """The noise one pass over n examples needs (DAE: the corruption; VAE: ε), or None."""
         return None
@@ -212,13 +218,20 @@ class VAE(Model):
     weights. A σₓ fixed at 1 on data of spread 0.35 makes the decoder explain the data as noise of spread 1: the
     reconstructions crowd to the clusters' centres and the prior's samples spread out (a mis-specified likelihood,
     not a flaw of VAEs). ``vae.decoder_std`` is the value in use.
+
+    Two guards against posterior collapse change the training objective only (the ELBO is unchanged):
+    **KL warm-up** (Bowman et al. 2016; Sønderby et al. 2016) weights the KL by :math:`\beta_t = \beta\min(1, t/W)`
+    in epoch t of ``warmup_epochs`` = W (``fit`` tells the model the epoch through :meth:`begin_epoch`);
+    **free bits** (Kingma et al. 2016) replace the KL by :math:`\sum_j \max(\lambda, \overline{\mathrm{KL}}_j)`, the
+    batch's mean KL of each latent dimension j floored at λ = ``free_bits`` nats (:func:`~vae_core.losses.free_bits`).
     """
 
     kind = "vae"
 
     def __init__(self, input_dim: int = 2, latent_dim: int = 2, hidden: tuple[int, ...] = (64, 64),
                  activation: str = "tanh", beta: float = 1.0, likelihood: str = "gaussian",
-                 decoder_std: float | str = 1.0, seed: int = 0) -> None:
+                 decoder_std: float | str = 1.0, free_bits: float = 0.0, warmup_epochs: int = 0,
+                 seed: int = 0) -> None:
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
         if not beta >= 0:
@@ -228,7 +241,13 @@ class VAE(Model):
             raise ValueError(f"decoder_std must be a number > 0 or {LEARNED!r}, got {decoder_std!r}")
         if learned and likelihood != "gaussian":
             raise ValueError("a learned decoder_std needs the Gaussian likelihood (a Bernoulli decoder has no σₓ)")
+        if not 0 <= free_bits < float("inf"):
+            raise ValueError(f"free_bits must be a number of nats >= 0, got {free_bits}")
+        if int(warmup_epochs) != warmup_epochs or warmup_epochs < 0:
+            raise ValueError(f"warmup_epochs must be a whole number >= 0, got {warmup_epochs}")
         self.beta, self.likelihood = float(beta), likelihood
+        self.free_bits, self.warmup_epochs = float(free_bits), int(warmup_epochs)
+        self.kl_weight = self.beta  # the β the loss uses now: β_t during a warm-up (begin_epoch), else β
         self.learns_std = learned
         self._fixed_log_var = 0.0 if learned else float(2.0 * np.log(decoder_std))
         extra = (("dec.log_var", (1,)),) if learned else ()
@@ -236,7 +255,18 @@ class VAE(Model):
 
     def config(self) -> dict[str, Any]:
         std = LEARNED if self.learns_std else float(np.exp(0.5 * self._fixed_log_var))
-        return {**super().config(), "beta": self.beta, "likelihood": self.likelihood, "decoder_std": std}
+        return {**super().config(), "beta": self.beta, "likelihood": self.likelihood, "decoder_std": std,
+                "free_bits": self.free_bits, "warmup_epochs": self.warmup_epochs}
+
+    def warmup_beta(self, epoch: int) -> float:
+        r"""The KL's weight in epoch ``epoch`` (from 1) of a training: :math:`\beta_t = \beta\min(1, t/W)`, W the
+        warm-up's epochs (β itself without a warm-up)."""
+        if self.warmup_epochs == 0:
+            return self.beta
+        return self.beta * min(1.0, epoch / self.warmup_epochs)
+
+    def begin_epoch(self, epoch: int | None) -> None:
+        self.kl_weight = self.beta if epoch is None else self.warmup_beta(epoch)
 
     @property
     def decoder_log_var(self) -> float:
@@ -290,7 +320,7 @@ class VAE(Model):
 
     def backward(self, x: Array, eps: Array | None) -> dict[str, float]:
         # callers silence overflow warnings: a diverging run is reported by fit, not by NumPy
-        n, d, beta = len(x), self.latent_dim, self.beta
+        n, d, beta = len(x), self.latent_dim, self.kl_weight
         h, enc_caches = mlp_forward(x, self.encoder, self.activation)  # (n, 2d)
         mu, log_var = h[:, :d].copy(), h[:, d:].copy()  # (n, d) each; contiguous copies are faster below
         z, std = reparameterize(mu, log_var, eps)  # (n, d)
@@ -299,6 +329,10 @@ class VAE(Model):
         if self.learns_std:  # the learned log σₓ² is shared by every example: its gradient is the batch mean
             self.grads["dec.log_var"][0] = float(np.add.reduce(d_log_var_x)) / n
         kl, d_mu_kl, d_log_var_kl = kl_standard_normal(mu, log_var)  # (n,), (n, d), (n, d)
+        kl_term = float(np.add.reduce(kl)) / n  # the KL the loss uses: the batch mean, or with free bits
+        if self.free_bits > 0:
+            kl_term, carries = free_bits(kl_per_dimension(mu, log_var), self.free_bits)  # carries: (d,) of 0 or 1
+            d_mu_kl, d_log_var_kl = d_mu_kl * carries, d_log_var_kl * carries  # copies: d_mu_kl is mu itself
         d_out /= n  # the loss is a mean over the batch
         d_z, _ = mlp_backward(d_out, dec_caches, self.activation, out=self.decoder_grads)  # (n, d)
         d_mu, d_log_var = reparameterize_backward(d_z, eps, std)  # through z = mu + std * eps
@@ -307,7 +341,7 @@ class VAE(Model):
         d_h = np.concatenate([d_mu, d_log_var], axis=1)  # (n, 2d): ∂L/∂[mu | log_var]
         mlp_backward(d_h, enc_caches, self.activation, out=self.encoder_grads, need_d_x=False)
         recon_mean, kl_mean = float(np.add.reduce(recon)) / n, float(np.add.reduce(kl)) / n
-        return {"loss": recon_mean + beta * kl_mean, "recon": recon_mean, "kl": kl_mean}
+        return {"loss": recon_mean + beta * kl_term, "recon": recon_mean, "kl": kl_mean}
 
     # -- evaluation (see vae_core.evaluate) ------------------------------------------------------
     def elbo(self, x: Array, n_samples: int = 1, rng: np.random.Generator | None = None) -> Array:

@@ -8,7 +8,8 @@ The optimisers are in :mod:`vae_core.optim`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,6 +55,16 @@ class History:
 
 
 
+@contextlib.contextmanager
+def _epochs_told(model: Model) -> Iterator[None]:
+    """Tells the model when the training ends (``begin_epoch(None)``), however it ends: a warm-up's β_t does not
+    outlive its training."""
+    try:
+        yield
+    finally:
+        model.begin_epoch(None)
+
+
 def fit(
     model: Model,
     X: Array,
@@ -94,8 +105,9 @@ def fit(
     last_good = theta.copy()
     limit = None  # set from the first batch's loss
     started = time.perf_counter()
-    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught below
+    with np.errstate(over="ignore", invalid="ignore"), _epochs_told(model):  # a diverging run is caught below
         for epoch in range(1, epochs + 1):
+            model.begin_epoch(epoch)  # a schedule over epochs (the VAE's KL warm-up) reads the epoch here
             X_epoch = np.take(X, rng.permutation(n), axis=0)  # shuffled once: minibatches are slices
             noise = model.draw_noise(n, rng)  # the epoch's noise in one draw (the same numbers as per batch)
             sums = dict.fromkeys(history, 0.0)
