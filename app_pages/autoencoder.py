@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc
+from app_pages import ae_generation
 from vae_ui import charts, configs, controls, curves, figures, runs, settings, shell, training
 from vae_ui.data import Data, page_data
 from vae_ui.text import formula, source
@@ -170,3 +171,7 @@ for col, d in zip(cols, compare):
         shell.metric(st, f"Test error, d = {d}", f"{v.test_error:.4f}")
 shell.look_for("the error falls as d grows, until d reaches the data's own dimension and there is nothing left to squeeze.")
 source(vc.Autoencoder.backward, vc.layers.linear_backward)
+
+# -- generating: an autoencoder against a VAE ----------------------------------------------------------
+ae_generation.section(data, _label())
+source(vc.generate.fitted_gaussian, vc.generate.interpolate)

@@ -17,7 +17,6 @@ from vae_ui.data import Data
 from vae_ui.text import formula, source
 
 SWEEP = configs.BETA_SWEEP  # β values of the rate-distortion sweep
-EVAL_POINTS = truth.EVAL_POINTS  # test points for the bounds and the posterior
 POLL_SECONDS = 1.0  # while the sweep trains in the background, the figures look for new models this often
 N_IMAGES = 8  # digits per row (64 px each)
 
@@ -33,7 +32,7 @@ class Summary:
 
 
 def summary(run: runs.Run, data: Data) -> Summary:
-    vae, X_eval = run.model(), data.X_test[:EVAL_POINTS]
+    vae, X_eval = run.model(), data.X_test[:truth.eval_points(data)]
     rate, distortion = vc.evaluate.rate_distortion(vae, X_eval, 20, np.random.default_rng(run.config.seed))
     return Summary(rate, distortion, vc.evaluate.kl_by_dimension(vae, X_eval), vc.evaluate.active_units(vae, data.X)[0])
 
@@ -80,23 +79,41 @@ def reconstructions_and_samples(run: runs.Run, data: Data) -> tuple[np.ndarray, 
     return model.reconstruct(data.X_test), model.sample(200, settings.rng(run.config.seed, "prior samples"))
 
 
+SLOW_DATA_SECONDS = 180  # the section on MNIST here: the sweep's six models, each evaluated (measured, one tab)
+
+
 def section(data: Data) -> None:
+    if data.spec.name in settings.MAX_EPOCHS:  # MNIST: six models and their evaluations would take minutes
+        st.info(f"On {settings.DATASETS[data.spec.name]} this section would train six β-VAEs and evaluate each "
+                f"(bounds, posteriors, the amortisation gap): about {SLOW_DATA_SECONDS // 60} minutes here. It runs on "
+                "the 8×8 digits in seconds; the worked example and the autoencoder pages show MNIST.",
+                icon=":material/timer:")
+        return
     # -- controls -> config -> run ---------------------------------------------------------------------
-    last_point = min(EVAL_POINTS, len(data.X_test)) - 1
-    beta, latent, k, beta2, point = shell.control_row(["vb_beta", "vb_latent"], ["vb_k", "vb_beta2", "vb_point"],
-                                                      overrides={"vb_point": {"max_value": last_point}})
+    last_point = truth.eval_points(data) - 1
+    beta, latent, k, beta2, point, *_ = shell.control_row(
+        ["vb_beta", "vb_latent"], ["vb_k", "vb_beta2", "vb_point", "vb_warmup", "vb_free_bits"],
+        overrides={"vb_point": {"max_value": last_point}})
     config = configs.beta_vae(controls.values(), data.spec)
     run = training.train(config, data.X, f"the β-VAE (β = {beta:g})")
     if run is None:
         return
     # The sweep and the compared β train in the background (served first: wished last), and the figures fill in
     # as they arrive; β two steps either side after them, for the next move of the slider.
-    others = [runs.replace(config, beta=b) for b in sorted(set(SWEEP) | {beta2}) if b != beta]
+    others = awaited(config, beta2)
     nearby = [runs.replace(config, beta=b) for b in settings.neighbours("vb_beta", beta) if b not in SWEEP]
     runs.prefetch(nearby + others, data.X)
     waiting = _waiting(others)
     st.fragment(_figures, run_every=POLL_SECONDS if waiting else None)(
         data, run, beta, beta2, k, point, bool(waiting))
+
+
+def awaited(config: runs.RunConfig, beta2: float) -> list[runs.RunConfig]:
+    """What the section trains in the background, the most wanted last (served first): with warm-up or free bits
+    on, the sweep without them (for the comparison); then the sweep and the compared β."""
+    others = [runs.replace(config, beta=b) for b in sorted(set(SWEEP) | {beta2}) if b != config.beta]
+    plain = [configs.unguarded(c) for c in [config, *others] if c != configs.unguarded(c)]
+    return plain + others
 
 
 def sweep_runs(run: runs.Run, beta: float) -> list[runs.Run]:
@@ -114,24 +131,37 @@ def frame_active(trained: list[runs.Run], data: Data) -> pd.DataFrame:
                          "active": [runs.view(summary, r, data).active for r in trained]})
 
 
-def _collapse(data: Data, trained: pd.DataFrame, latent: int, config: runs.RunConfig) -> None:
+def _collapse(data: Data, trained: pd.DataFrame, latent: int, config: runs.RunConfig,
+              without: pd.DataFrame | None = None) -> None:
     """Active units against β for the trained sweep, and linear theory's prediction: dimension i collapses once
-    β·σₓ² ≥ λᵢ (σₓ = 1 here)."""
+    β·σₓ² ≥ λᵢ (σₓ = 1 here). With warm-up or free bits on, ``without`` holds the same sweep trained without them."""
     thresholds = theory.collapse_betas(data.X)
     grid = np.geomspace(0.05, 20, 200)
     predicted = pd.DataFrame({"β": grid, "active": [theory.predicted_active_units(thresholds, b, latent) for b in grid]})
     shown = [float(t) for t in thresholds[:latent] if 0.05 <= t <= 20]
     left, right = shell.columns([1.3, 1])
     with left:
-        figures.show(lambda: curves.active_vs_beta(trained[trained["β"] > 0], predicted, shown), "active_vs_beta",
-                     (config, tuple(trained["β"])), height=shell.height(320, 400))
+        plain = None if without is None else without[without["β"] > 0]
+        figures.show(lambda: curves.active_vs_beta(trained[trained["β"] > 0], predicted, shown, plain), "active_vs_beta",
+                     (config, tuple(trained["β"]), None if plain is None else tuple(plain["β"])),
+                     height=shell.height(320, 400))
     with right:
         eigen = ", ".join(f"{t:.2f}" for t in thresholds[:min(latent, 6)])
         st.markdown(f"**Linear theory** (probabilistic PCA; Lucas et al. 2019): latent dimension i collapses to the "
                     f"prior once β·σₓ² ≥ λᵢ, an eigenvalue of the data's covariance. Here σₓ = 1 and the largest "
                     f"eigenvalues are {eigen}: the orange rules. The decoder is not linear, so the trained dots may "
                     "part from the dashed prediction; where they do, the network found structure a line cannot.")
-        shell.look_for("the step where the dots drop to 0 active units, against the orange rules.")
+        if without is not None:
+            why = ([f"free bits let each dimension keep {config.free_bits:g} nats for nothing, so fewer collapse"]
+                   if config.free_bits else []) + (["a warm-up lets the decoder learn to use z before the KL weighs "
+                                                    "in, but where collapse is the optimum (β·σₓ² ≥ λᵢ) no start "
+                                                    "escapes it: a warm-up only saves a training that would collapse "
+                                                    "early by accident"] if config.warmup_epochs else [])
+            st.markdown(f"Trained with {configs.guards(config)} (filled dots) and without (rings): "
+                        f"{'; '.join(why)}.")
+            shell.look_for("where the filled dots stay above the rings: units the guards kept from collapsing.")
+        else:
+            shell.look_for("the step where the dots drop to 0 active units, against the orange rules.")
 
 
 def _amortisation(run: runs.Run, data: Data, config: runs.RunConfig) -> None:
@@ -161,8 +191,7 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
     """Everything the section shows of the β-VAE and its sweep; while models of the sweep are still training in the
     background (``timed``), this fragment reruns every POLL_SECONDS and draws each as it arrives."""
     config, latent = run.config, run.config.latent_dim
-    others = [runs.replace(config, beta=b) for b in sorted(set(SWEEP) | {beta2}) if b != beta]
-    waiting = _waiting(others)
+    waiting = _waiting(awaited(config, beta2))
     if timed and not waiting:  # the last one arrived: one full run draws the page and stops the timer
         st.rerun()
     now = runs.view(summary, run, data)
@@ -192,7 +221,15 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
         shell.metric(st, "Active units", f"{now.active} / {latent}", help=vc.evaluate.ACTIVE_HELP)
     formula(r"\mathcal L_\beta = \underbrace{\mathbb E_q[-\log p_\theta(x|z)]}_{\text{distortion}}"
             r" + \beta\,\underbrace{\mathrm{KL}(q_\phi(z|x)\,\|\,p(z))}_{\text{rate}}")
-    _collapse(data, frame_active(trained, data), latent, config)
+    without = None
+    if configs.guards(config):
+        formula(r"\mathcal L = \mathbb E_q[-\log p_\theta(x|z)] + \beta_t \sum_j \max\big(\lambda,\;"
+                r"\overline{\mathrm{KL}}_j\big),\qquad \beta_t = \beta\,\min(1, t/W)",
+                f"What this sweep trains on: {configs.guards(config)} (W = 0: no warm-up, λ = 0: no floor). The rate and "
+                "ELBO shown are the plain ones.")
+        plain = [r for r in (runs.store().get(configs.unguarded(x.config)) for x in trained) if r is not None]
+        without = frame_active(plain, data)
+    _collapse(data, frame_active(trained, data), latent, config, without)
 
     if latent <= 2:
         found = runs.view(truth.ladder, run, data, k)
@@ -200,7 +237,7 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
         truth.show(found)
         formula(r"\mathrm{IWAE}_k = \mathbb E\Big[\log\frac1k\sum_{i=1}^k\frac{p(x,z_i)}{q(z_i|x)}\Big],"
                 r"\qquad \mathrm{ELBO} = \mathrm{IWAE}_1 \le \mathrm{IWAE}_k \le \log p(x)")
-        st.caption(f"Mean over {len(data.X_test[:EVAL_POINTS])} test points. The ordering holds for the expectations, "
+        st.caption(f"Mean over {truth.eval_points(data)} test points. The ordering holds for the expectations, "
                    f"not for each estimate: ELBO and IWAE_k are Monte Carlo estimates (the mean of {truth.REPEATS} "
                    "independent repeats, ± two standard errors), and log p(x) is exact (quadrature). When two intervals "
                    "overlap, the estimates cannot tell the two apart. "

@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc
-from vae_ui import charts, configs, controls, curves, figures, runs, settings, shell, training, truth
+from vae_ui import charts, configs, controls, curves, figures, latent_charts, runs, settings, shell, training, truth
 from vae_ui.data import Data, page_data
 from vae_ui.text import formula, source
 
@@ -21,6 +21,7 @@ SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 FRAME_SECONDS = 0.1  # while playing, the browser asks for the next snapshot this often (or as soon as it can)
 N_IMAGES = 8  # digits per row (64 px each)
 LADDER_K = 100  # importance samples of the IWAE bound in "How far from the truth"
+MOSAIC = 9  # the decoded latent manifold: a MOSAIC × MOSAIC grid of images (56 px each)
 
 
 def space(n: int) -> str:
@@ -41,6 +42,8 @@ class View:
     full_samples: np.ndarray  # x ~ p(x|z) for the same z: g(z) plus the decoder's noise (Bernoulli: 0 or 1)
     recon: np.ndarray
     decoder_std: float | None  # σₓ in use (learned or fixed); None for a Bernoulli decoder
+    grid: np.ndarray | None  # images with d = 2: z on the prior's quantile grid (MOSAIC, MOSAIC, 2) ...
+    manifold: np.ndarray | None  # ... and g(z) there (MOSAIC, MOSAIC, D): the decoded latent manifold
 
 
 def view_of(run: runs.Run, data: Data, epoch: int) -> View:
@@ -52,8 +55,10 @@ def view_of(run: runs.Run, data: Data, epoch: int) -> View:
     samples = vae.sample(300, settings.rng(run.config.seed, "prior samples"))
     full = vae.sample(300, settings.rng(run.config.seed, "prior samples"), noise=True)  # the same z as the means
     std = vae.decoder_std if vae.likelihood == "gaussian" else None
+    grid, manifold = (vc.generate.decoded_manifold(vae, MOSAIC) if data.image_shape and vae.latent_dim == 2
+                      else (None, None))
     return View(mu, log_var, test_elbo, vc.evaluate.kl_by_dimension(vae, data.X), active, samples, full,
-                vae.reconstruct(data.X), std)
+                vae.reconstruct(data.X), std, grid, manifold)
 
 
 def _play(playing: bool) -> None:
@@ -130,6 +135,8 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
                          output_format="PNG")
             shell.look_for("top: the decoder's probabilities g(z) for z ~ N(0, I), digit-like, some between two digits; "
                            "bottom: full samples x ~ p(x|z) of the same z, each pixel on with its probability.")
+        if view.manifold is not None:
+            _manifold(view, data, run.config, shown, downloads=not playing)
     else:
         cols = shell.columns(3)
         with cols[0]:
@@ -150,6 +157,25 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
     if shown == epochs:
         controls.set_value("h_replay", settings.MAX_REPLAY)  # "the end" stays out of the URL
     controls.sync_page_url()  # a replay step reruns only this fragment: keep the address bar's link true
+
+
+def _manifold(view: View, data: Data, config: runs.RunConfig, epoch: int, downloads: bool) -> None:
+    """The decoded latent manifold (Kingma & Welling 2014, Fig. 4): g(z) on the prior's quantile grid, one mosaic,
+    beside the codes with the grid's nodes on them."""
+    st.subheader("The latent manifold: g(z) on a grid of the prior's quantiles")
+    left, right = shell.columns([1, 1])
+    with left:
+        figures.show(lambda: latent_charts.grid_over_codes(view.mu, data.y, view.grid, "digit",
+                                                    ["Codes μ(x), and the grid's z (+)", "each + is one image →"]),
+                     "manifold_grid", (config, epoch), height=shell.height(420, 470), downloads=downloads)
+    with right:
+        if shell.shown("manifold", 420):
+            st.image(latent_charts.mosaic(view.manifold, data.image_shape), output_format="PNG")
+    grid_formula = r"z_{rc} = \big(\Phi^{-1}(\tfrac{c + 1/2}{m}),\ \Phi^{-1}(\tfrac{m - r - 1/2}{m})\big)"
+    formula(grid_formula, f"Row r, column c of the mosaic (m = {MOSAIC}): each cell of the grid holds the same prior "
+                        "mass 1/m², so the mosaic shows the decoder where the prior puts its mass.")
+    shell.look_for("each digit owns a region of the mosaic, as its colour owns a region of the codes, and between two "
+                   "regions one digit morphs into the other.")
 
 
 def _label(data: Data) -> str:
@@ -244,12 +270,12 @@ st.subheader("How far from the truth")
 found = runs.view(truth.ladder, run, data, LADDER_K)
 truth.show(found)
 if truth.TRUTH in found:
-    st.caption(f"Mean over {min(truth.EVAL_POINTS, len(data.X_test))} test points, nats per example, of the trained "
+    st.caption(f"Mean over {truth.eval_points(data)} test points, nats per example, of the trained "
                f"model. ELBO ≤ IWAE_{LADDER_K} ≤ log p_model(x) hold in expectation, and on average log p_model(x) ≤ "
                f"log p_data(x) (Gibbs' inequality): the data were drawn from a known distribution, so the model's "
                f"distance from it, {truth.DISTANCE}, is a number. Fix σₓ at 1 and see it grow.")
 else:
-    st.caption(f"Mean over {min(truth.EVAL_POINTS, len(data.X_test))} test points, nats per example. The true density "
+    st.caption(f"Mean over {truth.eval_points(data)} test points, nats per example. The true density "
                "of this data is not known, so the model's distance to it cannot be shown.")
 
 # -- the model, its formulas and its code ------------------------------------------------------

@@ -78,6 +78,14 @@ def chart(at: AppTest, title_part: str) -> dict:
     return matches[0]
 
 
+def chart_rows(at: AppTest, title_part: str) -> list[list[dict]]:
+    """The rows of each dataset of the first chart whose title contains ``title_part`` (Arrow streams, decoded)."""
+    import pyarrow as pa
+
+    element = next(e for e in at.get("vega_lite_chart") if title_part in _title(json.loads(e.proto.spec)))
+    return [pa.ipc.open_stream(ds.data.data).read_all().to_pylist() for ds in element.proto.datasets]
+
+
 def charts_titled(at: AppTest, title_part: str) -> list[str]:
     """The fingerprints of every chart whose title contains ``title_part``, in page order."""
     return [c["fingerprint"] for c in charts(at) if title_part in c["title"]]

@@ -143,3 +143,18 @@ def test_a_warm_up_cut_short_by_a_divergence_leaves_the_full_beta():
     with pytest.raises(vc.TrainingDiverged):
         vc.fit(vae, X * 1e6, epochs=5, lr=10.0, seed=0)
     assert vae.kl_weight == 1.5
+
+
+def test_free_bits_keep_the_units_a_large_beta_collapses():
+    """What the β-VAE tab shows of free bits: at β = 10, far above the collapse β of both dimensions (≈ 2.1 on the
+    worked example), the plain β-VAE keeps no active unit; with λ = 0.5 nats free per dimension both stay active,
+    each carrying about λ (the floor costs nothing below it, and more is not worth β = 10 a nat)."""
+    X, _ = vc.data.three_clusters(n=480, seed=0)
+    found = {}
+    for floor in (0.0, 0.5):
+        vae = vc.VAE(latent_dim=2, beta=10.0, free_bits=floor, seed=0)
+        vc.fit(vae, X, epochs=150, lr=1e-3, seed=0)
+        found[floor] = (vc.evaluate.active_units(vae, X)[0], vc.evaluate.kl_by_dimension(vae, X))
+    assert found[0.0][0] == 0 and found[0.0][1].sum() < 0.05
+    assert found[0.5][0] == 2
+    np.testing.assert_allclose(found[0.5][1], 0.5, atol=0.1)

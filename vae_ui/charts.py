@@ -312,10 +312,14 @@ def arrows(starts: np.ndarray, ends: np.ndarray, X: np.ndarray, labels: np.ndarr
     return axes.layer(_scatter(X, labels, axes, size=30), shafts, starts_, heads, title=title)
 
 
-def image_rows(rows: list[np.ndarray], shape: tuple[int, int], scale: int = 8, gap: int = 1) -> np.ndarray:
+IMAGE_PX = 64  # about this many pixels per image: 8 × 8 digits at scale 8, MNIST's 28 × 28 at scale 2 (56 px)
+
+
+def image_rows(rows: list[np.ndarray], shape: tuple[int, int], scale: int | None = None, gap: int = 1) -> np.ndarray:
     """Tile rows of flattened images (each (k, h*w), values in [0, 1]) into one grey image array, each pixel
-    ``scale`` pixels wide (8 × 8 digits at scale 8: 64 px each)."""
+    ``scale`` pixels wide (by default about IMAGE_PX pixels an image, at least 2 pixels a pixel)."""
     h, w = shape
+    scale = scale or max(2, round(IMAGE_PX / h))
     k = max(len(r) for r in rows)
     tile = np.zeros(((h + gap) * len(rows) - gap, (w + gap) * k - gap))  # gaps stay white
     for i, row in enumerate(rows):

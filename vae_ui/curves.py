@@ -148,9 +148,11 @@ def gap_split(approximation: float, amortisation: float) -> alt.Chart:
                         scale=alt.Scale(domain=pieces, range=[OKABE_ITO[0], OKABE_ITO[5]])))
 
 
-def active_vs_beta(trained: pd.DataFrame, predicted: pd.DataFrame, thresholds: list[float]) -> alt.LayerChart:
+def active_vs_beta(trained: pd.DataFrame, predicted: pd.DataFrame, thresholds: list[float],
+                   without: pd.DataFrame | None = None) -> alt.LayerChart:
     """Active units of the trained sweep (points) against β on a log axis, over linear theory's prediction (a step
-    line) and a dashed rule at each dimension's collapse β = λᵢ/σₓ²."""
+    line) and a dashed rule at each dimension's collapse β = λᵢ/σₓ². ``without``: the same sweep trained without
+    warm-up and free bits, drawn as rings."""
     x = alt.X("β:Q", scale=alt.Scale(type="log", domain=[0.05, 20], nice=False), title="β (log scale)")
     y = alt.Y("active:Q", title="active units", axis=alt.Axis(tickMinStep=1, format="d"))
     theory = alt.Chart(predicted).mark_line(interpolate="step-after", strokeWidth=3, color="#555", strokeDash=[6, 4]
@@ -158,7 +160,11 @@ def active_vs_beta(trained: pd.DataFrame, predicted: pd.DataFrame, thresholds: l
     points = alt.Chart(trained).mark_circle(size=220, color=OKABE_ITO[0], opacity=1).encode(
         x=x, y=y, tooltip=[alt.Tooltip("β:Q"), alt.Tooltip("active:Q")])
     rules = alt.Chart(pd.DataFrame({"β": thresholds})).mark_rule(color=OKABE_ITO[5], strokeWidth=2).encode(x=x)
-    return layer(rules, theory, points, title=["Active units vs β", "dots: trained · dashed: linear theory"])
+    if without is None:
+        return layer(rules, theory, points, title=["Active units vs β", "dots: trained · dashed: linear theory"])
+    rings = alt.Chart(without).mark_point(size=420, strokeWidth=3, color="#555", filled=False).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("β:Q"), alt.Tooltip("active:Q")])
+    return layer(rules, theory, rings, points, title=["Active units vs β", "dots: with the guards · rings: without"])
 
 
 def bars(df: pd.DataFrame, x: str, y: str, title: str | list[str], counts: bool = False) -> alt.Chart:

@@ -23,7 +23,7 @@ from .settings import DATASETS
 from .text import escape, shorten
 
 N_POINTS = 600  # examples drawn for the 2-D data sets
-N_DIGITS = 1797  # all of scikit-learn's 8x8 digits
+N_IMAGES = {"digits": 1797, "mnist": 5000}  # every image of scikit-learn's 8x8 digits and of the MNIST sample
 TEST_FRACTION = 0.2  # of every data set, held out to test on
 
 
@@ -46,7 +46,7 @@ class Data:
     y: np.ndarray  # (n_train,) labels: a cluster, a digit; 0 for an upload
     X_test: np.ndarray  # (n_test, D)
     y_test: np.ndarray
-    image_shape: tuple[int, int] | None  # (8, 8) for the digits
+    image_shape: tuple[int, int] | None  # (8, 8) for the digits, (28, 28) for MNIST
 
     @property
     def is_2d(self) -> bool:
@@ -62,7 +62,7 @@ def split(spec: DataSpec, title: str, X: np.ndarray, y: np.ndarray, image_shape:
 @st.cache_resource(max_entries=32)
 def generated(name: str, seed: int) -> Data:
     """A generated data set (or the digits), made once per (name, seed) and shared by every session."""
-    ds = vc.data.load(name, n=N_DIGITS if name == "digits" else N_POINTS, seed=seed)
+    ds = vc.data.load(name, n=N_IMAGES.get(name, N_POINTS), seed=seed)
     return split(DataSpec(name, seed), DATASETS[name], ds.X, ds.y, ds.image_shape)
 
 

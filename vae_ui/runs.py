@@ -54,6 +54,8 @@ class RunConfig:
     activation: str = "tanh"
     beta: float = 1.0  # VAE only
     decoder_std: float | str = 1.0  # VAE only: the Gaussian decoder's σₓ, fixed or "learned" (a Bernoulli one has none)
+    warmup_epochs: int = 0  # VAE only: the KL's weight rises linearly from 0 to β over these first epochs
+    free_bits: float = 0.0  # VAE only: nats of KL per latent dimension that cost nothing (a floor on each)
     noise_sigma: float = 0.0  # denoising AE only
     epochs: int = 300
     lr: float = 1e-3
@@ -66,7 +68,8 @@ class RunConfig:
                   "activation": self.activation, "seed": self.seed}
         if self.kind == "vae":
             std = self.decoder_std if likelihood == "gaussian" else 1.0
-            return vc.VAE(beta=self.beta, likelihood=likelihood, decoder_std=std, **common)
+            return vc.VAE(beta=self.beta, likelihood=likelihood, decoder_std=std, free_bits=self.free_bits,
+                          warmup_epochs=self.warmup_epochs, **common)
         if self.kind == "denoising_autoencoder":
             return vc.DenoisingAutoencoder(noise_sigma=self.noise_sigma, **common)
         return vc.Autoencoder(**common)

@@ -20,7 +20,7 @@ JOIN = "code"  # the one link parameter that is not a control: a class's join co
 
 # The random streams the pages draw from, each offset from the seed, so that no two pictures share their numbers
 # (the data and the initial weights use the seed itself; a model's own noise is vae_core's NOISE_STREAM, 1).
-STREAMS = {"prior samples": 1, "gradient estimates": 3, "single estimates": 4, "test corruption": 7}
+STREAMS = {"prior samples": 1, "gradient estimates": 3, "single estimates": 4, "test corruption": 7, "generation": 11}
 
 
 def rng(seed: int, stream: str) -> np.random.Generator:
@@ -103,7 +103,10 @@ class Control:
 
 
 DATASETS = {"three_clusters": "Three clusters", "two_moons": "Two moons", "rings": "Rings", "spiral": "Spiral",
-            "digits": "Digits (8×8 images)", "csv": "Your CSV (upload)"}
+            "digits": "Digits (8×8 images)", "mnist": "MNIST (28×28, 5,000 images)", "csv": "Your CSV (upload)"}
+# Epochs a model trains at most on a data set (the Epochs controls show it): MNIST's 4,000 training images of 784
+# pixels cost about 0.2 s an epoch here, so a VAE of 30 epochs takes about 6 s (python -m benchmarks.mnist).
+MAX_EPOCHS = {"mnist": 30}
 BETAS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0,
          1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)  # fine steps below 1
 EPOCHS = (50, 100, 150, 200, 300, 400, 600, 800, 1000)
@@ -114,6 +117,8 @@ IWAE_KS = (1, 2, 5, 10, 50, 100, 500, 1000)
 MAX_REPLAY = 1000
 DECODER_STDS = {"learned": "learned", "1": "fixed at 1", "0.5": "fixed at 0.5", "0.3": "fixed at 0.3",
                 "0.1": "fixed at 0.1"}
+FREE_BITS = 0.5  # nats per latent dimension of the β-VAE's free-bits toggle
+WARMUP_SHARE = 3  # the β-VAE's KL warm-up lasts the first 1/WARMUP_SHARE of the epochs
 ELBO_TABS = ("KL in closed form", "The ELBO gap", "β-VAE", "Hidden β")
 
 SHARED = ("dataset", "seed", "lecture", "deck", "scene")  # in the URL on every page
@@ -149,6 +154,8 @@ CONTROLS = (
     Control("ae_lr", "Learning rate", 3e-3, "select_slider", options=RATES, fmt=lambda v: f"{v:g}"),
     Control("ae_compare", "Compare latent dimensions", (1, 2), "multiselect", options=tuple(range(1, 17)),
             help="The same test points reconstructed by one autoencoder per latent dimension."),
+    Control("ae_from", "Interpolate from test point", 0, "slider", lo=0, hi=99, step=1),
+    Control("ae_to", "… to test point", 1, "slider", lo=0, hi=99, step=1),
     # denoising autoencoder
     Control("dae_sigma", "Noise σ (training corruption)", 0.3, "slider", lo=0.0, hi=1.5, step=0.05),
     Control("dae_latent", "Latent dimension d", 1, "slider", lo=1, hi=16, step=1),
@@ -171,6 +178,12 @@ CONTROLS = (
     Control("vb_k", "IWAE samples k", 100, "select_slider", options=IWAE_KS),
     Control("vb_beta2", "Compare with β", 4.0, "select_slider", options=BETAS),
     Control("vb_point", "Test point for the posterior", 0, "slider", lo=0, hi=99, step=1),
+    Control("vb_warmup", "KL warm-up", False, "toggle",
+            help="The KL's weight rises linearly from 0 to β over the first third of the epochs (Bowman et al. 2016): "
+                 "the decoder learns to use z before the KL pulls q(z|x) to the prior."),
+    Control("vb_free_bits", f"Free bits (λ = {FREE_BITS:g} nats)", False, "toggle",
+            help=f"Each latent dimension's first {FREE_BITS:g} nats of KL cost nothing (Kingma et al. 2016): the loss "
+                 "uses Σⱼ max(λ, KLⱼ), so a dimension gains nothing by collapsing below λ."),
     Control("ls_reduction", "Reduction over the D dimensions", "sum", "select", options=("sum", "mean")),
     Control("ls_sigma_x", "Decoder standard deviation σₓ", 1.0, "slider", lo=0.05, hi=3.0, step=0.05),
     # reparameterisation

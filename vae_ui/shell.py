@@ -10,7 +10,7 @@ from urllib.parse import urlencode, urlsplit
 import streamlit as st
 
 from . import controls, data, present
-from .settings import SHARED
+from .settings import DATASETS, MAX_EPOCHS, SHARED
 from .text import escape
 
 # While a rerun runs, Streamlit dims the page's elements that are not yet redrawn: after 0.5 s each fades to a
@@ -159,7 +159,7 @@ def title(text: str, intro: str) -> None:
 def control_row(main: Sequence[str], more: Sequence[str] = (), overrides: dict[str, dict] | None = None) -> tuple:
     """The page's controls side by side, their values in order (``main``, then ``more``): all in one row, or in
     lecture mode the main ones and, at the row's end, the others folded into "More controls"."""
-    overrides = overrides or {}
+    overrides = {key: _epochs_capped(key) | (overrides or {}).get(key, {}) for key in [*main, *more]}
     if not lecture() or not more:
         cols = st.columns(len(main) + len(more), gap="medium")
         return tuple(controls.widget(k, col, **overrides.get(k, {})) for k, col in zip([*main, *more], cols))
@@ -168,6 +168,18 @@ def control_row(main: Sequence[str], more: Sequence[str] = (), overrides: dict[s
     with cols[-1].expander("More controls", icon=":material/tune:"):
         values += [controls.widget(k, **overrides.get(k, {})) for k in more]
     return tuple(values)
+
+
+EPOCH_CONTROLS = ("h_epochs", "ae_epochs", "dae_epochs")
+
+
+def _epochs_capped(key: str) -> dict[str, Any]:
+    """An Epochs control on a data set that trains fewer epochs (MNIST): disabled, its label saying how many."""
+    cap = MAX_EPOCHS.get(controls.value("dataset"))
+    if key not in EPOCH_CONTROLS or cap is None:
+        return {}
+    return {"disabled": True, "label": f"Epochs: {cap} on this data",
+            "help": f"{DATASETS[controls.value('dataset')]} trains {cap} epochs, so that a model is ready in seconds."}
 
 
 def look_for(text: str) -> None:

@@ -1,0 +1,108 @@
+"""The autoencoder page's last section: why a VAE can generate and an autoencoder cannot.
+
+The same data, widths and epochs for both, d = 2: the codes of each, what each makes from a z it draws (the
+autoencoder from a Gaussian fitted to its codes, the VAE from its prior), and the straight line between two test
+points' codes, decoded.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+import vae_core as vc
+from vae_core import generate
+from vae_ui import charts, configs, controls, figures, latent_charts, runs, settings, shell, training
+from vae_ui.data import Data
+
+N_SAMPLES = 300  # z drawn for each model's samples
+STEPS = 9  # points of the interpolated path, ends included
+N_IMAGES = 8  # sample images per row
+
+
+@dataclass(frozen=True)
+class Generator:
+    """What the section shows of one model: its codes, the Gaussian its z are drawn from, samples, a decoded path."""
+
+    codes: np.ndarray  # (n, 2): f(x) or μ(x) of the training points
+    mean: np.ndarray  # (2,) and cov (2, 2): the Gaussian the samples' z come from
+    cov: np.ndarray
+    samples: np.ndarray  # (N_SAMPLES, D): g(z) for those z
+    path: np.ndarray  # (STEPS, 2): z along the line between the two test points' codes
+    decoded: np.ndarray  # (STEPS, D): g(z) along it
+    log_p_data: float | None  # mean log p_data(g(z)) of the samples, nats (None: the data's density is not known)
+    log_p_test: float | None  # ... and of the test points themselves: what samples as likely as the data score
+
+
+def generator_view(run: runs.Run, data: Data, start: int, end: int) -> Generator:
+    model = run.model()
+    z = generate.codes(model, data.X)
+    rng = settings.rng(run.config.seed, "generation")
+    if run.config.kind == "vae":
+        mean, cov = np.zeros(2), np.eye(2)
+        drawn = rng.standard_normal((N_SAMPLES, 2))  # z ~ p(z) = N(0, I)
+    else:
+        mean, cov = z.mean(axis=0), np.cov(z, rowvar=False)
+        drawn = generate.fitted_gaussian(z, N_SAMPLES, rng)  # z ~ N(mean, cov) fitted to the codes
+    samples = model.decode(drawn)
+    path, decoded = generate.interpolate(model, data.X_test[start], data.X_test[end], STEPS)
+    known = data.spec.name in vc.truth.DISTRIBUTIONS and not data.spec.csv_digest
+    if not known:
+        return Generator(z, mean, cov, samples, path, decoded, None, None)
+    log_p = [float(vc.data.log_density(data.spec.name, x).mean()) for x in (samples, data.X_test)]
+    return Generator(z, mean, cov, samples, path, decoded, *log_p)
+
+
+def section(data: Data, label: str) -> None:
+    st.header("Why a VAE can generate and an autoencoder cannot")
+    st.markdown("To make a new x, draw a z and decode it. A VAE's training pulls its codes towards the prior N(0, I), "
+                "so a z from the prior lands among them. An autoencoder's codes go wherever training put them; the "
+                "best it can do is draw z from a Gaussian fitted to its codes, and such a z can land between them, "
+                "where its decoder never learnt anything. Both here: the same data and widths, d = 2.")
+    last = min(100, len(data.X_test)) - 1
+    start, end = controls.row("ae_from", "ae_to", overrides={"ae_from": {"max_value": last}, "ae_to": {"max_value": last}})
+    ae_config, vae_config = configs.generation(controls.values(), data.spec)
+    found = {}
+    for name, config in (("autoencoder", ae_config), ("VAE", vae_config)):
+        run = training.train(config, data.X, f"the {name} (d = 2) to compare")
+        if run is None:
+            return
+        found[name] = (run, runs.view(generator_view, run, data, start, end))
+    titles = {"autoencoder": ("Autoencoder codes f(x)", "dashed: a Gaussian fitted to them"),
+              "VAE": ("VAE codes μ(x)", "dashed: the prior N(0, I), 1σ and 2σ")}
+    cols = shell.columns(2)
+    for col, (name, (run, g)) in zip(cols, found.items()):
+        with col:
+            figures.show(lambda g=g, name=name: latent_charts.codes(g.codes, data.y, label, list(titles[name]), g.mean, g.cov,
+                                                             g.path),
+                         f"codes_{name}", (run.config, start, end), height=shell.height(380, 440))
+    shell.look_for("the autoencoder's codes are scattered in clumps with empty space between them inside its Gaussian; "
+                   "the VAE's fill its prior. The orange line joins the two chosen points' codes.")
+    cols = shell.columns(2)
+    if data.image_shape:
+        for col, (name, (_, g)) in zip(cols, found.items()):
+            with col:
+                st.subheader(f"{name}: samples, and the path")
+                if shell.shown(f"generated_{name}", 160):
+                    st.image(charts.image_rows([g.samples[:N_IMAGES], g.decoded], data.image_shape), output_format="PNG")
+                st.caption(f"Top: g(z) for {N_IMAGES} z drawn from {'the prior' if name == 'VAE' else 'the fitted Gaussian'}"
+                           f". Bottom: g(z) along the line from test point {start} to test point {end}.")
+        shell.look_for("the autoencoder's samples include shapes that are no digit, and its path passes through "
+                       "them; the VAE's samples and path stay digit-like, blurred.")
+        return
+    box = charts.domain(data.X, *(g.samples for _, g in found.values()), *(g.decoded for _, g in found.values()), pad=0.3)
+    for col, (name, (run, g)) in zip(cols, found.items()):
+        with col:
+            source = "from the fitted Gaussian" if name == "autoencoder" else "from the prior"
+            figures.show(lambda g=g, name=name, source=source: latent_charts.samples_and_path(
+                             g.samples, g.decoded, data.X, box, [f"{name}: g(z), z {source}", "orange: the decoded path"]),
+                         f"generated_{name}", (run.config, start, end), height=shell.height(380, 440))
+            if g.log_p_data is not None:
+                shell.metric(st, f"Mean log p_data of the {name}'s samples", f"{g.log_p_data:.2f} nats",
+                             help="The true density of the data (known: this data set is generated) at each sample "
+                                  "g(z), averaged: higher means the samples land where the data lives.")
+    if found["VAE"][1].log_p_test is not None:
+        st.caption(f"The test points themselves score {found['VAE'][1].log_p_test:.2f} nats on average (the "
+                   "data's negative entropy): samples as likely as the data would score about that.")
+    shell.look_for("the autoencoder's samples fall between the clusters, and its path jumps across the gap; the "
+                   "VAE's samples lie on the data and its path moves along it.")
