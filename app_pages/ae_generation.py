@@ -76,8 +76,9 @@ def section(data: Data, label: str) -> None:
             figures.show(lambda g=g, name=name: latent_charts.codes(g.codes, data.y, label, list(titles[name]), g.mean, g.cov,
                                                              g.path),
                          f"codes_{name}", (run.config, start, end), height=shell.height(380, 440))
-    shell.look_for("the autoencoder's codes are scattered in clumps with empty space between them inside its Gaussian; "
-                   "the VAE's fill its prior. The orange line joins the two chosen points' codes.")
+    shell.look_for("the autoencoder's codes sit wherever training put them, and the Gaussian fitted to them (dashed) "
+                   "covers the empty space between them; the VAE's sit inside its prior's 2σ circle, where its z are "
+                   "drawn from. The orange line joins the two chosen points' codes.")
     cols = shell.columns(2)
     if data.image_shape:
         for col, (name, (_, g)) in zip(cols, found.items()):
@@ -104,5 +105,6 @@ def section(data: Data, label: str) -> None:
     if found["VAE"][1].log_p_test is not None:
         st.caption(f"The test points themselves score {found['VAE'][1].log_p_test:.2f} nats on average (the "
                    "data's negative entropy): samples as likely as the data would score about that.")
-    shell.look_for("the autoencoder's samples fall between the clusters, and its path jumps across the gap; the "
-                   "VAE's samples lie on the data and its path moves along it.")
+    shell.look_for("the autoencoder's samples scatter over the space between the clusters, the VAE's land on them "
+                   "(compare their log p_data with the data's own). Between two clusters both paths cross empty "
+                   "space: a continuous decoder cannot jump.")

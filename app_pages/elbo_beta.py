@@ -159,6 +159,9 @@ def _collapse(data: Data, trained: pd.DataFrame, latent: int, config: runs.RunCo
                                                     "early by accident"] if config.warmup_epochs else [])
             st.markdown(f"Trained with {configs.guards(config)} (filled dots) and without (rings): "
                         f"{'; '.join(why)}.")
+            if len(without) < len(trained):
+                st.caption(f"The sweep without them: {len(without)} of {len(trained)} models trained; the others are "
+                           "training in the background and appear here as they finish.")
             shell.look_for("where the filled dots stay above the rings: units the guards kept from collapsing.")
         else:
             shell.look_for("the step where the dots drop to 0 active units, against the orange rules.")

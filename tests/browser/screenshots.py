@@ -19,6 +19,8 @@ VIEWS = {  # name: the page's path and query (lecture mode is added)
     "denoising": "denoising", "denoising_digits": "denoising?dataset=digits&dae_epochs=50",
     "elbo_kl": "elbo", "elbo_gap": "elbo?el_tab=The+ELBO+gap", "elbo_beta": "elbo?el_tab=%CE%B2-VAE",
     "elbo_hidden": "elbo?el_tab=Hidden+%CE%B2", "reparameterisation": "reparameterisation",
+    "home_mnist": "?dataset=mnist", "autoencoder_mnist": "autoencoder?dataset=mnist",
+    "elbo_beta_free_bits": "elbo?el_tab=%CE%B2-VAE&vb_free_bits=1",
 }
 SCREEN = (1280, 720)
 

@@ -15,7 +15,6 @@ from tests.browser.harness import assert_healthy, chart_ink, charts, offline_con
 SCREEN = {"width": 1280, "height": 720}
 MIN_TEXT = 20  # px: chart, diagram and table text in lecture mode
 MIN_DIGIT = 56  # px: one 8×8 digit image
-IMAGE_DIGIT = 64  # px: a digit in the image as the app makes it (8 pixels × 8)
 
 
 @dataclass
@@ -26,14 +25,19 @@ class View:
     side_by_side: list[str] = field(default_factory=list)  # chart titles that stay in one row, left to right
     scatters: list[str] = field(default_factory=list)  # chart titles that must keep equal units
     digits: bool = False
+    digit_px: int = 64  # px of one image as drawn at its natural size (8 × 8 digits at scale 8; MNIST 28 × 28 at 2)
 
 
 VIEWS = {
     "home": View("?", "β (weight of the KL term)", "Latent space", ["Data", "Reconstructions", "Samples"],
                  ["Latent space", "Data", "Reconstructions", "Samples"]),
-    "home, digits": View("?dataset=digits", "β (weight of the KL term)", "Latent space", [], ["Latent space"], True),
+    "home, digits": View("?dataset=digits", "β (weight of the KL term)", "Latent space", [],
+                         ["Latent space", "the grid's z"], True),
+    "home, MNIST": View("?dataset=mnist", "β (weight of the KL term)", "Latent space", [],
+                        ["Latent space", "the grid's z"], True, digit_px=56),
     "autoencoder": View("autoencoder?", "Latent dimension d", "Data → reconstruction", ["d = 1", "d = 2"],
-                        ["Data → reconstruction", "The learned manifold", "d = 1", "d = 2"]),
+                        ["Data → reconstruction", "The learned manifold", "d = 1", "d = 2", "Autoencoder codes",
+                         "VAE codes", "autoencoder: g(z)", "VAE: g(z)"]),
     "autoencoder, digits": View("autoencoder?dataset=digits&ae_epochs=50", "Latent dimension d", "", [], [], True),
     "denoising": View("denoising?", "Noise σ (training corruption)", "Reconstructed",
                       ["Clean x", "Noisy", "Reconstructed"], ["Clean x", "Noisy", "Reconstructed", "Denoising field"]),
@@ -191,7 +195,7 @@ def test_lecture_mode_on_a_1280_by_720_projector(server, projector, name):
     if view.digits:
         ratios = page.locator("[data-testid=stImage] img").evaluate_all(
             "els => els.map(e => e.getBoundingClientRect().width / e.naturalWidth)")
-        problems += [f"a digit drawn {IMAGE_DIGIT * r:.0f} px wide" for r in ratios if IMAGE_DIGIT * r < MIN_DIGIT]
+        problems += [f"a digit drawn {view.digit_px * r:.0f} px wide" for r in ratios if view.digit_px * r < MIN_DIGIT]
         if name.startswith("home"):
             latent = _titled(drawn, "Latent space")
             legend = {t["text"] for t in latent["texts"]}
