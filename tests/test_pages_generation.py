@@ -73,3 +73,14 @@ def test_free_bits_keep_the_beta_vae_sweeps_units_active_and_show_both_sweeps():
     assert sorted(at_ten) == [0, 2]  # at β = 10 the sweep with free bits keeps both units, the one without none
     assert any("free bits λ = 0.5 nats" in m.value for m in at.markdown)
     assert np.isfinite(float(metrics(at)["Rate: KL(q(z|x) ‖ p(z))"].split()[0]))
+
+
+def test_the_warm_up_toggle_trains_the_section_with_beta_rising_over_a_third_of_the_epochs():
+    at = app("elbo", el_tab="β-VAE", vb_warmup="1")
+    assert_clean(at)
+    assert any("KL warm-up over 100 epochs" in t for t in texts(at, "caption"))  # 300 epochs: W = 100
+    assert any("Trained with KL warm-up over 100 epochs" in m.value and "collapse is the optimum" in m.value
+               for m in at.markdown)
+    at.toggle(key="w_vb_warmup").set_value(False).run()
+    assert_clean(at)
+    assert not any("warm-up over" in t for t in texts(at, "caption"))

