@@ -88,8 +88,9 @@ def section(data: Data, label: str) -> None:
                     st.image(charts.image_rows([g.samples[:N_IMAGES], g.decoded], data.image_shape), output_format="PNG")
                 st.caption(f"Top: g(z) for {N_IMAGES} z drawn from {'the prior' if name == 'VAE' else 'the fitted Gaussian'}"
                            f". Bottom: g(z) along the line from test point {start} to test point {end}.")
-        shell.look_for("the autoencoder's samples include shapes that are no digit, and its path passes through "
-                       "them; the VAE's samples and path stay digit-like, blurred.")
+        shell.look_for("how many images of each top row you can name: where the fitted Gaussian covers space the "
+                       "autoencoder's codes leave empty, its samples blur into no digit; the VAE's decoder was trained "
+                       "on z spread over its prior. With d = 2 both are blurred: two numbers hold little of a digit.")
         return
     box = charts.domain(data.X, *(g.samples for _, g in found.values()), *(g.decoded for _, g in found.values()), pad=0.3)
     for col, (name, (run, g)) in zip(cols, found.items()):
