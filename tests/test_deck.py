@@ -84,7 +84,7 @@ def _scene(body: str) -> str:
     (_scene("[scenes.controls]\nlecture = true"), "'controls.lecture': not a control of the home page"),
     (_scene("[scenes.controls]\nscene = 3"), "'controls.scene': not a control of the home page"),
     (_scene('[scenes.controls]\ndataset = "csv"'), "a deck cannot carry an upload"),
-    (_scene('[scenes.controls]\ndataset = "mnist"'), "'controls.dataset': 'mnist' is not allowed"),
+    (_scene('[scenes.controls]\ndataset = "cifar10"'), "'controls.dataset': 'cifar10' is not allowed"),
     (_scene("[scenes.question]\nprompt = 'q'\nchoices = ['a', 'b']\nanswer = 'c'"),
      "question, field 'answer': 'c' is not one of the choices"),
     (_scene("[scenes.question]\nprompt = 'q'\nchoices = ['a']"), "question, field 'choices': a list of 2 to 5 texts"),

@@ -54,6 +54,7 @@ def test_a_view_key_names_every_field_of_the_config_exactly():
                runs.replace(base, data=DataSpec(csv_digest="ab")), runs.replace(base, kind="autoencoder"),
                runs.replace(base, latent_dim=3), runs.replace(base, hidden=(64,)), runs.replace(base, activation="relu"),
                runs.replace(base, beta=1.0 + 1e-15), runs.replace(base, decoder_std="learned"),
+               runs.replace(base, warmup_epochs=100), runs.replace(base, free_bits=0.5),
                runs.replace(base, noise_sigma=0.1), runs.replace(base, epochs=301),
                runs.replace(base, lr=0.0011), runs.replace(base, batch_size=32), runs.replace(base, seed=1)]
     names = [field.name for field in dataclasses.fields(runs.RunConfig)]

@@ -69,7 +69,7 @@ def test_url_restores_the_controls():
     ({"h_beta": "7.77"}, "β (weight of the KL term)"),
     ({"h_latent": "99"}, "outside"),
     ({"seed": "abc"}, "Seed"),
-    ({"dataset": "mnist"}, "not one of the choices"),
+    ({"dataset": "cifar10"}, "not one of the choices"),
     ({"lecture": "maybe"}, "Lecture mode"),
     ({"h_epochs": "1" * 500}, "too long"),
     ({"nonsense": "1"}, "unknown link parameter"),
