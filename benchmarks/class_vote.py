@@ -75,7 +75,7 @@ def scene_step(port: int) -> tuple[float, float]:
     done = f"() => !!document.querySelector('{READY}') && ({CHART_INK})().every(n => n > 0)"
     with sync_playwright() as p:
         browser = launch(p)
-        page = offline_context(browser, viewport=(1280, 720)).new_page()
+        page = offline_context(browser, viewport=(1280, 720), probe=False).new_page()
         page.goto(f"http://127.0.0.1:{port}/denoising?deck=course&scene=4&lecture=1")
         page.wait_for_function(done, timeout=300_000)
         page.wait_for_timeout(20_000)  # the lecturer talks; the next scene (the worked example) trains meanwhile

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from tests.browser.harness import CHART_INK, READY, free_port, launch, offline_context, start_server
+from tests.browser.harness import CHART_INK, READY, SETTLED, free_port, launch, offline_context, start_server
 
 VIEWS = {  # name: the link
     "home, three clusters": "",
@@ -41,8 +41,7 @@ new MutationObserver(records => { if (records.some(r => inMain(r.target))) windo
 """
 MOVING = ("() => !!document.querySelector("
           "'[data-testid=stProgress], [data-testid=stVegaLiteChart] canvas, [data-testid=stImage] img')")
-DONE = f"""() => !!document.querySelector('{READY}') && ({CHART_INK})().every(n => n > 0)
-    && !document.querySelector('[data-testid=stMain]').innerText.includes('training in the background')"""
+DONE = f"() => !!document.querySelector('{READY}') && ({CHART_INK})().every(n => n > 0) && ({SETTLED})()"
 
 
 def visit(link: str, timeout: float = 600.0) -> dict:

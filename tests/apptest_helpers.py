@@ -31,13 +31,14 @@ def app(page: str = "home", **query: str) -> AppTest:
 
 
 def wait_idle(timeout: float = 120.0) -> None:
-    """Wait until the background has trained every wish (the prefetch, a β-VAE sweep)."""
+    """Wait until the background has trained every wish (the prefetch, a β-VAE sweep) and made every view a page
+    asked for soon (runs.view_soon: the worked example's ladder)."""
     import time
 
     from vae_ui import runs
 
     deadline = time.monotonic() + timeout
-    while not runs.store().idle():
+    while not runs.store().idle() or runs.views_pending():
         assert time.monotonic() < deadline, "the background training did not finish"
         time.sleep(0.02)
 

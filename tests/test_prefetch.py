@@ -182,3 +182,40 @@ def test_a_closed_store_forgets_its_wishes():
     assert store.waiting() == []
     wait_idle(store)
     assert store.prefetched <= 1  # at most the training it was on when the store closed
+
+
+def test_a_view_asked_for_soon_is_made_once_by_a_thread_and_its_error_reaches_the_page():
+    """runs.view_soon: None while a thread makes the view (asked again meanwhile: no second making), then the view;
+    an error in the making is raised in the run that asks next, and the view is tried again after it."""
+    import threading
+
+    import pytest
+
+    run = runs.RunStore(4).train(SMALL, X)
+    gate, calls = threading.Event(), []
+
+    def slow(run: runs.Run, data, k: int) -> dict:
+        calls.append(k)
+        assert gate.wait(30)
+        return {"k": k}
+
+    assert runs.view_soon(slow, run, None, 7) is None
+    assert runs.view_soon(slow, run, None, 7) is None and runs.views_pending()
+    gate.set()
+    deadline = time.monotonic() + 30
+    while runs.views_pending():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert runs.view_soon(slow, run, None, 7) == {"k": 7} and calls == [7]
+
+    def broken(run: runs.Run, data) -> None:
+        raise ValueError("the making failed")
+
+    assert runs.view_soon(broken, run, None) is None
+    while runs.views_pending():
+        time.sleep(0.01)
+    with pytest.raises(ValueError, match="the making failed"):
+        runs.view_soon(broken, run, None)
+    assert runs.view_soon(broken, run, None) is None  # asked again: made again
+    while runs.views_pending():
+        time.sleep(0.01)

@@ -102,6 +102,29 @@ def _value(text: str) -> float:
     return float(text.split(" ± ")[0])
 
 
+def test_home_draws_its_model_without_waiting_for_the_ladder_then_shows_it(monkeypatch):
+    """The ladder's Monte Carlo (a second or two) is made by a thread: the page's run ends with the model's numbers
+    and figures and a note that the bounds are being measured; once made, the page shows them."""
+    import threading
+
+    gate, real = threading.Event(), truth.ladder
+
+    def gated(run, data, k):  # another function than the page's own: no view of it is stored yet
+        assert gate.wait(60)
+        return real(run, data, k)
+
+    monkeypatch.setattr(truth, "ladder", gated)
+    at = app("home")
+    assert_clean(at)
+    assert "Test ELBO" in metrics(at) and truth.DISTANCE not in metrics(at)
+    assert any(t.startswith("Measuring the bounds on 100 test points") for t in texts(at, "caption"))
+    gate.set()
+    settled(at)
+    assert_clean(at)
+    assert _value(metrics(at)[truth.DISTANCE]) > 0
+    assert not any(t.startswith("Measuring the bounds") for t in texts(at, "caption"))
+
+
 def test_home_learns_sigma_x_and_is_within_the_target_of_the_truth():
     """The worked example's default: σₓ learned (said on the page), and its distance from the truth on screen,
     KL(p_data ‖ p_model) ≤ 0.35 nats; fixed at 1 the same model is over a nat further away."""

@@ -326,6 +326,47 @@ def view(compute: Callable[..., T], run: Run, data: Data, *args: Hashable, store
     return views.get_or_make(view_key(compute, run.config, args), lambda: read_only(compute(run, data, *args)))
 
 
+_soon: set[tuple] = set()  # keys of views a thread is making now (see view_soon)
+_soon_failed: dict[tuple, BaseException] = {}  # ... and of those whose making raised, until asked again
+_soon_lock = threading.Lock()
+
+
+def view_soon(compute: Callable[..., T], run: Run, data: Data, *args: Hashable) -> T | None:
+    """:func:`view`'s value if it is stored; else None, while a thread makes it (one thread however many sessions
+    ask). For a slow view far down a page: the page's run, its link and the figures above do not wait for it, and
+    the page polls (a fragment with ``run_every``) until it is there. An error in the making is raised here, in the
+    page's run, the next time it is asked for."""
+    views, key = view_store(), view_key(compute, run.config, args)
+    found = views.get(key)
+    if found is not None:
+        return found
+    with _soon_lock:
+        if key in _soon_failed:
+            raise _soon_failed.pop(key)
+        if key in _soon:
+            return None
+        _soon.add(key)
+
+    def make() -> None:
+        try:
+            view(compute, run, data, *args, store=views)
+        except BaseException as error:  # noqa: BLE001 - handed to the page's run, which shows it
+            with _soon_lock:
+                _soon_failed[key] = error
+        finally:
+            with _soon_lock:
+                _soon.discard(key)
+
+    threading.Thread(target=make, name="vae-lab-view-soon", daemon=True).start()
+    return None
+
+
+def views_pending() -> bool:
+    """Whether a thread is still making a view for :func:`view_soon`."""
+    with _soon_lock:
+        return bool(_soon)
+
+
 def view_key(compute: Callable, config: RunConfig, args: tuple) -> tuple:
     """What a view depends on: the function (by its file and name: a page's functions are made anew on every
     rerun), the config (compared field by field, floats exactly) and the arguments."""
@@ -333,4 +374,4 @@ def view_key(compute: Callable, config: RunConfig, args: tuple) -> tuple:
 
 
 __all__ = ["BUDGET", "Run", "RunConfig", "likelihood_for", "prefetch", "replace", "store", "train", "view",
-           "view_key"]
+           "view_key", "view_soon", "views_pending"]

@@ -17,6 +17,7 @@ import vae_core as vc
 from . import runs, shell
 from .data import Data
 
+POLL_SECONDS = 0.5  # a page waiting for the ladder (runs.view_soon) looks for it this often
 EVAL_POINTS = 100  # test points the ladder is measured on ...
 LARGE_EVAL_POINTS = 20  # ... or on data of more than LARGE_D dimensions (MNIST: exact log p(x) costs 0.07 s a point)
 LARGE_D = 64

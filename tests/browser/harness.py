@@ -24,6 +24,11 @@ CHROMIUM = "/usr/bin/chromium"
 LAUNCH = {"executable_path": CHROMIUM, "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]}
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]", "::1")
 READY = "[data-testid=stApp][data-test-script-state=notRunning]"
+# What a page says while a part of it is still being made in the background (a β-VAE sweep, the worked example's
+# ladder); SETTLED holds once it says none of them.
+FILLING_IN = ("training in the background", "Measuring the bounds")
+SETTLED = ("() => { const text = document.querySelector('[data-testid=stMain]').innerText; "
+           f"return !{list(FILLING_IN)!r}.some(s => text.includes(s)); }}")
 
 # Per chart: the number of drawn data marks (SVG renderer), or of inked pixels (canvas renderer).
 CHART_INK = """() => Array.from(document.querySelectorAll('[data-testid=stVegaLiteChart]')).map(el => {
@@ -158,14 +163,17 @@ def offline_route(blocked: list[str]):
     return route
 
 
-def offline_context(browser, viewport: tuple[int, int] = (1400, 1000), **kwargs):
+def offline_context(browser, viewport: tuple[int, int] = (1400, 1000), probe: bool = True, **kwargs):
     """A browser context in which every request off this machine is aborted (``context.blocked`` lists them), and
-    every chart's canvas is probed (:data:`CANVAS_PROBE`, read with :func:`charts`)."""
+    every chart's canvas is probed (:data:`CANVAS_PROBE`, read with :func:`charts`). A benchmark timing what the
+    browser draws passes ``probe=False``: the probe asks each canvas for its layout on every draw call, which
+    costs the tab a lecturer's browser does not pay."""
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True,
                                   **kwargs)
     context.blocked = []
     context.route("**/*", offline_route(context.blocked))
-    context.add_init_script(CANVAS_PROBE)
+    if probe:
+        context.add_init_script(CANVAS_PROBE)
     return context
 
 
@@ -176,6 +184,13 @@ def wait_ready(page, timeout: float = 90_000) -> None:
     page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')", polling=100, timeout=timeout)
     page.wait_for_function(f"() => ({CHART_INK})().every(n => n > 0)", polling=100, timeout=timeout)
     page.wait_for_timeout(300)
+
+
+def wait_settled(page, timeout: float = 180_000) -> None:
+    """Wait until the page is ready and nothing on it is still filling in from the background (:data:`SETTLED`)."""
+    wait_ready(page, timeout=timeout)
+    page.wait_for_function(SETTLED, polling=200, timeout=timeout)
+    wait_ready(page, timeout=timeout)
 
 
 def goto(page, url: str) -> None:

@@ -10,7 +10,7 @@ import argparse
 import time
 from pathlib import Path
 
-from tests.browser.harness import SCREENSHOTS, free_port, launch, offline_context, start_server, wait_ready
+from tests.browser.harness import SCREENSHOTS, free_port, launch, offline_context, start_server, wait_ready, wait_settled
 
 VIEWS = {  # name: the page's path and query (lecture mode is added)
     "home": "", "home_digits": "?dataset=digits",
@@ -23,9 +23,6 @@ VIEWS = {  # name: the page's path and query (lecture mode is added)
     "elbo_beta_free_bits": "elbo?el_tab=%CE%B2-VAE&vb_free_bits=1",
 }
 SCREEN = (1280, 720)
-
-
-SETTLED = "() => !document.querySelector('[data-testid=stMain]').innerText.includes('training in the background')"
 
 
 def with_lecture(path: str, lecture: bool) -> str:
@@ -59,9 +56,7 @@ def main() -> None:
                 started = time.perf_counter()
                 page.set_viewport_size({"width": SCREEN[0], "height": SCREEN[1]})
                 page.goto(f"http://127.0.0.1:{port}/{with_lecture(VIEWS[name], not args.normal)}")
-                wait_ready(page, timeout=300_000)
-                page.wait_for_function(SETTLED, timeout=300_000)  # a sweep filled in, not half-drawn
-                wait_ready(page, timeout=300_000)
+                wait_settled(page, timeout=300_000)  # a sweep and the ladder filled in, not half-drawn
                 suffix = "_normal" if args.normal else ""
                 page.screenshot(path=str(args.out / f"{name}{suffix}.png"))
                 page.set_viewport_size({"width": SCREEN[0], "height": min(page_height(page) + 80, 12_000)})

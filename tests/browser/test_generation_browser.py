@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.browser.harness import assert_healthy, chart_titled, goto, step_slider, wait_ready
+from tests.browser.harness import assert_healthy, chart_titled, goto, step_slider, wait_ready, wait_settled
 
 GENERATION = ("Autoencoder codes", "VAE codes", "autoencoder: g(z)", "VAE: g(z)")
 
@@ -46,9 +46,7 @@ def test_free_bits_draw_the_sweep_with_and_without_them(server, page):
     assert_healthy(page)
     page.get_by_text("Free bits (λ = 0.5 nats)").click()
     page.wait_for_function("() => document.body.innerText.includes('Trained with free bits')", timeout=180_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=stMain]').innerText"
-                           ".includes('training in the background')", polling=500, timeout=240_000)
-    wait_ready(page)
+    wait_settled(page, timeout=240_000)
     assert_healthy(page)
     chart = chart_titled(page, "Active units vs β")
     assert chart["arcs"], "the sweep's dots"

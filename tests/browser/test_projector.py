@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.browser.harness import assert_healthy, chart_ink, charts, offline_context, wait_ready
+from tests.browser.harness import assert_healthy, chart_ink, charts, offline_context, wait_settled
 
 SCREEN = {"width": 1280, "height": 720}
 MIN_TEXT = 20  # px: chart, diagram and table text in lecture mode
@@ -52,11 +52,7 @@ VIEWS = {
 
 def _open(page, server: str, view: View) -> None:
     page.goto(f"{server}/{view.query}&lecture=1".replace("?&", "?"))
-    wait_ready(page, timeout=180_000)
-    # a section that fills in from the background (the β-VAE sweep) is done when it says nothing is training
-    page.wait_for_function("() => !document.querySelector('[data-testid=stMain]').innerText"
-                           ".includes('training in the background')", polling=500, timeout=180_000)
-    wait_ready(page, timeout=180_000)
+    wait_settled(page, timeout=180_000)  # the β-VAE sweep and the ladder filled in
 
 
 def _luminance(colour: str) -> float:
