@@ -170,7 +170,7 @@ def test_the_beta_vae_tab_shows_the_truth_and_digits_say_it_is_unknown():
     at = settled(app("elbo", el_tab="β-VAE"))
     assert_clean(at)
     assert truth.DISTANCE in metrics(at) and truth.TRUTH in metrics(at)
-    digits = app("home", dataset="digits", h_epochs="50")
+    digits = settled(app("home", dataset="digits", h_epochs="50"))  # the ladder is measured by a thread
     assert_clean(digits)
     assert truth.DISTANCE not in metrics(digits)
     assert any("true density of this data is not known" in t for t in texts(digits, "caption"))

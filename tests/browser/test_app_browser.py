@@ -23,6 +23,7 @@ from tests.browser.harness import (
     slider,
     step_slider,
     wait_ready,
+    wait_settled,
 )
 
 PAGES = {"home": "", "autoencoder": "autoencoder", "denoising": "denoising", "elbo": "elbo",
@@ -118,13 +119,13 @@ def test_upload_a_good_then_a_bad_csv(server, page, tmp_path):
     bad.write_text("a,b\n1,hello\n")
     page.locator(CSV_UPLOAD).set_input_files(str(good))
     page.wait_for_timeout(500)
-    wait_ready(page)
+    wait_settled(page)  # the ladder's metrics fill in from a thread
     assert_healthy(page)
     trained = metric_values(page)
     assert trained and "Data: Your CSV: good.csv — 300 rows × 2 columns" in page.inner_text("[data-testid=stApp]")
     page.locator(CSV_UPLOAD).set_input_files(str(bad))
     page.wait_for_timeout(500)
-    wait_ready(page)
+    wait_settled(page)
     assert_healthy(page)
     text = page.inner_text("[data-testid=stApp]")
     assert "not a number" in text and "previous data is kept" in text
@@ -170,7 +171,7 @@ def test_links_and_images_in_the_url_or_a_csv_are_text_not_links(server, page, t
     bad.write_text("a,b\n![](http://e.vil/pixel.png),2\n" * 12)
     page.locator(CSV_UPLOAD).set_input_files(str(bad))
     page.wait_for_timeout(500)
-    wait_ready(page)
+    wait_settled(page)
     assert_healthy(page)
     text = page.inner_text("[data-testid=stApp]").replace("\u200b", "")  # (zero-width spaces break the autolinks)
     assert "http://e.vil/x" in text and "![](http://e.vil/pix" in text and "not a number" in text  # (a cell: 20 chars)
