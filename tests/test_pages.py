@@ -100,6 +100,7 @@ def test_diverged_run_shows_a_message_and_the_page_stays_usable():
     assert not at.error and metrics(at)["Active units"] == "2 / 2"
 
 
+@pytest.mark.slow
 def test_shared_and_page_controls_survive_page_switches():
     at = app("home")
     at.number_input(key="w_seed").set_value(3).run()
@@ -138,6 +139,7 @@ def test_autoencoder_latent_slider_and_side_by_side():
     assert at.query_params["ae_compare"] in ("1,2,3", ["1,2,3"])
 
 
+@pytest.mark.slow
 def test_autoencoder_on_digits_shows_images():
     at = app("autoencoder", dataset="digits", ae_epochs="50", ae_compare="2")
     assert_clean(at)
@@ -345,6 +347,7 @@ def _shown_epoch(at) -> int:
     return int(captions[0].split()[2])
 
 
+@pytest.mark.slow
 def test_play_shows_every_snapshot_in_turn_then_stops_at_the_end():
     """Play animates the replay: each run of its fragment shows the next snapshot (the browser asks for one every
     0.1 s), and at the last one it stops by itself, back to the slider; the playing state stays out of the URL, and
@@ -373,6 +376,7 @@ def _epochs_viewed(config: runs.RunConfig) -> list[int]:
     return sorted(key[3][0] for key in keys if key[1] == "view_of" and key[0].endswith("home.py") and key[2] == config)
 
 
+@pytest.mark.slow
 def test_a_linear_autoencoder_draws_pcas_axis_and_says_how_far_it_is():
     at = app("autoencoder", dataset="two_moons", ae_activation="linear")
     assert_clean(at)

@@ -63,6 +63,7 @@ def test_gap_tab_identity_and_set_q_to_posterior():
     assert abs(float(metrics(at)["Gap = KL(q ‖ p(z|x))"])) < 1e-6
 
 
+@pytest.mark.slow
 def test_beta_vae_tab_rate_distortion_and_bounds():
     at = app("elbo", el_tab="β-VAE")
     assert_clean(at)

@@ -2,6 +2,7 @@
 generators, the decoded latent manifold, MNIST, and the β-VAE's KL warm-up and free bits."""
 
 import numpy as np
+import pytest
 
 from tests.apptest_helpers import app, assert_clean, chart, chart_rows, charts_titled, metrics, settled, texts
 
@@ -28,6 +29,7 @@ def test_the_autoencoder_page_sets_an_autoencoder_against_a_vae_as_generators():
     assert metrics(at)["Mean log p_data of the VAE's samples"] == found["Mean log p_data of the VAE's samples"]
 
 
+@pytest.mark.slow
 def test_on_the_digits_the_generators_show_samples_and_the_path_as_images():
     at = app("autoencoder", dataset="digits", ae_epochs="50")
     assert_clean(at)
@@ -49,6 +51,7 @@ def test_the_worked_example_on_the_digits_decodes_its_latent_manifold():
     assert not charts_titled(at, "the grid's z") and len(at.image) == 2  # d = 3: no mosaic
 
 
+@pytest.mark.slow
 def test_mnist_trains_its_capped_epochs_on_every_page_that_can():
     at = app("home", dataset="mnist")
     assert_clean(at)
@@ -63,6 +66,7 @@ def test_mnist_trains_its_capped_epochs_on_every_page_that_can():
     assert any("minutes" in t for t in texts(beta, "info"))
 
 
+@pytest.mark.slow
 def test_free_bits_keep_the_beta_vae_sweeps_units_active_and_show_both_sweeps():
     at = settled(settled(app("elbo", el_tab="β-VAE", vb_free_bits="1", vb_beta="10")))
     assert_clean(at)
@@ -75,6 +79,7 @@ def test_free_bits_keep_the_beta_vae_sweeps_units_active_and_show_both_sweeps():
     assert np.isfinite(float(metrics(at)["Rate: KL(q(z|x) ‖ p(z))"].split()[0]))
 
 
+@pytest.mark.slow
 def test_the_warm_up_toggle_trains_the_section_with_beta_rising_over_a_third_of_the_epochs():
     at = app("elbo", el_tab="β-VAE", vb_warmup="1")
     assert_clean(at)

@@ -4,6 +4,7 @@ import math
 import time
 
 import numpy as np
+import pytest
 import streamlit as st
 
 import vae_core as vc
@@ -21,6 +22,7 @@ def wait_idle(store: runs.RunStore, timeout: float = 60.0) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.slow
 def test_wished_configs_are_trained_in_the_background_exactly_as_in_the_foreground():
     store = runs.RunStore(8)
     wished = [runs.replace(SMALL, beta=b) for b in (0.5, 2.0)]
@@ -56,6 +58,7 @@ def test_only_the_newest_wishes_are_kept():
     assert [c.beta for c in store.waiting()] == betas[::-1][: runs.PREFETCH_DEPTH]
 
 
+@pytest.mark.slow
 def test_the_worked_example_has_the_next_beta_ready():
     st.cache_resource.clear()
     at = app("home")
@@ -75,6 +78,7 @@ def test_the_worked_example_has_the_next_beta_ready():
     assert metrics(at)["Active units"].endswith("/ 3")
 
 
+@pytest.mark.slow
 def test_the_autoencoder_page_has_the_next_bottlenecks_ready():
     st.cache_resource.clear()
     at = app("autoencoder")
@@ -88,6 +92,7 @@ def test_the_autoencoder_page_has_the_next_bottlenecks_ready():
     assert metrics(at)["Bottleneck"].startswith("d = 3")
 
 
+@pytest.mark.slow
 def test_the_beta_vae_section_has_the_next_beta_ready():
     st.cache_resource.clear()
     at = app("elbo", el_tab="β-VAE", vb_latent="1")  # d = 1: not a config the home page (run first) prefetches
@@ -161,6 +166,7 @@ def test_neighbours_are_the_values_a_few_key_presses_away_farthest_first():
     assert settings.neighbours("h_latent", 1) == [3, 2] and all(type(d) is int for d in settings.neighbours("h_latent", 4))
 
 
+@pytest.mark.slow
 def test_the_denoising_page_has_the_next_noise_levels_ready():
     st.cache_resource.clear()
     at = app("denoising")

@@ -33,6 +33,7 @@ def shows(at, number: int, scene: deck.Scene) -> None:
     assert at.selectbox(key="w_jump").value == number
 
 
+@pytest.mark.slow
 def test_stepping_through_the_course_sets_every_scene_and_back():
     at = app("home", deck="course", scene="1")
     shows(at, 1, COURSE.scenes[0])
@@ -137,6 +138,7 @@ def test_a_deck_file_round_trips_and_a_bad_upload_leaves_the_deck_in_use():
     assert any("Loaded" in s and "\\<b\\>mine" in s for s in texts(at, "success"))  # shown as text
 
 
+@pytest.mark.slow
 def test_the_next_scenes_models_train_in_the_background_while_the_lecturer_talks():
     from tests.apptest_helpers import wait_idle
     from vae_ui import configs, runs

@@ -57,6 +57,7 @@ def test_the_posterior_picture_holds_the_posterior_at_small_beta():
         assert held >= elbo_beta.WINDOW_MASS
 
 
+@pytest.mark.slow
 def test_active_units_have_one_definition_on_home_and_the_beta_vae_tab():
     home = settled(app("home", h_beta="2", h_latent="8", h_sigma_x="1", h_lr="0.001"))  # the β-VAE tab's model
     tab = settled(app("elbo", el_tab="β-VAE", vb_beta="2", vb_latent="8"))
@@ -84,6 +85,7 @@ def test_the_denoising_field_says_how_many_arrows_end_near_the_data():
     assert "of the ends land within 0.3 of a data point" in said.replace("\\", "")
 
 
+@pytest.mark.slow
 def test_rate_distortion_axes_say_their_units():
     at = settled(app("elbo", el_tab="β-VAE"))
     text = str(chart(at, "Rate–distortion")["spec"])
@@ -125,6 +127,7 @@ def test_home_draws_its_model_without_waiting_for_the_ladder_then_shows_it(monke
     assert not any(t.startswith("Measuring the bounds") for t in texts(at, "caption"))
 
 
+@pytest.mark.slow
 def test_home_learns_sigma_x_and_is_within_the_target_of_the_truth():
     """The worked example's default: σₓ learned (said on the page), and its distance from the truth on screen,
     KL(p_data ‖ p_model) ≤ 0.35 nats; fixed at 1 the same model is over a nat further away."""

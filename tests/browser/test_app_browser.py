@@ -52,6 +52,7 @@ def test_every_page_loads_draws_and_is_screenshotted(server, page, name):
     assert page.context.blocked == [], page.context.blocked  # nothing asked of the internet
 
 
+@pytest.mark.slow
 def test_elbo_tabs_all_render(server, page):
     for tab in ("The ELBO gap", "β-VAE", "Hidden β"):
         goto(page, f"{server}/elbo?el_tab={tab}")
@@ -60,6 +61,7 @@ def test_elbo_tabs_all_render(server, page):
         _formulas_render(page)
 
 
+@pytest.mark.slow
 def test_digits_images_render(server, page):
     goto(page, f"{server}/autoencoder?dataset=digits&ae_epochs=50&ae_compare=2")
     assert_healthy(page)
@@ -80,6 +82,7 @@ def test_key_stepping_a_main_slider_changes_the_figure(server, page, path, label
     assert metric_values(page) != before_metrics
 
 
+@pytest.mark.slow
 def test_controls_survive_a_page_switch_and_a_copied_link(server, browser, page):
     goto(page, f"{server}/")
     step_slider(page, "β (weight of the KL term)", times=2)
@@ -112,6 +115,7 @@ GOOD = "a,b\n" + "".join(f"{i % 9},{(i * 7) % 13}\n" for i in range(300))
 CSV_UPLOAD = ".st-key-csv_file [data-testid=stFileUploaderDropzoneInput]"  # (the deck box has an uploader too)
 
 
+@pytest.mark.slow
 def test_upload_a_good_then_a_bad_csv(server, page, tmp_path):
     goto(page, f"{server}/?dataset=csv")
     good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
@@ -201,6 +205,7 @@ STALE = """() => { const s = Array.from(document.querySelectorAll('[data-testid=
                    return s ? [s.transitionDuration, s.transitionDelay] : null; }"""
 
 
+@pytest.mark.slow
 def test_a_long_rerun_dims_the_page_in_one_step(server, page):
     """While a new model trains, what is not yet redrawn is dimmed (the page is busy), but without Streamlit's
     1-s fade: on a machine without a GPU every frame of the fade repaints the page."""
@@ -245,6 +250,7 @@ def _click(page, locator) -> None:
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
+@pytest.mark.slow
 def test_play_animates_the_training_then_pause_holds_it(server, page):
     goto(page, f"{server}/?h_epochs=50")
     _click(page, _play_button(page, "play_arrow"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.browser.harness import assert_healthy, chart_titled, goto, step_slider, wait_ready, wait_settled
 
 GENERATION = ("Autoencoder codes", "VAE codes", "autoencoder: g(z)", "VAE: g(z)")
@@ -13,6 +15,7 @@ def _drawn(page, title: str) -> tuple:
     return tuple(map(tuple, (tuple(sorted(a.items())) for a in chart["arcs"])))
 
 
+@pytest.mark.slow
 def test_the_generators_codes_samples_and_paths_are_drawn_and_follow_the_chosen_points(server, page):
     goto(page, f"{server}/autoencoder")
     assert_healthy(page)
@@ -27,6 +30,7 @@ def test_the_generators_codes_samples_and_paths_are_drawn_and_follow_the_chosen_
     assert any("autoencoder's samples" in s for s in said) and any("VAE's samples" in s for s in said)
 
 
+@pytest.mark.slow
 def test_the_decoded_manifold_is_one_mosaic_beside_the_codes_and_goes_with_d_3(server, page):
     goto(page, f"{server}/?dataset=digits&h_epochs=50")
     assert_healthy(page)
@@ -41,6 +45,7 @@ def test_the_decoded_manifold_is_one_mosaic_beside_the_codes_and_goes_with_d_3(s
     assert (9 * 9 - 1) * 8 not in widths
 
 
+@pytest.mark.slow
 def test_free_bits_draw_the_sweep_with_and_without_them(server, page):
     goto(page, f"{server}/elbo?el_tab=%CE%B2-VAE")
     assert_healthy(page)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from tests.browser.harness import assert_healthy, chart_titled, charts, goto, slider, wait_ready
 
 
@@ -14,6 +16,7 @@ def _tab(page, name: str):
     return page.get_by_role("tab", name=name)
 
 
+@pytest.mark.slow
 def test_every_click_on_an_elbo_tab_opens_it(server, page):
     goto(page, f"{server}/elbo")
     for name, shows in [("The ELBO gap", "Set q to the exact posterior"), ("Hidden β", "Effective β"),
@@ -32,6 +35,7 @@ def _caption(page) -> str:
     return re.search(r"Showing epoch \d+ of \d+", page.inner_text("[data-testid=stMain]")).group(0)
 
 
+@pytest.mark.slow
 def test_changing_epochs_keeps_the_replay_at_the_end_and_each_replay_step_moves(server, page):
     goto(page, f"{server}/")
     assert _caption(page) == "Showing epoch 300 of 300"
@@ -64,6 +68,7 @@ def _y_axis_labels(chart: dict) -> list[float]:
     return max(columns.values(), key=len, default=[])
 
 
+@pytest.mark.slow
 def test_the_live_loss_chart_has_a_y_axis_that_follows_the_loss(server, page):
     page.goto(f"{server}/?seed=4243&h_epochs=1000")  # a new model: it trains for several seconds
     page.wait_for_selector("[data-testid=stProgress]", timeout=60_000)
@@ -80,6 +85,7 @@ def test_the_live_loss_chart_has_a_y_axis_that_follows_the_loss(server, page):
     assert labels and max(seen[-1]) > 0.5 * max(labels), (seen[-1], labels)  # the live axis spans the loss's range
 
 
+@pytest.mark.slow
 def test_the_clickable_latent_chart_draws_small_marks_before_any_click(server, page):
     goto(page, f"{server}/autoencoder")  # d = 1: one tick per code
     ticks = [r for r in chart_titled(page, "Latent codes")["rects"] if r["w"] < 5]  # a tick: a thin upright rect

@@ -31,6 +31,7 @@ def press(page, key: str, scene: int) -> None:
     wait_ready(page)
 
 
+@pytest.mark.slow
 def test_pagedown_and_pageup_step_the_scenes_and_reveal_shows_what_was_kept_back(deck_server, page):
     goto(page, f"{deck_server}/autoencoder?deck=course&scene=1&lecture=1")
     body = page.locator("[data-testid=stMain]")
@@ -52,6 +53,7 @@ def test_pagedown_and_pageup_step_the_scenes_and_reveal_shows_what_was_kept_back
     assert_healthy(page)
 
 
+@pytest.mark.slow
 def test_a_student_votes_and_the_lecturer_sees_the_count_but_the_student_cannot_move_the_scene(
         deck_server, page, browser):
     goto(page, f"{deck_server}/autoencoder?deck=course&scene=1")  # the sidebar open (not lecture mode)

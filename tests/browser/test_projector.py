@@ -106,7 +106,10 @@ def projector(browser):
     context.close()
 
 
-@pytest.mark.parametrize("name", list(VIEWS))
+SLOW_VIEWS = {"home, digits", "home, MNIST", "ELBO, β-VAE"}  # over 10 s each: in the slow run
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_VIEWS else n for n in VIEWS])
 def test_lecture_mode_on_a_1280_by_720_projector(server, projector, name):
     page, view = projector, VIEWS[name]
     page.set_viewport_size(SCREEN)

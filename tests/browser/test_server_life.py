@@ -9,6 +9,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from benchmarks.protocol_viewer import ProtocolViewer
 from tests.browser.harness import free_port, start_server
 
@@ -51,6 +53,7 @@ def test_a_clients_clear_cache_wipes_no_model_and_leaves_no_thread_or_memory_beh
     assert max(seconds) < 5
 
 
+@pytest.mark.slow
 def test_stopping_the_server_during_a_training_is_quick_and_prints_no_traceback(tmp_path):
     port, log = free_port(), tmp_path / "server.log"
     server = start_server(port, log=log)
