@@ -99,13 +99,13 @@ def section(data: Data) -> None:
     if run is None:
         return
     # The sweep and the compared β train in the background (served first: wished last), and the figures fill in
-    # as they arrive; β two steps either side after them, for the next move of the slider.
+    # as they arrive; β two steps either side after them, for the next move of the slider. The bounds and the gap's
+    # split (about 2 s of Monte Carlo and fitting) are made by threads and fill in too.
     others = awaited(config, beta2)
     nearby = [runs.replace(config, beta=b) for b in settings.neighbours("vb_beta", beta) if b not in SWEEP]
     runs.prefetch(nearby + others, data.X)
-    waiting = _waiting(others)
-    st.fragment(_figures, run_every=POLL_SECONDS if waiting else None)(
-        data, run, beta, beta2, k, point, bool(waiting))
+    waiting = bool(_waiting(others)) or _measuring(run, data, k)  # the sweep, or the bounds made by threads
+    st.fragment(_figures, run_every=POLL_SECONDS if waiting else None)(data, run, beta, beta2, k, point, waiting)
 
 
 def awaited(config: runs.RunConfig, beta2: float) -> list[runs.RunConfig]:
@@ -167,9 +167,43 @@ def _collapse(data: Data, trained: pd.DataFrame, latent: int, config: runs.RunCo
             shell.look_for("the step where the dots drop to 0 active units, against the orange rules.")
 
 
+def _measuring(run: runs.Run, data: Data, k: int) -> bool:
+    """Whether the bounds or the gap's split (seconds of Monte Carlo and of fitting, made by threads while the
+    figures above are drawn: a β move does not wait for them) are still being made. Asking starts them."""
+    if run.config.latent_dim > 2:
+        return False
+    return any([runs.view_soon(truth.ladder, run, data, k) is None, runs.view_soon(gap_split, run, data) is None])
+
+
+def _bounds(run: runs.Run, data: Data, k: int) -> None:
+    """ELBO ≤ IWAE_k ≤ log p(x) against the truth, once a thread has measured them."""
+    st.subheader("ELBO ≤ IWAE_k ≤ log p(x), and the truth")
+    found = runs.view_soon(truth.ladder, run, data, k)
+    if found is None:
+        st.caption(f"Measuring the bounds on {truth.eval_points(data)} test points ({truth.REPEATS} Monte Carlo "
+                   f"repeats of the ELBO and of IWAE_{k}) …")
+    else:
+        truth.show(found)
+    formula(r"\mathrm{IWAE}_k = \mathbb E\Big[\log\frac1k\sum_{i=1}^k\frac{p(x,z_i)}{q(z_i|x)}\Big],"
+            r"\qquad \mathrm{ELBO} = \mathrm{IWAE}_1 \le \mathrm{IWAE}_k \le \log p(x)")
+    if found is None:
+        return
+    st.caption(f"Mean over {truth.eval_points(data)} test points. The ordering holds for the expectations, "
+               f"not for each estimate: ELBO and IWAE_k are Monte Carlo estimates (the mean of {truth.REPEATS} "
+               "independent repeats, ± two standard errors), and log p(x) is exact (quadrature). When two intervals "
+               "overlap, the estimates cannot tell the two apart. "
+               + (f"On average log p_model ≤ log p_data (Gibbs' inequality): the gap is {truth.DISTANCE}, the nats "
+                  "per example this model is from the distribution the data was drawn from; its decoder's σₓ is "
+                  "fixed at 1 here, so that β alone moves the balance." if truth.TRUTH in found else
+                  "The true density of this data is not known, so the distance to it cannot be shown."))
+
+
 def _amortisation(run: runs.Run, data: Data, config: runs.RunConfig) -> None:
     """log p(x) − ELBO split into the approximation gap and the amortisation gap, as a stacked bar."""
-    split = runs.view(gap_split, run, data)
+    split = runs.view_soon(gap_split, run, data)
+    if split is None:
+        st.caption(f"Measuring the gap's split: fitting each of {AMORTISED_POINTS} test points its own best q* …")
+        return
     (approximation, e_approx), (amortisation, e_amort) = split["approximation"], split["amortisation"]
     left, right = shell.columns([1.3, 1])
     with left:
@@ -192,9 +226,10 @@ def _waiting(configs: list[runs.RunConfig]) -> list[runs.RunConfig]:
 
 def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point: int, timed: bool) -> None:
     """Everything the section shows of the β-VAE and its sweep; while models of the sweep are still training in the
-    background (``timed``), this fragment reruns every POLL_SECONDS and draws each as it arrives."""
+    background, or threads are measuring the bounds (``timed``), this fragment reruns every POLL_SECONDS and draws
+    each as it arrives."""
     config, latent = run.config, run.config.latent_dim
-    waiting = _waiting(awaited(config, beta2))
+    waiting = bool(_waiting(awaited(config, beta2))) or _measuring(run, data, k)
     if timed and not waiting:  # the last one arrived: one full run draws the page and stops the timer
         st.rerun()
     now = runs.view(summary, run, data)
@@ -235,19 +270,7 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
     _collapse(data, frame_active(trained, data), latent, config, without)
 
     if latent <= 2:
-        found = runs.view(truth.ladder, run, data, k)
-        st.subheader("ELBO ≤ IWAE_k ≤ log p(x), and the truth")
-        truth.show(found)
-        formula(r"\mathrm{IWAE}_k = \mathbb E\Big[\log\frac1k\sum_{i=1}^k\frac{p(x,z_i)}{q(z_i|x)}\Big],"
-                r"\qquad \mathrm{ELBO} = \mathrm{IWAE}_1 \le \mathrm{IWAE}_k \le \log p(x)")
-        st.caption(f"Mean over {truth.eval_points(data)} test points. The ordering holds for the expectations, "
-                   f"not for each estimate: ELBO and IWAE_k are Monte Carlo estimates (the mean of {truth.REPEATS} "
-                   "independent repeats, ± two standard errors), and log p(x) is exact (quadrature). When two intervals "
-                   "overlap, the estimates cannot tell the two apart. "
-                   + (f"On average log p_model ≤ log p_data (Gibbs' inequality): the gap is {truth.DISTANCE}, the nats "
-                      "per example this model is from the distribution the data was drawn from; its decoder's σₓ is "
-                      "fixed at 1 here, so that β alone moves the balance." if truth.TRUTH in found else
-                      "The true density of this data is not known, so the distance to it cannot be shown."))
+        _bounds(run, data, k)
         _amortisation(run, data, config)
         cols = shell.columns(3) if data.is_2d else shell.columns(2)
         with cols[0]:

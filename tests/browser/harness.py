@@ -26,7 +26,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "[::1]", "::1")
 READY = "[data-testid=stApp][data-test-script-state=notRunning]"
 # What a page says while a part of it is still being made in the background (a β-VAE sweep, the worked example's
 # ladder); SETTLED holds once it says none of them.
-FILLING_IN = ("training in the background", "Measuring the bounds")
+FILLING_IN = ("training in the background", "Measuring the bounds", "Measuring the gap")
 SETTLED = ("() => { const text = document.querySelector('[data-testid=stMain]').innerText; "
            f"return !{list(FILLING_IN)!r}.some(s => text.includes(s)); }}")
 
