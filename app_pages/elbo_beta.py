@@ -172,7 +172,8 @@ def _measuring(run: runs.Run, data: Data, k: int) -> bool:
     figures above are drawn: a β move does not wait for them) are still being made. Asking starts them."""
     if run.config.latent_dim > 2:
         return False
-    return any([runs.view_soon(truth.ladder, run, data, k) is None, runs.view_soon(gap_split, run, data) is None])
+    asked = [runs.view_soon(truth.ladder, run, data, k), runs.view_soon(gap_split, run, data)]  # both, at once
+    return any(found is None for found in asked)
 
 
 def _bounds(run: runs.Run, data: Data, k: int) -> None:
@@ -180,8 +181,7 @@ def _bounds(run: runs.Run, data: Data, k: int) -> None:
     st.subheader("ELBO ≤ IWAE_k ≤ log p(x), and the truth")
     found = runs.view_soon(truth.ladder, run, data, k)
     if found is None:
-        st.caption(f"Measuring the bounds on {truth.eval_points(data)} test points ({truth.REPEATS} Monte Carlo "
-                   f"repeats of the ELBO and of IWAE_{k}) …")
+        truth.show_measuring(data, k)
     else:
         truth.show(found)
     formula(r"\mathrm{IWAE}_k = \mathbb E\Big[\log\frac1k\sum_{i=1}^k\frac{p(x,z_i)}{q(z_i|x)}\Big],"

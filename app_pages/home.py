@@ -188,8 +188,7 @@ def far_from_truth(run: runs.Run, data: Data, timed: bool) -> None:
     fragment says so and looks again every truth.POLL_SECONDS (``timed``), and one full run shows it."""
     found = runs.view_soon(truth.ladder, run, data, LADDER_K)
     if found is None:
-        st.caption(f"Measuring the bounds on {truth.eval_points(data)} test points ({truth.REPEATS} Monte Carlo "
-                   f"repeats of the ELBO and of IWAE_{LADDER_K}) …")
+        truth.show_measuring(data, LADDER_K)
         return
     if timed:  # it arrived: one full run draws the page and stops the timer
         st.rerun()

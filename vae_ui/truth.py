@@ -90,3 +90,9 @@ def show(found: dict[str, tuple[float, float]], container: Any = None) -> None:
         cols = container.columns(PER_ROW)
         for col, (name, (value, error)) in zip(cols, items[start:start + PER_ROW]):
             shell.metric(col, name, label(value, error), help=HELP.get(name, HELP["ELBO"]))
+
+
+def show_measuring(data: Data, k: int) -> None:
+    """What a page says while a thread measures the ladder (runs.view_soon); the browser tests wait on its words."""
+    st.caption(f"Measuring the bounds on {eval_points(data)} test points ({REPEATS} Monte Carlo repeats of the ELBO "
+               f"and of IWAE_{k}) …")
