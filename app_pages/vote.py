@@ -32,7 +32,8 @@ def cast(scene: int, round_: int, choice: int) -> None:
 def question() -> None:
     try:
         now = store.showing(code)
-    except Refused as err:
+        mine = store.my_vote(now.code, now.scene, now.round, voter) if now.scene else None
+    except Refused as err:  # (a store that does not work says so too: the lecturer's screen says what to do)
         st.error(escape(str(err)), icon=":material/error:")
         return
     st.caption(f"Class {now.code}")
@@ -40,7 +41,6 @@ def question() -> None:
         st.info("No question is open just now: this page shows the next one by itself.", icon=":material/hourglass_top:")
         return
     st.subheader(escape(now.prompt))
-    mine = store.my_vote(now.code, now.scene, now.round, voter)
     for i, choice in enumerate(now.choices):
         st.button(f"{LETTERS[i]}.  {escape(choice)}", key=f"vote_{now.scene}_{now.round}_{i}", on_click=cast,
                   args=(now.scene, now.round, i), type="primary" if mine == i else "secondary", width="stretch",

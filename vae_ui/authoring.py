@@ -22,6 +22,9 @@ def deck_box() -> None:
     """Drawn after the page, when its controls are known (``page_keys``)."""
     ss = st.session_state
     yours: deck.Deck | None = ss.get("your_deck")
+    trouble = classroom.problem()
+    if trouble:  # (outside the folded box: the lecturer sees it without opening it)
+        st.sidebar.warning(escape(trouble), icon=":material/how_to_vote:")
     with st.sidebar.expander("Lecture deck", icon=":material/slideshow:", expanded=False):
         left, right = st.columns(2)
         left.button("Present the course", on_click=present.start, args=("course",), key="present_course",

@@ -2,7 +2,8 @@
 votes and, after Reveal, their histogram beside the right answer (:mod:`vae_ui.votes` keeps the votes).
 
 A session becomes the presenter by typing the presenter secret (printed in the terminal where the app was started,
-or set as ``VAE_LAB_PRESENTER_SECRET``); only then does the scene it presents reach the class.
+or set as ``VAE_LAB_PRESENTER_SECRET``); only then does the scene it presents reach the class. A store that does not
+work (:meth:`VoteStore.problem`) is said in one sentence in the sidebar; the rest of the app goes on without it.
 """
 
 from __future__ import annotations
@@ -14,18 +15,43 @@ import streamlit as st
 
 from . import controls, curves, deck, figures, present, shell
 from .text import escape
-from .votes import Refused, VoteStore
+from .votes import Refused, Unavailable, VoteStore
 
 COUNT_SECONDS = 1.0  # the lecturer's count of votes is read this often
 
 
+_ANNOUNCED: set[str] = set()  # the store files whose presenter secret this process has printed
+
+
 @st.cache_resource
 def store() -> VoteStore:
-    """The vote store of this server process; its presenter secret is printed where the app was started."""
+    """The vote store of this server process (never raises: a store that does not work says so in the sidebar);
+    its presenter secret is printed where the app was started."""
     made = VoteStore()
-    secret, _ = made.presenter_secret()
-    print(f"VAE Lab: the presenter secret for class votes is {secret} (sidebar: Lecture deck → Class vote)", flush=True)
+    _announce(made)
     return made
+
+
+def _announce(made: VoteStore) -> None:
+    """Print the presenter secret once, or, while the store does not work, what is wrong with it."""
+    if str(made.path) in _ANNOUNCED:
+        return
+    try:
+        secret, _ = made.presenter_secret()
+    except Unavailable:
+        print(f"VAE Lab: {made.problem()}", flush=True)
+        return
+    _ANNOUNCED.add(str(made.path))
+    print(f"VAE Lab: the presenter secret for class votes is {secret} (sidebar: Lecture deck → Class vote)", flush=True)
+
+
+def problem() -> str | None:
+    """What is wrong with the vote store and what to do, in one sentence (None when it works)."""
+    made = store()
+    found = made.problem()
+    if found is None:
+        _announce(made)  # (a store put right while the app ran: its secret is printed now)
+    return found
 
 
 def secret() -> str:
@@ -42,6 +68,9 @@ def presenter_box() -> None:
     note = st.session_state.pop("class_note", None)
     if note:  # (from Start or from Vote again)
         st.error(escape(note))
+    if class_code() and _class_gone():
+        st.error(f"Your class {class_code()} is gone from the vote store: start a class vote again.")
+        _end()
     if class_code():
         st.caption(f"Your class: {class_code()}. Its join link is on every question scene.")
         st.button("End the class vote", key="class_end", on_click=_end, icon=":material/stop_circle:")
@@ -64,6 +93,18 @@ def _start() -> None:
 
 def _end() -> None:
     st.session_state.pop("class_code", None)
+    st.session_state.pop("published", None)
+
+
+def _class_gone() -> bool:
+    """Whether this session's class is no longer in the store (its file was deleted and made again)."""
+    try:
+        store().showing(class_code())
+    except Unavailable:
+        return False  # (not known: the store says what is wrong)
+    except Refused:
+        return True
+    return False
 
 
 def join_link(code: str) -> str:
@@ -112,11 +153,15 @@ def panel(number: int, scene: deck.Scene, revealed: bool) -> None:
 @st.fragment(run_every=COUNT_SECONDS)
 def counts(number: int, scene: deck.Scene, revealed: bool) -> None:
     code, q = class_code(), scene.question
+    trouble = store().problem()  # (said here too: this part reruns by itself, the sidebar does not)
+    if trouble:
+        st.warning(escape(trouble), icon=":material/how_to_vote:")
     try:
         now = store().showing(code)
         rounds = {r: store().counts(secret(), code, number, r) for r in range(1, now.round + 1)}
     except Refused as err:
-        st.warning(escape(str(err)))
+        if not trouble:
+            st.warning(escape(str(err)))
         return
     latest = rounds[now.round]
     label = f"round {now.round}: " if now.round > 1 else ""

@@ -10,11 +10,15 @@ app), in WAL mode: several server processes on one host share it, and a restart 
 - Only the holder of the **presenter secret** may open a class or change what it shows
   (:func:`presenter_secret`: set ``VAE_LAB_PRESENTER_SECRET``, or one is made on first use and printed).
 
-Every refusal is a :class:`Refused` with a sentence for the page.
+Every refusal is a :class:`Refused` with a sentence for the page. A store that cannot be used (its folder cannot be
+made, the file is not a database, is read-only, or is held locked by another program) raises :class:`Unavailable`, a
+Refused with a sentence for a student, and :meth:`VoteStore.problem` says to the lecturer what is wrong and what to do;
+the app around the vote never depends on it. A file deleted while the app runs is made again (its classes are gone).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import os
@@ -32,6 +36,8 @@ CODE_LENGTH = 5
 MAX_VOTER = 64  # characters of a voter id
 MIN_SECONDS_BETWEEN_VOTES = 0.5  # one voter, one question: a flood is refused
 MAX_VOTES_PER_QUESTION = 20  # changes of mind one voter may make in one round
+BUSY_SECONDS = 2.0  # a vote waits this long for another writer, then "busy, try again" (200 votes at once: no wait near it)
+BUSY_SHOWN = 30.0  # seconds the lecturer is told of the last time the store was busy
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -49,6 +55,14 @@ class Refused(ValueError):
     """A request the vote store will not carry out; its message is for the page."""
 
 
+class Unavailable(Refused):
+    """The store cannot be used just now (its message is for a student; :meth:`VoteStore.problem`, for the lecturer)."""
+
+
+class Busy(Unavailable):
+    """Another connection held the store locked for longer than BUSY_SECONDS."""
+
+
 @dataclass(frozen=True)
 class Showing:
     """What a class's students see now."""
@@ -62,24 +76,124 @@ class Showing:
 
 
 class VoteStore:
-    """The votes of every class, in one SQLite file (one connection per thread, as sqlite3 wants)."""
+    """The votes of every class, in one SQLite file (one connection per thread, as sqlite3 wants).
+
+    Nothing is opened when the store is made: each call opens (or reopens) what it needs, so a store that was broken
+    works again as soon as its file or folder is put right, without a restart.
+    """
 
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else DATA_DIR / "votes.sqlite3"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._lock = threading.Lock()
         self._stored_secret: str | None = None  # read once: a stored secret never changes
-        with self._db() as db:
-            db.executescript(SCHEMA)
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file this store last opened
+        self._remade = False  # the file was deleted or replaced while in use: its classes are gone
+        self._fault: str | None = None  # the lecturer's sentence for the last time the store could not be used
+        self._busy_at = 0.0  # when a vote last found the store locked (time.time())
+
+    def _file(self) -> tuple[int, int] | None:
+        try:
+            found = os.stat(self.path)
+        except OSError:
+            return None
+        return found.st_dev, found.st_ino
 
     def _db(self) -> sqlite3.Connection:
+        """This thread's connection; a new one when the file was deleted or replaced since it was opened."""
         db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)  # autocommit; BEGIN where needed
+        if db is not None and self._local.identity == self._file():
+            return db
+        if db is not None:
+            self._local.db = None
+            db.close()
+        return self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise self._unavailable(f"The class vote is off: its folder {self.path.parent} cannot be made "
+                                    f"({err.strerror or err}); set VAE_LAB_DATA to a folder this app may write "
+                                    "and restart it.") from None
+        db = None
+        try:
+            db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)  # autocommit; BEGIN where needed
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
+            fresh = db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'classes'").fetchone()[0] == 0
+            if fresh:
+                db.executescript(SCHEMA)  # a new file (or one deleted while the app ran)
+                if self._stored_secret is not None:  # the presenter keeps the secret printed at the start
+                    db.execute("INSERT OR IGNORE INTO meta VALUES ('presenter_secret', ?)", (self._stored_secret,))
+        except sqlite3.Error as err:
+            if db is not None:
+                db.close()
+            raise self._failed(err) from None
+        identity = self._file()
+        with self._lock:
+            if self._identity is not None and (fresh or identity != self._identity):  # (an inode may be reused)
+                self._remade = True
+            self._identity = identity
+        self._local.db, self._local.identity = db, identity
         return db
+
+    @contextlib.contextmanager
+    def _using(self):
+        """Any SQLite error inside becomes :class:`Unavailable`; the thread's connection is opened afresh next time."""
+        try:
+            yield
+        except sqlite3.Error as err:
+            db, self._local.db = getattr(self._local, "db", None), None
+            if db is not None:
+                db.close()
+            raise self._failed(err) from None
+
+    def _failed(self, err: sqlite3.Error) -> Unavailable:
+        """What an SQLite error means for the class, said to a student (the error) and to the lecturer (stored)."""
+        name = getattr(err, "sqlite_errorname", "") or ""
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            self._busy_at = time.time()
+            return Busy("the vote store is busy, try again")
+        if name.startswith("SQLITE_READONLY") or not self._writable():
+            return self._unavailable(self._read_only(), "the vote store is read-only: your vote was not counted "
+                                     "(the lecturer's screen says why)")
+        if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+            return self._unavailable(f"The class vote is off: {self.path} is not an SQLite database (or is damaged); "
+                                     "move it away or delete it, and the app makes a new one.")
+        return self._unavailable(f"The class vote is off: {self.path} cannot be used ({err}); move it away, or set "
+                                 "VAE_LAB_DATA to another folder and restart the app.")
+
+    def _unavailable(self, for_lecturer: str, for_student: str = "the class vote is not available just now "
+                     "(the lecturer's screen says why)") -> Unavailable:
+        self._fault = for_lecturer
+        return Unavailable(for_student)
+
+    def _writable(self) -> bool:
+        return not self.path.exists() or os.access(self.path, os.W_OK)
+
+    def _read_only(self) -> str:
+        return (f"The class vote refuses votes: {self.path} is read-only; make it writable again (chmod u+w, or "
+                "chattr -i) and votes are taken.")
+
+    def problem(self) -> str | None:
+        """One sentence for the lecturer when the store does not work (what is wrong, what to do); None when it does."""
+        try:
+            with self._using():
+                self._db().execute("SELECT 1 FROM classes LIMIT 1").fetchone()
+        except Busy:
+            pass  # said below
+        except Unavailable:
+            return self._fault
+        if not self._writable():
+            return self._read_only()
+        if time.time() - self._busy_at < BUSY_SHOWN:
+            return (f"The vote store {self.path} was busy (another program holds it locked): votes waited "
+                    f"{BUSY_SECONDS:g} s and were refused; close that program.")
+        if self._remade:
+            return (f"The vote store {self.path} was deleted while the app ran and has been made again: the classes "
+                    "opened before are gone; start a class vote again.")
+        return None
 
     # -- the presenter ----------------------------------------------------------------------------------------
     def presenter_secret(self) -> tuple[str, bool]:
@@ -89,10 +203,11 @@ class VoteStore:
             return configured, False
         if self._stored_secret is not None:
             return self._stored_secret, False
-        db = self._db()
         made = secrets.token_urlsafe(9)
-        db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('presenter_secret', ?)", (made,))
-        (stored,) = db.execute("SELECT value FROM meta WHERE key = 'presenter_secret'").fetchone()
+        with self._using():
+            db = self._db()
+            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('presenter_secret', ?)", (made,))
+            (stored,) = db.execute("SELECT value FROM meta WHERE key = 'presenter_secret'").fetchone()
         self._stored_secret = stored
         return stored, stored == made
 
@@ -106,14 +221,16 @@ class VoteStore:
     def open_class(self, secret: str) -> str:
         """A new class with a fresh join code."""
         self._check(secret)
-        db = self._db()
-        for _ in range(50):
-            code = "".join(secrets.choice(CODE_LETTERS) for _ in range(CODE_LENGTH))
-            try:
-                db.execute("INSERT INTO classes VALUES (?, 0, '', '[]', 1, 0, ?)", (code, time.time()))
+        with self._using():
+            db = self._db()
+            for _ in range(50):
+                code = "".join(secrets.choice(CODE_LETTERS) for _ in range(CODE_LENGTH))
+                try:
+                    db.execute("INSERT INTO classes VALUES (?, 0, '', '[]', 1, 0, ?)", (code, time.time()))
+                except sqlite3.IntegrityError:
+                    continue
+                self._remade = False  # (said to the lecturer until a class starts again)
                 return code
-            except sqlite3.IntegrityError:
-                continue
         raise Refused("no free join code")  # pragma: no cover - 32^5 codes
 
     def show(self, secret: str, code: str, scene: int, prompt: str, choices: tuple[str, ...], revealed: bool,
@@ -123,9 +240,10 @@ class VoteStore:
         now = self.showing(code)
         if round_ is None:
             round_ = now.round if now.scene == scene else 1
-        self._db().execute("UPDATE classes SET scene = ?, prompt = ?, choices = ?, round = ?, revealed = ?, updated = ?"
-                           " WHERE code = ?", (scene, prompt, json.dumps(list(choices)), round_, int(revealed),
-                                               time.time(), now.code))
+        with self._using():
+            self._db().execute("UPDATE classes SET scene = ?, prompt = ?, choices = ?, round = ?, revealed = ?, "
+                               "updated = ? WHERE code = ?", (scene, prompt, json.dumps(list(choices)), round_,
+                                                              int(revealed), time.time(), now.code))
 
     def vote_again(self, secret: str, code: str) -> int:
         """A second round of the same question (vote, discuss, vote again); returns the new round."""
@@ -136,8 +254,9 @@ class VoteStore:
     def counts(self, secret: str, code: str, scene: int, round_: int) -> Counter:
         """choice -> votes, for the presenter only."""
         self._check(secret)
-        rows = self._db().execute("SELECT choice, COUNT(*) FROM votes WHERE code = ? AND scene = ? AND round = ? "
-                                  "GROUP BY choice", (code, scene, round_)).fetchall()
+        with self._using():
+            rows = self._db().execute("SELECT choice, COUNT(*) FROM votes WHERE code = ? AND scene = ? AND round = ? "
+                                      "GROUP BY choice", (code, scene, round_)).fetchall()
         return Counter({choice: n for choice, n in rows})
 
     # -- a student ------------------------------------------------------------------------------------------
@@ -145,8 +264,9 @@ class VoteStore:
         code = code.strip().upper() if isinstance(code, str) else ""
         if len(code) != CODE_LENGTH or any(c not in CODE_LETTERS for c in code):
             raise Refused(f"'{code[:12]}' is not a join code (it has {CODE_LENGTH} letters and digits)")
-        row = self._db().execute("SELECT scene, prompt, choices, round, revealed FROM classes WHERE code = ?",
-                                 (code,)).fetchone()
+        with self._using():
+            row = self._db().execute("SELECT scene, prompt, choices, round, revealed FROM classes WHERE code = ?",
+                                     (code,)).fetchone()
         if row is None:
             raise Refused(f"no class has the code {code}: check it with the lecturer's screen")
         scene, prompt, choices, round_, revealed = row
@@ -163,11 +283,15 @@ class VoteStore:
             raise Refused("there is no such choice")
         if not isinstance(voter, str) or not 0 < len(voter) <= MAX_VOTER:
             raise Refused("this browser has no valid voter id")
+        with self._using():
+            self._write_vote(now.code, scene, round_, voter, choice)
+
+    def _write_vote(self, code: str, scene: int, round_: int, voter: str, choice: int) -> None:
         db = self._db()
-        db.execute("BEGIN IMMEDIATE")
+        db.execute("BEGIN IMMEDIATE")  # waits up to BUSY_SECONDS for another writer
         try:
             row = db.execute("SELECT changes, at FROM votes WHERE code = ? AND scene = ? AND round = ? AND voter = ?",
-                             (now.code, scene, round_, voter)).fetchone()
+                             (code, scene, round_, voter)).fetchone()
             at = time.time()
             if row is not None:
                 changes, last = row
@@ -177,13 +301,15 @@ class VoteStore:
                     raise Refused("that is enough changes of mind for one question")
             db.execute("INSERT INTO votes VALUES (?, ?, ?, ?, ?, 1, ?) ON CONFLICT (code, scene, round, voter) "
                        "DO UPDATE SET choice = excluded.choice, changes = changes + 1, at = excluded.at",
-                       (now.code, scene, round_, voter, choice, at))
+                       (code, scene, round_, voter, choice, at))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
 
     def my_vote(self, code: str, scene: int, round_: int, voter: str) -> int | None:
-        row = self._db().execute("SELECT choice FROM votes WHERE code = ? AND scene = ? AND round = ? AND voter = ?",
-                                 (code, scene, round_, voter)).fetchone()
+        with self._using():
+            row = self._db().execute("SELECT choice FROM votes WHERE code = ? AND scene = ? AND round = ? "
+                                     "AND voter = ?", (code, scene, round_, voter)).fetchone()
         return None if row is None else row[0]
