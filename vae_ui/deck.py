@@ -19,13 +19,16 @@ before the reveal. A deck file reads like this::
     answer = "one curve"                   # leave it out for an opinion poll
     explain = "Every reconstruction is g(z) for one number z: a curve in the plane."
 
-Nothing in a deck is executed or rendered as HTML: its text is shown as text. :func:`parse` checks every field and
-raises :class:`DeckError` naming the scene and the field of each problem.
+Nothing in a deck is executed or rendered as HTML: its text is shown as text. :func:`parse` checks every field's type
+before using it and raises :class:`DeckError` naming the scene and the field of each problem; :func:`read` first
+refuses what would break the TOML reader itself (values nested too deep, numbers too long), so a hostile file is
+refused with a sentence like any other.
 """
 
 from __future__ import annotations
 
 import json
+import reprlib
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -56,6 +59,8 @@ MAX_TEXT = {"title": 120, "talk": 1200, "prompt": 300, "choice": 120, "explain":
 CHOICES = (2, 5)  # a question has this many choices, at least and at most
 LETTERS = "ABCDE"  # the choices' letters, on the lecturer's screen and the students'
 SCENE_FIELDS = {"page", "title", "talk", "controls", "question", "hide"}
+MAX_NESTING = 4  # arrays and inline tables open at once in one value (a deck written all inline needs 3)
+MAX_DIGITS = 40  # of a number (Python's reader raises on an integer of over 4,300 digits; its recursion, on ~500 levels)
 QUESTION_FIELDS = {"prompt", "choices", "answer", "explain"}
 
 
@@ -128,11 +133,95 @@ def read(raw: bytes) -> Deck:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise DeckError([f"the file is not UTF-8 text (byte {err.start})"]) from None
+    hostile = _beyond_limits(text)
+    if hostile:
+        raise DeckError([hostile])
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise DeckError([f"the file is not TOML: {err}"]) from None
+    except (RecursionError, ValueError, OverflowError) as err:  # (a limit the scan above did not see)
+        raise DeckError([f"the file could not be read ({type(err).__name__}: {_cut(str(err), 80)})"]) from None
     return parse(document)
+
+
+def _beyond_limits(text: str) -> str | None:
+    """The first value that would break the TOML reader rather than its syntax, named by its scene, field and line:
+    arrays or inline tables nested more than MAX_NESTING deep, or a number of more than MAX_DIGITS digits. A scan of
+    the text that skips strings and comments (its syntax is left to the reader); None when there is none."""
+    scene, table, key, line, depth, digits = 0, "", "", 1, 0, 0
+    i, n, key_at, line_start = 0, len(text), 0, True
+    while i < n:
+        c = text[i]
+        digits = digits + 1 if c.isdigit() else digits if c == "_" else 0
+        if digits > MAX_DIGITS:
+            return _at(scene, table, key, line, f"a number of more than {MAX_DIGITS} digits")
+        if c in " \t\r\n" or c == "#":
+            if c == "#":  # a comment, to the end of its line
+                i = text.find("\n", i) if "\n" in text[i:] else n
+                continue
+            line, line_start = line + (c == "\n"), line_start or c == "\n"
+            i += 1
+            continue
+        if line_start and depth == 0:  # a key, or a table's header: [[scenes]], [scenes.controls]
+            if c == "[":
+                end = text.find("\n", i) if "\n" in text[i:] else n
+                header = text[i:end].split("#")[0].strip()
+                table = header.strip("[] \t")
+                scene += int(header.startswith("[[") and table == "scenes")
+                i = end
+                continue
+            key_at = i
+        line_start = False
+        if c in "\"'":
+            end = _string_end(text, i)
+            line, i = line + text.count("\n", i, end), end
+            continue
+        if c == "=" and depth == 0:
+            key = text[key_at:i].strip()
+        elif c in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return _at(scene, table, key, line, f"arrays or tables nested more than {MAX_NESTING} deep")
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return None
+
+
+def _string_end(text: str, i: int) -> int:
+    """Where the TOML string that opens at ``text[i]`` ends (its closing quote's next index)."""
+    quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else text[i]
+    j = i + len(quote)
+    while j < len(text):
+        if text[j] == "\\" and quote[0] == '"':
+            j += 2
+            continue
+        if text.startswith(quote, j):
+            return j + len(quote)
+        if text[j] == "\n" and len(quote) == 1:
+            return j  # (an unclosed string: the reader says so)
+        j += 1
+    return j
+
+
+def _at(scene: int, table: str, key: str, line: int, what: str) -> str:
+    inside = table.split(".", 1)[1] if table.startswith("scenes.") else "" if table == "scenes" else table
+    field = ".".join(part for part in (inside, _cut(key, 40)) if part)
+    return f"{f'scene {scene}, ' if scene else ''}field '{field}' (line {line}): {what}"
+
+
+SHOWN = reprlib.Repr()  # a value written to a bounded depth and length (no recursion on a deep one)
+SHOWN.maxlevel, SHOWN.maxstring, SHOWN.maxother, SHOWN.maxlist, SHOWN.maxdict = 3, 60, 60, 5, 3
+
+
+def _short(value: Any) -> str:
+    """A value of the file as Python writes it, cut for a message (a hostile value may be kilobytes long or deep)."""
+    return _cut(SHOWN.repr(value), 80)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def parse(document: Mapping[str, Any]) -> Deck:
@@ -143,7 +232,7 @@ def parse(document: Mapping[str, Any]) -> Deck:
         problems.append(f"field 'title': a text of 1 to {MAX_TEXT['title']} characters")
         title = "Lecture deck"
     for unknown in sorted(set(document) - {"title", "scenes"}):
-        problems.append(f"unknown field '{unknown}' (a deck has 'title' and 'scenes')")
+        problems.append(f"unknown field '{_cut(unknown, 40)}' (a deck has 'title' and 'scenes')")
     raw_scenes = document.get("scenes")
     if not isinstance(raw_scenes, list) or not raw_scenes:
         raise DeckError(problems + ["no [[scenes]]: this is not a deck"])
@@ -154,7 +243,10 @@ def parse(document: Mapping[str, Any]) -> Deck:
         where = f"scene {number}"
         if isinstance(raw, Mapping) and isinstance(raw.get("title"), str) and raw["title"].strip():
             where += f" '{raw['title'][:40]}'"
-        scene, found = _scene(raw, where)
+        try:
+            scene, found = _scene(raw, where)
+        except (RecursionError, TypeError, ValueError, OverflowError) as err:  # a check this module misses: a refusal
+            scene, found = None, [f"{where}: could not be read ({type(err).__name__})"]
         problems += found
         scenes.append(scene)
     if problems:
@@ -165,10 +257,10 @@ def parse(document: Mapping[str, Any]) -> Deck:
 def _scene(raw: Any, where: str) -> tuple[Scene | None, list[str]]:
     if not isinstance(raw, Mapping):
         return None, [f"{where}: not a table of fields"]
-    problems = [f"{where}: unknown field '{k}'" for k in sorted(set(raw) - SCENE_FIELDS)]
+    problems = [f"{where}: unknown field '{_cut(k, 40)}'" for k in sorted(set(raw) - SCENE_FIELDS)]
     page = raw.get("page")
-    if page not in PAGES:
-        problems.append(f"{where}, field 'page': '{page}' is not one of {', '.join(PAGES)}")
+    if not isinstance(page, str) or page not in PAGES:
+        problems.append(f"{where}, field 'page': {_short(page)} is not one of {', '.join(PAGES)}")
         return None, problems
     title = _text(raw.get("title"), "title", where, problems, required=True)
     talk = _text(raw.get("talk", ""), "talk", where, problems)
@@ -179,7 +271,7 @@ def _scene(raw: Any, where: str) -> tuple[Scene | None, list[str]]:
         hide = []
     for name in hide:
         if name not in FIGURES[page]:
-            problems.append(f"{where}, field 'hide': '{name}' is not a figure of the {page} page "
+            problems.append(f"{where}, field 'hide': '{_cut(name, 40)}' is not a figure of the {page} page "
                             f"({', '.join(FIGURES[page])})")
     question = None
     if "question" in raw:
@@ -206,7 +298,7 @@ def _controls(raw: Any, page: str, where: str, problems: list[str]) -> tuple[tup
         return ()
     found = []
     for key, value in raw.items():
-        at = f"{where}, field 'controls.{key}'"
+        at = f"{where}, field 'controls.{_cut(key, 40)}'"
         control = REGISTRY.get(key)
         if control is None:
             problems.append(f"{at}: no such control")
@@ -218,7 +310,7 @@ def _controls(raw: Any, page: str, where: str, problems: list[str]) -> tuple[tup
             try:
                 found.append((key, checked(control, value)))
             except ValueError as err:
-                problems.append(f"{at}: {value!r} is not allowed ({err})")
+                problems.append(f"{at}: {_short(value)} is not allowed ({err})")
     return tuple(found)
 
 
@@ -250,7 +342,7 @@ def _question(raw: Any, where: str, problems: list[str]) -> Question | None:
     if not isinstance(raw, Mapping):
         problems.append(f"{where}: not a table of fields")
         return None
-    problems += [f"{where}: unknown field '{k}'" for k in sorted(set(raw) - QUESTION_FIELDS)]
+    problems += [f"{where}: unknown field '{_cut(k, 40)}'" for k in sorted(set(raw) - QUESTION_FIELDS)]
     prompt = _text(raw.get("prompt"), "prompt", where, problems, required=True)
     choices = raw.get("choices")
     lo, hi = CHOICES
@@ -261,8 +353,8 @@ def _question(raw: Any, where: str, problems: list[str]) -> Question | None:
     if len(set(choices)) != len(choices):
         problems.append(f"{where}, field 'choices': two choices are the same")
     answer = raw.get("answer")
-    if answer is not None and answer not in choices:
-        problems.append(f"{where}, field 'answer': {str(answer)[:60]!r} is not one of the choices")
+    if answer is not None and (not isinstance(answer, str) or answer not in choices):
+        problems.append(f"{where}, field 'answer': {_short(answer)} is not one of the choices")
     explain = _text(raw.get("explain", ""), "explain", where, problems)
     return Question(prompt, tuple(choices), answer, explain)
 
