@@ -15,6 +15,7 @@ import streamlit as st
 import vae_core as vc
 from vae_ui import charts, configs, controls, curves, figures, latent_charts, runs, settings, shell, training, truth
 from vae_ui.data import Data, page_data
+from vae_ui.example import show_example_file
 from vae_ui.text import formula, source
 
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -323,3 +324,4 @@ with right:
                 r" + \beta\,\mathrm{KL},\qquad z = \mu + \sigma\odot\varepsilon,\quad \varepsilon\sim\mathcal N(0, I)",
                 "The Gaussian decoder N(x̂, σₓ²I); a learned σₓ is one more parameter, log σₓ², trained with the rest.")
 source(vc.VAE.backward, vc.losses.kl_standard_normal, vc.losses.reparameterize)
+show_example_file()
