@@ -248,7 +248,7 @@ def test_a_linear_autoencoder_finds_pcas_subspace_and_a_nonlinear_one_on_curved_
     pca = vc.evaluate.principal_subspace(moons, 1)
     for activation, check in (("linear", lambda a: max(a) < 3.0), ("tanh", lambda a: max(a) > 20.0)):
         ae = vc.Autoencoder(input_dim=2, latent_dim=1, hidden=(64, 64), activation=activation, seed=0)
-        vc.fit(ae, moons, epochs=300, lr=3e-3, seed=0)
+        vc.fit(ae, moons, epochs=600, lr=3e-3, seed=0)  # converged: at 300 the linear one was 2.5-3.2° off by machine
         codes = np.quantile(ae.encode(moons), [0.1, 0.5, 0.9], axis=0)
         angles = [vc.evaluate.subspace_angle(vc.evaluate.decoder_subspace(ae, z), pca) for z in codes]
         assert check(angles), (activation, angles)
