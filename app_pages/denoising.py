@@ -28,6 +28,11 @@ class View:
     noisy_error: float  # mean ½‖x − g(f(x̃))‖²
     curve: np.ndarray  # (len(TEST_SIGMAS),) that error as the test noise grows
     field: tuple[np.ndarray, np.ndarray] | None  # 2-D data: grid points and where g∘f sends them
+    nothing_error: float  # mean ½‖x − x̃‖² = ½‖ε‖² on the same inputs: the do-nothing denoiser's (D·σ²/2 expected)
+    nothing_curve: np.ndarray  # (len(TEST_SIGMAS),) its error as the test noise grows (the curve's draws)
+    nearer: float  # share of outputs g(f(x̃)) nearer their own clean x than x̃ was
+    kept: tuple[float, float] | None  # images: share of outputs, and of noisy inputs, whose nearest training image
+    # shows the clean image's digit (a 1-nearest-neighbour reading)
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class Bayes:
     curve: np.ndarray  # (len(TEST_SIGMAS),) its error on the test points as the test noise grows (the same draws)
     error: float  # its error on the noisy test inputs of the page's σ
     field: np.ndarray | None  # where it sends the field's grid points (σ the training noise)
+    nearer: float  # share of its outputs nearer their own clean x than x̃ was
 
 
 def bayes_of(run: runs.Run, data: Data, sigma: float) -> Bayes:
@@ -49,8 +55,9 @@ def bayes_of(run: runs.Run, data: Data, sigma: float) -> Bayes:
         return float(vc.losses.squared_error(data.X_test, vc.data.bayes_denoiser(name, noisy, s))[0].mean())
 
     curve = np.array([np.mean([error(data.X_test + s * e, s) for e in base]) for s in TEST_SIGMAS])
-    grid = _field_grid(data)
-    return Bayes(curve, error(data.X_test + noise, sigma), vc.data.bayes_denoiser(name, grid, sigma))
+    grid, noisy = _field_grid(data), data.X_test + noise
+    nearer = vc.evaluate.share_nearer(data.X_test, noisy, vc.data.bayes_denoiser(name, noisy, sigma))
+    return Bayes(curve, error(noisy, sigma), vc.data.bayes_denoiser(name, grid, sigma), nearer)
 
 
 def _field_grid(data: Data) -> np.ndarray:
@@ -65,14 +72,49 @@ def view_of(run: runs.Run, data: Data, sigma: float) -> View:
     model = run.model()
     noise = vc.losses.corruption(data.X_test.shape, sigma, settings.rng(run.config.seed, "test corruption"))
     noisy = data.X_test + noise
+    cleaned = model.reconstruct(noisy)
     shown = data.X_test[:CURVE_POINTS_LARGE] if data.X.shape[1] > truth.LARGE_D else data.X_test  # MNIST: fewer
     curve = vc.evaluate.denoising_curve(model, shown, TEST_SIGMAS, np.random.default_rng(run.config.seed), DRAWS)
+    nothing = vc.evaluate.DoNothing()
+    nothing_curve = vc.evaluate.denoising_curve(nothing, shown, TEST_SIGMAS, np.random.default_rng(run.config.seed), DRAWS)
     field = None
     if data.is_2d:
         grid = _field_grid(data)
         field = (grid, model.reconstruct(grid))
+    kept = None
+    if data.image_shape:
+        n = len(shown)
+        truth_labels = data.y_test[:n]
+        kept = tuple(float(np.mean(vc.evaluate.nearest_labels(data.X, data.y, P[:n]) == truth_labels))
+                     for P in (cleaned, noisy))
     error = float(vc.evaluate.reconstruction_error(model, data.X_test, noise).mean())
-    return View(noisy, model.reconstruct(noisy), error, curve, field)
+    return View(noisy, cleaned, error, curve, field, float(vc.evaluate.reconstruction_error(nothing, data.X_test, noise).mean()),
+                nothing_curve, vc.evaluate.share_nearer(data.X_test, noisy, cleaned), kept)
+
+
+def verdict(dae: View, latent: int, D: int) -> str:
+    """What the DAE does to the noisy test inputs, in the numbers: whether it beats returning x̃ itself."""
+    better = dae.noisy_error < dae.nothing_error
+    said = (f"the denoising AE's error {dae.noisy_error:.4f} is {'below' if better else 'above'} the "
+            f"{dae.nothing_error:.4f} of returning the noisy input itself, and {dae.nearer:.0%} of its outputs lie "
+            "nearer their own clean x than x̃ did")
+    if not better:
+        said += (f": it adds error instead of removing noise. With d = {latent} of D = {D} the bottleneck throws away "
+                 "more of x than the noise did; raise d")
+    return said + "."
+
+
+def digits_verdict(dae: View, latent: int) -> str:
+    """The same for images, with the share that keep their digit (their nearest training image's label)."""
+    kept, noisy_kept = dae.kept
+    said = (f"compare the rows: error {dae.noisy_error:.3f} against {dae.nothing_error:.3f} for returning the noisy "
+            f"image; read by its nearest training image, {kept:.0%} of the reconstructions show the clean image's digit, "
+            f"{noisy_kept:.0%} of the noisy inputs do.")
+    if kept < noisy_kept - 0.05:
+        said += (f" The squared error falls, but with d = {latent} {1 - kept:.0%} of the reconstructions read as "
+                 f"another digit ({1 - noisy_kept:.0%} of the noisy inputs do): the bottleneck smooths the noise away "
+                 "and with it, often, the digit. Raise d.")
+    return said
 
 
 shell.title("The denoising autoencoder",
@@ -95,6 +137,7 @@ known = not data.spec.csv_digest and data.spec.name in vc.truth.DISTRIBUTIONS  #
 bayes = runs.view(bayes_of, ae_run, data, sigma) if known else None  # the plain AE's run: the same for every σ
 
 # -- figures -----------------------------------------------------------------------------------------
+latent, D = dae_config.latent_dim, data.X.shape[1]
 if data.image_shape:
     cols = shell.columns([2, 1])
     with cols[0]:
@@ -102,7 +145,7 @@ if data.image_shape:
         if shell.shown("dae_reconstructed"):
             st.image(charts.image_rows([data.X_test[:N_IMAGES], dae.noisy[:N_IMAGES], dae.cleaned[:N_IMAGES]], data.image_shape),
                      clamp=True, output_format="PNG")
-        shell.look_for("the reconstructions (bottom) are cleaner than the noisy inputs (middle): the noise is removed.")
+        shell.look_for(digits_verdict(dae, latent))
     metrics_column = cols[1]
 else:
     box = charts.domain(data.X_test, dae.noisy, dae.cleaned, pad=0.2)
@@ -112,21 +155,29 @@ else:
         with col:
             figures.show(lambda: charts.points(X, data.y_test, title, box=box, beneath=None if name == "clean" else data.X_test),
                          f"dae_{name}", dae_run.config, height=shell.height(360, 440))
-    shell.look_for("the noisy points (middle) spread off the clusters; the denoising AE puts them back near the clean data "
-                   "(grey, beneath).")
+    shell.look_for("the noisy points (middle) spread off the clean data (grey, beneath); on the right, "
+                   + verdict(dae, latent, D))
     metrics_column = None
 
 left, middle, right = shell.columns([1.2, 1.2, 0.8])
 with right if metrics_column is None else metrics_column:
     shell.metric(st, "Denoising AE error on noisy test inputs", f"{dae.noisy_error:.4f}",
                      help="Mean ½‖x − g(f(x + ε))‖², ε ~ N(0, σ²I).")
+    shell.metric(st, "Returning x̃ itself (doing nothing)", f"{dae.nothing_error:.4f}",
+                 help=f"Mean ½‖x − x̃‖² = ½‖ε‖² on the same inputs; in expectation D·σ²/2 = {D * sigma**2 / 2:.4f}. "
+                      "A denoiser above it adds error.")
     shell.metric(st, "Plain AE error on the same inputs", f"{ae.noisy_error:.4f}",
                      delta=f"{ae.noisy_error - dae.noisy_error:+.4f} vs DAE", delta_color="off")
     if bayes is not None:
+        shell.metric(st, "Bayes-optimal E[x | x̃]: the floor", f"{bayes.error:.4f}",
+                     help="The error of the best possible denoiser, the mean of the clean x given x̃ under the "
+                          "distribution the data was drawn from, on the same inputs. No denoiser beats it on average.")
         shell.metric(st, "The DAE's excess over the Bayes-optimal denoiser", f"{dae.noisy_error - bayes.error:.4f}",
                      help=f"DAE error − error of E[x | x̃] under the true distribution ({bayes.error:.4f}) on the same "
                           "inputs: what the DAE could still gain. No denoiser beats E[x | x̃] on average.")
     shell.metric(st, "Training noise σ", f"{sigma:g}")
+
+
 def _share_near_data(ends: np.ndarray, X: np.ndarray) -> float:
     """The share of the field's arrow ends within NEAR of some data point."""
     nearest = np.sqrt(((ends[:, None, :] - X[None, :, :]) ** 2).sum(axis=2).min(axis=1))
@@ -136,34 +187,51 @@ def _share_near_data(ends: np.ndarray, X: np.ndarray) -> float:
 with left:
     if dae.field is not None:
         optimal = bayes is not None and controls.widget("dae_bayes")
-        grid, ends = (dae.field[0], bayes.field) if optimal else dae.field
-        title = f"Bayes-optimal field: x̃ → E[x | x̃] (σ = {sigma:g})" if optimal else "Denoising field: x̃ → g(f(x̃))"
-        figures.show(lambda: charts.arrows(grid, ends, data.X, data.y, title),
+        grid, ends = dae.field
+        title = (["Bayes-optimal field x̃ → E[x | x̃] (orange)", "over the DAE's x̃ → g(f(x̃)) (black)"] if optimal
+                 else "Denoising field: x̃ → g(f(x̃))")
+        figures.show(lambda: charts.arrows(grid, ends, data.X, data.y, title, second=bayes.field if optimal else None),
                      "dae_field", (dae_run.config, optimal), height=shell.height(420, 460))
         near = _share_near_data(ends, data.X)
         if optimal:
-            shell.look_for(f"the best any denoiser can do at this σ: each grid point moves to the mean of the clean x "
-                           f"that could have made it; {near:.0%} of the ends land within {NEAR} of a data point. "
-                           "Compare with the DAE's field (toggle off).")
+            apart = float(np.mean(np.linalg.norm(bayes.field - ends, axis=1)))
+            shell.look_for(f"the best any denoiser can do at this σ (orange): each grid point moves to the mean of the "
+                           f"clean x that could have made it, E[x | x̃] = x̃ + σ²∇log p_σ(x̃): the score of the data "
+                           f"blurred by the noise (Tweedie), not of the data itself. {_share_near_data(bayes.field, data.X):.0%} "
+                           f"of its ends land within {NEAR} of a data point, {near:.0%} of the DAE's (black); the two "
+                           f"ends lie {apart:.2f} apart on average.")
+        elif latent < D:
+            shell.look_for(f"each arrow starts at a grid point x̃ and ends at g(f(x̃)), on the decoder's learned "
+                           f"{latent}-D manifold: {near:.0%} of the ends land within {NEAR} of a data point; the others "
+                           "lie on the manifold between the clusters (with d = 1, the curve's bridges), where no data is.")
         else:
-            shell.look_for(f"each arrow starts at a grid point x̃ and ends at its reconstruction g(f(x̃)), on the "
-                           f"decoder's learned manifold: {near:.0%} of the ends land within {NEAR} of a data point; the "
-                           "others lie on the manifold between the clusters (with d = 1, the curve's bridges), where no "
-                           "data is.")
+            shell.look_for(f"each arrow starts at a grid point x̃ and ends at g(f(x̃)); with d = {latent} ≥ D = {D} "
+                           f"there is no bottleneck, only the noise to undo: {near:.0%} of the ends land within {NEAR} "
+                           "of a data point.")
     else:
         st.caption("The denoising vector field is drawn for 2-D data.")
 with middle:
     named = {"denoising AE": dae.curve, "plain AE": ae.curve} | ({"Bayes-optimal E[x | x̃]": bayes.curve} if bayes else {})
+    top = 1.15 * max(float(np.max(c)) for c in named.values())  # the do-nothing line, Dσ²/2, is cut here
+    nothing = np.where(dae.nothing_curve <= top, dae.nothing_curve, np.nan)
+    named["doing nothing: x̃ itself"] = nothing
     curves_frame = pd.DataFrame({"test noise σ": np.tile(TEST_SIGMAS, len(named)), "error": np.concatenate(list(named.values())),
-                                 "model": np.repeat(list(named), len(TEST_SIGMAS))})
+                                 "model": np.repeat(list(named), len(TEST_SIGMAS))}).dropna()
     figures.show(lambda: curves.lines(curves_frame, "test noise σ", "error", "model",
                                       ["Error on noisy test inputs", "½‖x − g(f(x̃))‖²"], x_title="σ of the test noise",
                                       order=list(named))
                  + curves.rule_at(sigma, f"training σ = {sigma:g}", "left" if sigma < 1.0 else "right", "σ of the test noise"),
                  "dae_vs_ae", dae_run.config, height=shell.height(420, 460))
-    shell.look_for("the denoising AE's error grows more slowly with the test noise than the plain AE's"
+    below = int(np.sum(dae.curve < dae.nothing_curve))
+    shell.look_for(f"where a curve lies under the do-nothing line (D·σ²/2, cut at the top), that model removes noise: "
+                   f"the denoising AE does at {below} of {len(TEST_SIGMAS)} test noise levels"
                    + ("; no curve can fall below the Bayes-optimal one, the floor set by the data itself." if bayes else "."))
 formula(r"\tilde x = x + \varepsilon,\quad \varepsilon\sim\mathcal N(0,\sigma^2 I),\qquad"
         r"\mathcal L = \tfrac12\,\big\lVert x - g_\theta(f_\phi(\tilde x))\big\rVert^2")
+if bayes is not None:
+    formula(r"\mathbb E[x\mid\tilde x] - \tilde x = \sigma^2\,\nabla_{\tilde x}\log p_\sigma(\tilde x),\qquad"
+            r"p_\sigma = p * \mathcal N(0, \sigma^2 I)",
+            "Tweedie's formula: the best denoiser's arrow is σ² times the score of the data blurred by the noise "
+            "(Vincent 2011); p_σ becomes p only as σ → 0 (Alain & Bengio 2014).")
 figures.model_download(dae_run, f"denoising_ae_sigma{sigma:g}")
-source(vc.DenoisingAutoencoder.draw_noise, vc.Autoencoder.backward, vc.evaluate.denoising_curve)
+source(vc.DenoisingAutoencoder.draw_noise, vc.Autoencoder.backward, vc.evaluate.denoising_curve, vc.evaluate.DoNothing)

@@ -257,6 +257,33 @@ def reconstruction_error(model, x: Array, noise: Array | None = None) -> Array:
     return squared_error(x, model.reconstruct(x if noise is None else x + noise))[0]
 
 
+class DoNothing:
+    r"""The do-nothing denoiser :math:`\tilde x \mapsto \tilde x`: it returns the noisy input. Its error is
+    :math:`\tfrac12\lVert x - \tilde x\rVert^2 = \tfrac12\lVert\varepsilon\rVert^2`, whose expectation is
+    :math:`D\sigma^2/2`: a denoiser that does not beat it removes no noise. (Pass it wherever a model is asked for:
+    :func:`reconstruction_error`, :func:`denoising_curve`.)"""
+
+    def reconstruct(self, x: Array) -> Array:
+        """x̃ itself: (n, D) -> (n, D)."""
+        return np.asarray(x, dtype=np.float64)
+
+
+def share_nearer(x: Array, noisy: Array, cleaned: Array) -> float:
+    r"""The share of rows whose output is nearer its own clean x than the noisy input was:
+    :math:`\lVert x - \hat x\rVert < \lVert x - \tilde x\rVert`. x, noisy, cleaned: (n, D) -> a share in [0, 1]."""
+    return float(np.mean(np.linalg.norm(cleaned - x, axis=1) < np.linalg.norm(noisy - x, axis=1)))
+
+
+def nearest_labels(X: Array, y: Array, queries: Array, chunk: int = 256) -> Array:
+    r"""The label of each query's nearest row of X (Euclidean; a 1-nearest-neighbour reading, as a reader who
+    knows the training images would name a picture): X (N, D), y (N,), queries (m, D) -> (m,)."""
+    X, queries = np.asarray(X, dtype=np.float64), np.asarray(queries, dtype=np.float64)
+    sq_X = np.sum(X * X, axis=1)
+    found = [np.argmin(sq_X[None, :] - 2.0 * q @ X.T, axis=1) for q in
+             (queries[i:i + chunk] for i in range(0, len(queries), chunk))]  # ‖q‖² is the same along a row
+    return np.asarray(y)[np.concatenate(found)] if found else np.asarray(y)[:0]
+
+
 def denoising_curve(model, x: Array, sigmas: Array, rng: np.random.Generator, draws: int = 5) -> Array:
     r"""Mean error on corrupted inputs as the test noise grows:
     :math:`\mathbb E\,\tfrac12\lVert x - g(f(x + \varepsilon))\rVert^2`, :math:`\varepsilon\sim\mathcal N(0,\sigma^2 I)`.

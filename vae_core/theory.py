@@ -235,9 +235,11 @@ def estimator_variance(f: TestFunction, mu: float, sigma: float, sizes: tuple[in
 def collapse_betas(X: Array, sigma_x: float = 1.0) -> Array:
     r"""The β at which each latent dimension of a β-VAE collapses, by linear theory: :math:`\lambda_i / \sigma_x^2`,
     the data covariance's eigenvalues :math:`\lambda_i` in decreasing order. For a linear decoder (probabilistic PCA,
-    Tipping & Bishop 1999; its β-VAE, Lucas et al. 2019) direction i keeps a column of length
-    :math:`\lVert w_i\rVert^2 = \lambda_i/\beta - \sigma_x^2` while :math:`\beta\sigma_x^2 < \lambda_i`, and is 0 (collapsed to
-    the prior) from :math:`\beta\sigma_x^2 \ge \lambda_i` on. X: (n, D) -> (D,)."""
+    Tipping & Bishop 1999; its β-VAE, Lucas et al. 2019) the β-weighted loss divided by β is the ELBO of
+    probabilistic PCA with noise variance :math:`\beta\sigma_x^2` (the decoder's normalising constant does not depend
+    on W), so its maximum is PCA's maximum likelihood with that noise: direction i keeps a column of length
+    :math:`\lVert w_i\rVert^2 = \lambda_i - \beta\sigma_x^2` while :math:`\beta\sigma_x^2 < \lambda_i`, and is 0
+    (collapsed to the prior) from :math:`\beta\sigma_x^2 \ge \lambda_i` on. X: (n, D) -> (D,)."""
     eigenvalues = np.linalg.eigvalsh(np.cov(np.asarray(X, dtype=np.float64).T).reshape(X.shape[1], X.shape[1]))
     return eigenvalues[::-1] / sigma_x**2
 

@@ -20,6 +20,16 @@ The same mixture gives the Bayes-optimal denoiser of :math:`\tilde x = x + \vare
 
 (Bishop, *PRML* §2.3.3 for each node; the responsibilities :math:`r_j` weigh them). No denoiser has a lower
 expected squared error on these data.
+
+Its arrow is a score (Tweedie's formula; Vincent 2011): the noisy points are drawn from the data blurred by the
+noise, :math:`p_\sigma = p * \mathcal N(0, \sigma^2 I)`, again a mixture of the same nodes with variance
+:math:`s^2 + \sigma^2`, and
+
+.. math:: \mathbb E[x \mid \tilde x] - \tilde x = \sigma^2\,\nabla\log p_\sigma(\tilde x)
+          = \sigma^2 \sum_j r_j(\tilde x)\,\frac{c_j - \tilde x}{s^2 + \sigma^2}.
+
+It is the score of :math:`p_\sigma`, not of p; :math:`p_\sigma \to p` only as :math:`\sigma \to 0` (Alain & Bengio,
+*What regularized auto-encoders learn from the data-generating distribution*, JMLR 2014).
 """
 
 from __future__ import annotations
@@ -56,6 +66,21 @@ class GaussianMixture:
         x = np.asarray(x, dtype=np.float64)
         return np.concatenate([logsumexp(self._log_components(x[i:i + CHUNK], self.noise**2), axis=1)
                                for i in range(0, len(x), CHUNK)] or [np.zeros(0)])
+
+    def blurred(self, sigma: float) -> GaussianMixture:
+        """p_σ = p * N(0, σ²I), the density of x̃ = x + ε, ε ~ N(0, σ²I): the same nodes and weights, the noise's
+        variance s² + σ²."""
+        return GaussianMixture(self.nodes, self.log_weights, float(np.sqrt(self.noise**2 + sigma**2)))
+
+    def score(self, x: Array) -> Array:
+        """The score ∇ log p(x) = Σⱼ rⱼ(x) (cⱼ − x)/s², rⱼ the responsibilities: (n, D) -> (n, D)."""
+        x = np.asarray(x, dtype=np.float64)
+        out = np.empty_like(x)
+        for i in range(0, len(x), CHUNK):
+            log_r = self._log_components(x[i:i + CHUNK], self.noise**2)
+            r = np.exp(log_r - logsumexp(log_r, axis=1)[:, None])  # (rows, M)
+            out[i:i + CHUNK] = (r @ self.nodes - x[i:i + CHUNK]) / self.noise**2
+        return out
 
     def denoise(self, x_noisy: Array, sigma: float) -> Array:
         """The Bayes-optimal denoiser E[x | x̃] for x̃ = x + N(0, σ²I): (n, D) -> (n, D)."""
@@ -135,6 +160,12 @@ def distribution(name: str) -> GaussianMixture:
 def log_density(name: str, x: Array) -> Array:
     """Exact log p_data(x) in nats of the data set ``name`` (one of :data:`DISTRIBUTIONS`): x (n, 2) -> (n,)."""
     return distribution(name).log_density(x)
+
+
+def score(name: str, x: Array, sigma: float = 0.0) -> Array:
+    """∇ log p_σ(x) of the data set ``name`` blurred by N(0, σ²I) (σ = 0: the data's own score): (n, 2) -> (n, 2).
+    σ² times it is the Bayes denoiser's arrow E[x | x̃] − x̃ (Tweedie)."""
+    return distribution(name).blurred(sigma).score(x)
 
 
 def bayes_denoiser(name: str, x_noisy: Array, sigma: float) -> Array:

@@ -297,19 +297,29 @@ def _inside(ends: np.ndarray, box: Box) -> np.ndarray:
     return centre + point + np.array([-reach[0], reach[1]])[:, None] * direction
 
 
-def arrows(starts: np.ndarray, ends: np.ndarray, X: np.ndarray, labels: np.ndarray, title: str | list[str]) -> alt.LayerChart:
-    """A vector field: an arrow from each grid point x̃ to g(f(x̃)), thin and translucent over the data."""
-    axes = EqualAxes(domain(starts, ends, pad=0.1))
+def _arrow_layers(starts: np.ndarray, ends: np.ndarray, axes: EqualAxes, color: str) -> list[alt.Chart]:
+    """Arrows from each start to its end: shafts, heads turned along them, and a dot at each start."""
     d = ends - starts
     df = pd.DataFrame({"x₁": starts[:, 0], "x₂": starts[:, 1], "e1": ends[:, 0], "e2": ends[:, 1],
                        "angle": (90 - np.degrees(np.arctan2(d[:, 1], d[:, 0]))) % 360})
     x, y = axes.x("x₁"), axes.y("x₂")
-    shafts = alt.Chart(df).mark_rule(color="#222", strokeWidth=1.4, opacity=0.55).encode(
+    shafts = alt.Chart(df).mark_rule(color=color, strokeWidth=1.4, opacity=0.55).encode(
         x=x, y=y, x2=alt.X2("e1:Q"), y2=alt.Y2("e2:Q"))
-    heads = alt.Chart(df).mark_point(shape="triangle", filled=True, size=45, color="#222", opacity=0.7).encode(
+    heads = alt.Chart(df).mark_point(shape="triangle", filled=True, size=45, color=color, opacity=0.7).encode(
         x=axes.x("e1", "x₁"), y=axes.y("e2", "x₂"), angle=alt.Angle("angle:Q", scale=None))
-    starts_ = alt.Chart(df).mark_circle(size=12, color="#222", opacity=0.5).encode(x=x, y=y)
-    return axes.layer(_scatter(X, labels, axes, size=30), shafts, starts_, heads, title=title)
+    starts_ = alt.Chart(df).mark_circle(size=12, color=color, opacity=0.5).encode(x=x, y=y)
+    return [shafts, starts_, heads]
+
+
+def arrows(starts: np.ndarray, ends: np.ndarray, X: np.ndarray, labels: np.ndarray, title: str | list[str],
+           second: np.ndarray | None = None) -> alt.LayerChart:
+    """A vector field: an arrow from each grid point x̃ to g(f(x̃)), thin and translucent over the data; with
+    ``second``, the ends of a second field from the same starts (the Bayes-optimal denoiser's) in orange on top."""
+    axes = EqualAxes(domain(starts, ends, *([] if second is None else [second]), pad=0.1))
+    layers = _arrow_layers(starts, ends, axes, "#222")
+    if second is not None:
+        layers += _arrow_layers(starts, second, axes, OKABE_ITO[5])
+    return axes.layer(_scatter(X, labels, axes, size=30), *layers, title=title)
 
 
 IMAGE_PX = 64  # about this many pixels per image: 8 × 8 digits at scale 8, MNIST's 28 × 28 at scale 2 (56 px)
