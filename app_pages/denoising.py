@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import vae_core as vc
-from vae_ui import charts, configs, controls, curves, figures, runs, settings, shell, training, truth
+from vae_ui import charts, configs, controls, curves, figures, present, runs, settings, shell, training, truth
 from vae_ui.data import Data, page_data
 from vae_ui.text import formula, source
 
@@ -145,7 +145,8 @@ if data.image_shape:
         if shell.shown("dae_reconstructed"):
             st.image(charts.image_rows([data.X_test[:N_IMAGES], dae.noisy[:N_IMAGES], dae.cleaned[:N_IMAGES]], data.image_shape),
                      clamp=True, output_format="PNG")
-        shell.look_for(digits_verdict(dae, latent))
+        shell.look_for("the rows: clean, noisy, reconstructed." if present.kept_back("numbers")
+                       else digits_verdict(dae, latent))
     metrics_column = cols[1]
 else:
     box = charts.domain(data.X_test, dae.noisy, dae.cleaned, pad=0.2)
@@ -155,8 +156,8 @@ else:
         with col:
             figures.show(lambda: charts.points(X, data.y_test, title, box=box, beneath=None if name == "clean" else data.X_test),
                          f"dae_{name}", dae_run.config, height=shell.height(360, 440))
-    shell.look_for("the noisy points (middle) spread off the clean data (grey, beneath); on the right, "
-                   + verdict(dae, latent, D))
+    shell.look_for("the noisy points (middle) spread off the clean data (grey, beneath)"
+                   + ("." if present.kept_back("numbers") else "; on the right, " + verdict(dae, latent, D)))
     metrics_column = None
 
 left, middle, right = shell.columns([1.2, 1.2, 0.8])

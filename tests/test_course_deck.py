@@ -23,11 +23,10 @@ def scene(title: str) -> tuple[deck.Scene, dict]:
     return found[0], found[0].values()
 
 
-STORE = runs.RunStore(64)  # the answers' models, trained in the pool as the app's are
 
 
 def train(config: runs.RunConfig, X: np.ndarray) -> vc.Model:
-    return STORE.train(config, X).model()
+    return runs.store().train(config, X).model()
 
 
 def test_every_question_with_an_answer_is_proven_here():
@@ -58,17 +57,29 @@ def test_the_denoising_autoencoder_puts_noisy_points_back_near_the_data():
     s, v = scene("A denoising autoencoder learns to undo noise")
     data = generated(v["dataset"], v["seed"])
     sigma = v["dae_sigma"]
-    dae = train(runs.RunConfig("denoising_autoencoder", data.spec, latent_dim=v["dae_latent"], noise_sigma=sigma,
-                               epochs=v["dae_epochs"], lr=3e-3, seed=v["seed"]), data.X)
-    noisy = data.X_test + vc.losses.corruption(data.X_test.shape, sigma, settings.rng(v["seed"], "test corruption"))
+    dae_config, _ = configs.denoising(v, data.spec)  # what the page trains: d = 2, no bottleneck on 2-D data
+    assert dae_config.latent_dim == 2 == data.X.shape[1]
+    dae = train(dae_config, data.X)
+    noise = vc.losses.corruption(data.X_test.shape, sigma, settings.rng(v["seed"], "test corruption"))
+    noisy = data.X_test + noise
     cleaned = dae.reconstruct(noisy)
 
     def to_data(P: np.ndarray) -> float:  # mean distance to the nearest training point
         return float(np.min(np.linalg.norm(P[:, None] - data.X[None], axis=2), axis=1).mean())
     assert to_data(cleaned) < 0.5 * to_data(noisy)  # back where the data lies, not on the noisy points
     assert to_data(cleaned) < to_data(data.X_test)  # closer even than the clean test points are
-    assert np.ptp(cleaned, axis=0).min() > 1.0  # not one point
+    to_own = np.linalg.norm(cleaned - data.X_test, axis=1)
+    assert np.median(to_own) > 0.1 and np.mean(to_own < 0.01) < 0.05  # not exactly on each point's own clean x
+    error = vc.evaluate.reconstruction_error(dae, data.X_test, noise).mean()
+    nothing = vc.evaluate.reconstruction_error(vc.evaluate.DoNothing(), data.X_test, noise).mean()
+    bayes = vc.losses.squared_error(data.X_test, vc.data.bayes_denoiser(v["dataset"], noisy, sigma))[0].mean()
+    nearer = vc.evaluate.share_nearer(data.X_test, noisy, cleaned)
+    assert bayes < error < nothing  # it denoises, and does not beat the floor
+    for said in (f"only {nearer:.0%} of the outputs", f"is {error:.4f}, against {nothing:.4f} for returning x̃",
+                 f"gets {bayes:.4f}"):
+        assert said in s.question.explain, said
     assert s.question.answer == "Back where the data lies"
+    assert "Exactly on each point's own clean x" in s.question.choices
 
 
 def test_both_latent_dimensions_of_the_worked_example_collapse_between_beta_2_and_3():
