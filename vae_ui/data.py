@@ -25,6 +25,10 @@ from .text import escape, shorten
 N_POINTS = 600  # examples drawn for the 2-D data sets
 N_IMAGES = {"digits": 1797, "mnist": 5000}  # every image of scikit-learn's 8x8 digits and of the MNIST sample
 TEST_FRACTION = 0.2  # of every data set, held out to test on
+# An upload's numbers above this are refused: the sum of two of them is infinite in float64, and a value at float64's
+# edge (1.8e308) is usually a placeholder for a missing one (standardising would make its column a flag for that row).
+# vae_core's standardize copes with 1e307 (it divides each column by its largest value first): those are taken.
+HUGE = float(np.finfo(np.float64).max) / 2  # 9.0e307
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ def upload(container: Any) -> None:
         return
     try:
         ds = vc.data.from_csv(content, name=file.name)
+        refuse_huge(ds.X)
     except ValueError as err:
         st.session_state["csv_error"] = f"{shorten(file.name)}: {err}"
         st.session_state["csv_error_digest"] = key
@@ -90,6 +95,17 @@ def upload(container: Any) -> None:
     X = read_only(vc.data.standardize(ds.X))
     st.session_state["csv"] = {"digest": key, "name": shorten(file.name), "X": X, "notes": ds.notes}
     forget_error()
+
+
+def refuse_huge(X: np.ndarray) -> None:
+    """ValueError naming the first column, and its row, that holds a number beyond :data:`HUGE`. X: (n, D)."""
+    beyond = np.abs(X) > HUGE  # (n, D)
+    if beyond.any():
+        column = int(np.argmax(beyond.any(axis=0)))
+        row = int(np.argmax(beyond[:, column]))
+        raise ValueError(f"column {column + 1} reaches {X[row, column]:.2g} (row {row + 1}), too large to compute "
+                         f"with (above {HUGE:.1e}, half of float64's largest number, a sum of two is infinite): if it "
+                         "stands for a missing value, remove the row; else divide the column by a power of ten")
 
 
 def forget_error() -> None:
