@@ -28,13 +28,15 @@ class Summary:
     rate: float
     distortion: float
     kl_dims: np.ndarray  # (latent_dim,)
-    active: int  # active units on the training points (the worked example's definition)
+    active: int  # active units on the training points (the worked example's definition, vc.evaluate.active_units)
+    activity: np.ndarray  # (latent_dim,) Var_x μ_j over the training points: unit j is active when above the threshold
 
 
 def summary(run: runs.Run, data: Data) -> Summary:
     vae, X_eval = run.model(), data.X_test[:truth.eval_points(data)]
     rate, distortion = vc.evaluate.rate_distortion(vae, X_eval, 20, np.random.default_rng(run.config.seed))
-    return Summary(rate, distortion, vc.evaluate.kl_by_dimension(vae, X_eval), vc.evaluate.active_units(vae, data.X)[0])
+    active, activity = vc.evaluate.active_units(vae, data.X)
+    return Summary(rate, distortion, vc.evaluate.kl_by_dimension(vae, X_eval), active, activity)
 
 
 AMORTISED_POINTS = 25  # test points whose own best q* is fitted (about 1 s for the worked example)
@@ -150,7 +152,9 @@ def _collapse(data: Data, trained: pd.DataFrame, latent: int, config: runs.RunCo
         st.markdown(f"**Linear theory** (probabilistic PCA; Lucas et al. 2019): latent dimension i collapses to the "
                     f"prior once β·σₓ² ≥ λᵢ, an eigenvalue of the data's covariance. Here σₓ = 1 and the largest "
                     f"eigenvalues are {eigen}: the orange rules. The decoder is not linear, so the trained dots may "
-                    "part from the dashed prediction; where they do, the network found structure a line cannot.")
+                    "part from the dashed prediction; where they do, either the network found structure a line "
+                    "cannot, or its training ended somewhere other than the optimum the theory describes.")
+        st.caption(calibrated(data))
         if without is not None:
             why = ([f"free bits let each dimension keep {config.free_bits:g} nats for nothing, so fewer collapse"]
                    if config.free_bits else []) + (["a warm-up lets the decoder learn to use z before the KL weighs "
@@ -165,6 +169,38 @@ def _collapse(data: Data, trained: pd.DataFrame, latent: int, config: runs.RunCo
             shell.look_for("where the filled dots stay above the rings: units the guards kept from collapsing.")
         else:
             shell.look_for("the step where the dots drop to 0 active units, against the orange rules.")
+
+
+def units_said(now: Summary) -> str:
+    """What the KL-per-unit chart shows, by the count's rule: which units are counted active, and what they carry."""
+    active = now.kl_dims[now.activity > vc.evaluate.ACTIVE_THRESHOLD]
+    said = (f"blue bars are the {len(active)} units the count calls active ({vc.evaluate.ACTIVE_RULE}: μⱼ moves "
+            "with x), grey ones have collapsed to the prior; a bar's height is the nats the unit carries")
+    if len(active) and active.max() < LITTLE_KL:
+        said += (f". The active ones here carry {active.min():.3f}–{active.max():.3f} nats each: they move with x, "
+                 "but say almost nothing about it")
+    return said + "."
+
+
+LITTLE_KL = 0.05  # nats: an active unit carrying less says almost nothing about x
+
+
+def calibrated(data: Data) -> str:
+    """The β this tab's β = 1 is for a decoder whose σₓ is learned, as the worked example's is (its σₓ when trained)."""
+    said = ("σₓ is fixed at 1 here; the loss ‖x − x̂‖²/2σₓ² + β·KL has the same minimiser as ½‖x − x̂‖² + β·σₓ²·KL, so "
+            "with a learned σₓ, β = 1 here is β = 1/σₓ² there")
+    home = runs.store().get(configs.home(settings_defaults() | {"dataset": data.spec.name, "seed": data.spec.seed},
+                                         data.spec)) if not data.spec.csv_digest else None
+    if home is not None and home.likelihood == "gaussian":
+        std = home.model().decoder_std
+        said += f": the worked example learns σₓ = {std:.3f} on these data, so β = 1 here is β ≈ {1 / std**2:.1f} there"
+    return (said + ". The two losses share their minimiser over the networks for a fixed σₓ; their values differ "
+            "(a factor 1/σₓ² and the constant (D/2)·log 2πσₓ²), so their ELBOs, in nats, do not compare.")
+
+
+def settings_defaults() -> dict:
+    """Every control at its default: the worked example as it first opens."""
+    return {key: control.default for key, control in settings.REGISTRY.items()}
 
 
 def _measuring(run: runs.Run, data: Data, k: int) -> bool:
@@ -195,7 +231,8 @@ def _bounds(run: runs.Run, data: Data, k: int) -> None:
                + (f"On average log p_model ≤ log p_data (Gibbs' inequality): the gap is {truth.DISTANCE}, the nats "
                   "per example this model is from the distribution the data was drawn from; its decoder's σₓ is "
                   "fixed at 1 here, so that β alone moves the balance." if truth.TRUTH in found else
-                  "The true density of this data is not known, so the distance to it cannot be shown."))
+                  "The true density of this data is not known, so the distance to it cannot be shown. "
+                  + (truth.misspecified(data, run.likelihood) or "")))
 
 
 def _amortisation(run: runs.Run, data: Data, config: runs.RunConfig) -> None:
@@ -211,9 +248,10 @@ def _amortisation(run: runs.Run, data: Data, config: runs.RunConfig) -> None:
                      height=shell.height(220, 280))
     with right:
         st.markdown(f"**Why is the ELBO below log p(x)?** For each of {AMORTISED_POINTS} test points, its own best "
-                    "Gaussian q*(z|x) is fitted by gradient ascent on its ELBO (Cremer, Li & Duvenaud 2018). "
+                    "diagonal Gaussian q*(z|x) is fitted by gradient ascent on its ELBO (Cremer, Li & Duvenaud 2018). "
                     f"The **approximation gap** log p(x) − ELBO(q*) = {approximation:.3f} ± {e_approx:.3f} nats is "
-                    "what no Gaussian q can close; the **amortisation gap** ELBO(q*) − ELBO(encoder) = "
+                    "what no diagonal Gaussian q (the encoder's family) can close; the **amortisation gap** "
+                    "ELBO(q*) − ELBO(encoder) = "
                     f"{amortisation:.3f} ± {e_amort:.3f} nats is what sharing one encoder network among all x costs.")
         shell.look_for("which piece is larger: a better family of q, or a better encoder, would help more?")
 
@@ -246,13 +284,14 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
             st.caption(f"The sweep: {done} of {len(set(SWEEP) | {beta})} models trained; the others are training in the "
                        "background and appear here as they finish.")
         st.caption("Both in nats per example: the rate summed over the d latent dimensions, the distortion over the D "
-                   "data dimensions (for a Gaussian decoder with its constant, D/2 · log 2π).")
+                   "data dimensions (for a Gaussian decoder with its constant, D/2 · log 2π). "
+                   + (truth.misspecified(data, run.likelihood) or ""))
         shell.look_for("raising β trades distortion for rate: fewer nats in the code, worse reconstructions.")
     with middle:
-        dims = pd.DataFrame({"dimension": np.arange(1, latent + 1), "KL (nats)": now.kl_dims})
-        figures.show(lambda: curves.bars(dims, "dimension", "KL (nats)", ["KL per latent dimension", "(≈ 0: collapsed)"]),
+        is_active = now.activity > vc.evaluate.ACTIVE_THRESHOLD  # the count's rule, unit by unit
+        figures.show(lambda: curves.kl_per_unit(now.kl_dims, is_active, vc.evaluate.ACTIVE_RULE),
                      "kl_per_dimension", config, height=shell.height(360, 430))
-        shell.look_for("a dimension whose bar falls to 0 carries no information: it has collapsed to the prior.")
+        shell.look_for(units_said(now))
     with right:
         shell.metric(st, "Rate: KL(q(z|x) ‖ p(z))", f"{now.rate:.3f} nats")
         shell.metric(st, "Distortion: E_q[−log p(x|z)]", f"{now.distortion:.3f} nats")
@@ -304,6 +343,7 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
     st.subheader(f"β = {beta:g} and β = {beta2:g} side by side")
     cols = st.columns(2)
     box = charts.domain(data.X, pad=0.5)  # the same axes for both
+    shown: dict[float, np.ndarray] = {}
     for slot, (col, b) in enumerate(zip(cols, (beta, beta2))):
         with col:
             r = run if b == beta else runs.store().get(runs.replace(config, beta=b))
@@ -315,6 +355,7 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
                             icon=":material/hourglass_top:")
                 continue
             recon, samples = runs.view(reconstructions_and_samples, r, data)
+            shown[b] = recon
             if data.image_shape:
                 if shell.shown(f"beta_side_{slot}"):
                     st.image(charts.image_rows([data.X_test[:N_IMAGES], recon[:N_IMAGES], samples[:N_IMAGES]], data.image_shape),
@@ -324,4 +365,29 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
                                  recon, data.y_test, samples, data.X, box,
                                  [f"β = {b:g}: reconstructions (colour)", "and prior samples (black)"]),
                              f"beta_side_{slot}", r.config, height=shell.height(440, 520))
-    shell.look_for("with a larger β the reconstructions gather towards the cluster centres and the samples spread less.")
+    if len(shown) == 2:
+        shell.look_for(side_by_side(data, shown))
+
+
+NEAR_MEAN = 0.05  # reconstructions whose spread is below this share of the data's sit at one point
+GATHERED = 0.2  # ... below this share of the data's spread within a label, at their label's centre
+
+
+def side_by_side(data: Data, recon: dict[float, np.ndarray]) -> str:
+    """Where each β puts the reconstructions, from their spread (vc.evaluate.spread) against the data's."""
+    label = "digit" if data.image_shape else "cluster"
+    whole, within = vc.evaluate.spread(data.X_test), vc.evaluate.spread(data.X_test, data.y_test)
+    said = []
+    for b, r in recon.items():
+        total, own = vc.evaluate.spread(r), vc.evaluate.spread(r, data.y_test)
+        if total < NEAR_MEAN * whole:
+            off = float(np.linalg.norm(r.mean(axis=0) - data.X.mean(axis=0)))
+            said.append(f"at β = {b:g} every reconstruction sits at one point, {off:.2f} from the data's mean (spread "
+                        f"{total:.3f}): the code says nothing about x")
+        elif own < GATHERED * within:
+            said.append(f"at β = {b:g} the reconstructions gather at their {label}'s centre (spread within a {label} "
+                        f"{own:.3f}, the data's {within:.3f})")
+        else:
+            said.append(f"at β = {b:g} the reconstructions spread {total:.2f} (the data {whole:.2f}; within a {label} "
+                        f"{own:.2f}, the data's {within:.2f})")
+    return "; ".join(said) + "."

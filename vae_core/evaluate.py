@@ -205,17 +205,32 @@ def kl_by_dimension(model: VAE, x: Array) -> Array:
     return kl_per_dimension(mu, log_var).mean(axis=0)
 
 
-ACTIVE_HELP = "Dimensions whose posterior mean μ varies with x: Cov over the training points > 0.01 (Burda et al. 2016)."
+ACTIVE_THRESHOLD = 0.01  # a unit is active when Var_x μ_j(x) exceeds this (Burda et al. 2016)
+ACTIVE_RULE = f"Var_x μⱼ > {ACTIVE_THRESHOLD:g}"  # the rule in words, for the count and the chart that colours by it
+ACTIVE_HELP = (f"Dimensions whose posterior mean μ varies with x: {ACTIVE_RULE} over the training points (Burda et al. "
+               "2016). Such a unit carries at least half that, 0.005 nats, of KL on those points, and may carry little more.")
 
 
-def active_units(model: VAE, x: Array, threshold: float = 0.01) -> tuple[int, Array]:
+def active_units(model: VAE, x: Array, threshold: float = ACTIVE_THRESHOLD) -> tuple[int, Array]:
     r"""Number of active latent units: :math:`\operatorname{Cov}_x(\mathbb E_{q(z|x)}[z_j]) > 0.01`.
 
-    (Burda et al. 2016, §5.2.) Returns (count, the variance per dimension (latent_dim,)).
+    (Burda et al. 2016, §5.2.) Returns (count, the variance per dimension (latent_dim,)). The unit's mean KL is at
+    least half its activity, :math:`\overline{\mathrm{KL}}_j = \tfrac12\mathbb E_x[\mu_j^2 + \sigma_j^2 - 1 - \log\sigma_j^2]
+    \ge \tfrac12\operatorname{Var}_x\mu_j`, so an active unit carries more than 0.005 nats, but it may carry little more:
+    activity says that μ moves with x, not that the code says much about x.
     """
     mu, _ = model.encode(np.asarray(x, dtype=np.float64))
     activity = mu.var(axis=0)
     return int(np.sum(activity > threshold)), activity
+
+
+def spread(points: Array, labels: Array | None = None) -> float:
+    r"""How far points lie from their mean, as one length: :math:`\sqrt{\tfrac1n\sum_i \lVert p_i - \bar p\rVert^2}`;
+    with ``labels``, each point from the mean of its own label (pooled over the labels). points (n, D) -> a length."""
+    points = np.asarray(points, dtype=np.float64)
+    groups = [np.arange(len(points))] if labels is None else [np.flatnonzero(labels == c) for c in np.unique(labels)]
+    squares = [np.sum((points[g] - points[g].mean(axis=0)) ** 2) for g in groups]
+    return float(np.sqrt(np.sum(squares) / len(points)))
 
 
 # ------------------------------------------------------------- autoencoders

@@ -167,6 +167,19 @@ def active_vs_beta(trained: pd.DataFrame, predicted: pd.DataFrame, thresholds: l
     return layer(rules, theory, rings, points, title=["Active units vs β", "dots: with the guards · rings: without"])
 
 
+def kl_per_unit(kl: np.ndarray, active: np.ndarray, rule: str) -> alt.Chart:
+    """The KL each latent unit carries (nats), one bar a unit, coloured by the count's own rule (``active``, one
+    bool a unit; ``rule`` says it in words): the chart and the "Active units" count cannot disagree."""
+    names = [f"active: {rule}", "collapsed"]
+    df = pd.DataFrame({"unit": np.arange(1, len(kl) + 1), "KL (nats)": kl,
+                       "counted": [names[0] if a else names[1] for a in active]})
+    return alt.Chart(df, title=["KL per latent dimension", f"coloured: active units, {rule}"]).mark_bar().encode(
+        x=alt.X("unit:O", axis=alt.Axis(labelAngle=0), title="latent unit"), y=alt.Y("KL (nats):Q"),
+        color=alt.Color("counted:N", title="", scale=alt.Scale(domain=names, range=[OKABE_ITO[0], "#999"]),
+                        legend=alt.Legend(columns=1)),
+        tooltip=[alt.Tooltip("unit:O"), alt.Tooltip("KL (nats):Q", format=".4f"), alt.Tooltip("counted:N")])
+
+
 def bars(df: pd.DataFrame, x: str, y: str, title: str | list[str], counts: bool = False) -> alt.Chart:
     """One bar per row; with ``counts`` the y axis has whole-number ticks (votes, not nats)."""
     y_axis = alt.Axis(tickMinStep=1, format="d") if counts else alt.Axis()

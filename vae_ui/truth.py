@@ -66,6 +66,20 @@ def ladder(run: runs.Run, data: Data, k: int) -> dict[str, tuple[float, float]]:
     return out
 
 
+def misspecified(data: Data, likelihood: str) -> str | None:
+    """For data with grey levels under a Bernoulli decoder (the digits, MNIST): the sentence that its nats are not
+    a log density of the data; None for any other model."""
+    if likelihood != "bernoulli":
+        return None
+    grey = float(np.mean((data.X > 0) & (data.X < 1)))  # pixels neither 0 nor 1
+    if grey == 0:
+        return None
+    return (f"{grey:.0%} of these pixels are grey, neither 0 nor 1, but a Bernoulli likelihood is a distribution over 0 "
+            "and 1: at a grey value x̂ˣ(1 − x̂)¹⁻ˣ is neither a probability nor a density (over [0, 1] it does not "
+            "integrate to 1). The model is mis-specified, so its nats are not log p(x) of the images: compare them "
+            "between models on the same images only (Loaiza-Ganem & Cunningham 2019, the continuous Bernoulli).")
+
+
 def label(value: float, error: float, decimals: int = 4) -> str:
     """A value with its two standard errors, as printed: "-2.4903 ± 0.0040" (no ± for an exact value)."""
     return f"{value:.{decimals}f} ± {error:.{decimals}f}" if error else f"{value:.{decimals}f}"
