@@ -18,6 +18,8 @@ from vae_ui.data import Data
 N_SAMPLES = 300  # z drawn for each model's samples
 STEPS = 9  # points of the interpolated path, ends included
 N_IMAGES = 8  # sample images per row
+MIXTURE = 10  # components of the mixture fitted to the autoencoder's codes, to compare with one Gaussian
+CANDIDATES = 2000  # z drawn from the prior to count those in its holes
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class Generator:
     decoded: np.ndarray  # (STEPS, D): g(z) along it
     log_p_data: float | None  # mean log p_data(g(z)) of the samples, nats (None: the data's density is not known)
     log_p_test: float | None  # ... and of the test points themselves: what samples as likely as the data score
+    in_holes: float | None  # VAE: share of z from the prior in its holes (vc.evaluate.prior_holes)
+    log_p_mixture: float | None  # autoencoder: mean log p_data of samples from a mixture fitted to its codes
 
 
 def generator_view(run: runs.Run, data: Data, start: int, end: int) -> Generator:
@@ -46,19 +50,29 @@ def generator_view(run: runs.Run, data: Data, start: int, end: int) -> Generator
         drawn = generate.fitted_gaussian(z, N_SAMPLES, rng)  # z ~ N(mean, cov) fitted to the codes
     samples = model.decode(drawn)
     path, decoded = generate.interpolate(model, data.X_test[start], data.X_test[end], STEPS)
+    in_holes = None
+    if run.config.kind == "vae":
+        holes, _ = vc.evaluate.prior_holes(model, data.X, CANDIDATES, rng, candidates=CANDIDATES)
+        in_holes = len(holes) / CANDIDATES
     known = data.spec.name in vc.truth.DISTRIBUTIONS and not data.spec.csv_digest
     if not known:
-        return Generator(z, mean, cov, samples, path, decoded, None, None)
+        return Generator(z, mean, cov, samples, path, decoded, None, None, in_holes, None)
     log_p = [float(vc.data.log_density(data.spec.name, x).mean()) for x in (samples, data.X_test)]
-    return Generator(z, mean, cov, samples, path, decoded, *log_p)
+    mixture = None
+    if run.config.kind != "vae":
+        mixed = model.decode(generate.fitted_mixture(z, MIXTURE, N_SAMPLES, rng))
+        mixture = float(vc.data.log_density(data.spec.name, mixed).mean())
+    return Generator(z, mean, cov, samples, path, decoded, *log_p, in_holes, mixture)
 
 
 def section(data: Data, label: str) -> None:
     st.header("Why a VAE can generate and an autoencoder cannot")
     st.markdown("To make a new x, draw a z and decode it. A VAE's training pulls its codes towards the prior N(0, I), "
-                "so a z from the prior lands among them. An autoencoder's codes go wherever training put them; the "
-                "best it can do is draw z from a Gaussian fitted to its codes, and such a z can land between them, "
-                "where its decoder never learnt anything. Both here: the same data and widths, d = 2.")
+                "so most z from the prior land among them, though its codes can leave holes in the prior. An "
+                "autoencoder's codes go wherever training put them; to draw a z it needs a density fitted to its "
+                "codes afterwards. The simplest is one Gaussian, and such a z can land between the codes, where its "
+                "decoder never learnt anything (a mixture of Gaussians or a flow fits them better: Ghosh et al. 2020). "
+                "Both here: the same data and widths, d = 2; the autoencoder drawing from one fitted Gaussian.")
     last = min(100, len(data.X_test)) - 1
     start, end = controls.row("ae_from", "ae_to", overrides={"ae_from": {"max_value": last}, "ae_to": {"max_value": last}})
     ae_config, vae_config = configs.generation(controls.values(), data.spec)
@@ -76,9 +90,13 @@ def section(data: Data, label: str) -> None:
             figures.show(lambda g=g, name=name: latent_charts.codes(g.codes, data.y, label, list(titles[name]), g.mean, g.cov,
                                                              g.path),
                          f"codes_{name}", (run.config, start, end), height=shell.height(380, 440))
+    vae_view = found["VAE"][1]
+    inside = float(np.mean(np.linalg.norm(vae_view.codes, axis=1) < 2))
     shell.look_for("the autoencoder's codes sit wherever training put them, and the Gaussian fitted to them (dashed) "
-                   "covers the empty space between them; the VAE's sit inside its prior's 2σ circle, where its z are "
-                   "drawn from. The orange line joins the two chosen points' codes.")
+                   f"covers the empty space between them; {inside:.0%} of the VAE's sit inside its prior's 2σ circle, "
+                   f"where its z are drawn from, yet {vae_view.in_holes:.0%} of {CANDIDATES:,} z drawn from the prior "
+                   f"land in its holes (where the codes' density q(z) is under {vc.evaluate.HOLE_RATIO:g} × the prior's). "
+                   "The orange line joins the two chosen points' codes.")
     cols = shell.columns(2)
     if data.image_shape:
         for col, (name, (_, g)) in zip(cols, found.items()):
@@ -105,7 +123,10 @@ def section(data: Data, label: str) -> None:
                                   "g(z), averaged: higher means the samples land where the data lives.")
     if found["VAE"][1].log_p_test is not None:
         st.caption(f"The test points themselves score {found['VAE'][1].log_p_test:.2f} nats on average (the "
-                   "data's negative entropy): samples as likely as the data would score about that.")
+                   "data's negative entropy): samples as likely as the data would score about that. Drawn from a "
+                   f"mixture of {MIXTURE} Gaussians fitted to the same codes instead of one, the autoencoder's samples "
+                   f"score {found['autoencoder'][1].log_p_mixture:.2f}: one Gaussian is the simplest density to fit "
+                   "to the codes, not the best.")
     shell.look_for("the autoencoder's samples scatter over the space between the clusters, the VAE's land on them "
                    "(compare their log p_data with the data's own). Between two clusters both paths cross empty "
                    "space: a continuous decoder cannot jump.")

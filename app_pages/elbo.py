@@ -30,7 +30,7 @@ if kl_tab.open:
                                                       f"q = N({mu:g}, {sigma:g}²)": theory.normal_pdf(z, mu, sigma)},
                                                   "Densities of q and the prior p"),
                          "kl_densities", (mu, sigma), height=shell.height(340, 420))
-            shell.look_for("the further q sits from p, or the narrower it is, the larger the KL.")
+            shell.look_for("the further q's mean sits from 0, or its σ from 1 (narrower or wider), the larger the KL.")
         with middle:
             figures.show(lambda: curves.running_mean(running, se, kl_1d, ["Monte-Carlo KL → closed form", "(±2 s.e.)"]),
                          "kl_convergence", (mu, sigma, n, int(controls.value("seed"))), height=shell.height(340, 420))
@@ -84,11 +84,16 @@ if scale_tab.open:
                     r"\beta_\text{eff} = \beta\,\sigma_x^2\,D \quad(\text{mean over } D)")
         if shell.shown("numbers", 80):
             if bernoulli:
-                st.markdown("The digits' decoder is Bernoulli (a probability per pixel): it has no variance σₓ, so only "
-                            "the reduction can hide a β. Written with `mean` over the pixels instead of `sum`, β = 1 "
-                            f"behaves like β = **{beta_eff:.4g}** in this app's convention (sum over the D = {D} pixels).")
+                st.markdown("These images have a Bernoulli decoder (a probability per pixel): it has no variance σₓ, so "
+                            "only the reduction can hide a β. Written with `mean` over the pixels instead of `sum`, β = 1 "
+                            f"behaves like β = **{beta_eff:.4g}** in this app's convention (the binary cross-entropy "
+                            f"summed over the D = {D} pixels).")
             else:
                 st.markdown("The same code with `mean` instead of `sum`, or with a different decoder variance, trains "
                             f"a different β-VAE. Here, β = 1 behaves like β = **{beta_eff:.4g}** in this app's "
-                            "convention (Gaussian decoder: sum over dimensions, σₓ = 1).")
+                            "convention (Gaussian decoder: ½‖x − x̂‖² summed over dimensions, σₓ = 1). PyTorch's "
+                            "`mse_loss` is a mean with no ½: written with it, β = 1 is β = D/2 here.")
+                st.caption("β and σₓ trade places only for a fixed σₓ, and only in where the loss is lowest: the "
+                           "losses' values differ (a factor 1/σₓ² and a constant), so their ELBOs in nats do not "
+                           "compare. With a learned σₓ the factor is no longer a constant.")
         source(theory.effective_beta)

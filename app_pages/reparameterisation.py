@@ -50,8 +50,9 @@ with right:
     naive = controls.widget("rp_naive")
     if naive:
         st.graphviz_chart(graph("naive", NAIVE_GRAPH), width="content")
-        st.error("Naive sampling: z is a random draw, not a function of μ and σ — no gradient reaches them.",
-                 icon=":material/block:")
+        st.error("Naive sampling: z is a random draw, not a function of μ and σ — no gradient reaches them through "
+                 "z: there is no pathwise gradient. (The score function below still estimates ∇ E_q[f(z)] without "
+                 "one, from f's values alone, at a higher variance.)", icon=":material/block:")
     else:
         st.graphviz_chart(graph("reparam", REPARAM_GRAPH), width="content")
         st.success("The random node ε sits outside the gradient path: ∂L/∂μ = ∂L/∂z and ∂L/∂σ = ∂L/∂z ⊙ ε.",

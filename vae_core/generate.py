@@ -1,17 +1,22 @@
 r"""Generating from a trained model: why a VAE can and an autoencoder cannot.
 
-A VAE is trained so that its codes, pooled over the data, fill the prior :math:`p(z) = \mathcal N(0, I)`: a
-z drawn from the prior decodes to something like the data. An autoencoder's codes go wherever the training put
-them; the nearest an autoencoder has to a prior is a Gaussian fitted to its codes, and a z drawn from it can land
-between the codes, where the decoder was never trained. This module holds what the pages show of both:
+A VAE's KL term pulls its codes, pooled over the data (the aggregate posterior), towards the prior
+:math:`p(z) = \mathcal N(0, I)`, so most z drawn from the prior decode to something like the data; the pooled codes
+need not fill the prior, though, and a z drawn in one of its holes (:func:`vae_core.evaluate.prior_holes`) decodes
+to what no data was. An autoencoder's codes go wherever the training put them; to draw a z it needs a density
+fitted to its codes after training. The simplest is one Gaussian, and a z drawn from it can land between the
+codes, where the decoder was never trained; a mixture of Gaussians (or a flow) fits the codes better (Ghosh et al.
+2020). This module holds what the pages show of both:
 
 * :func:`codes` — where a model puts each x: f(x) for an autoencoder, the posterior mean μ(x) for a VAE;
 * :func:`fitted_gaussian` — z from :math:`\mathcal N(\bar z, \hat\Sigma)` fitted to an autoencoder's codes;
+* :func:`fitted_mixture` — z from a mixture of Gaussians fitted to them by EM;
 * :func:`interpolate` — decode the straight line between two points' codes;
 * :func:`prior_quantile_grid` and :func:`normal_quantile` — z on a grid of the prior's quantiles, decoded into the
   latent manifold's mosaic (Kingma & Welling 2014, Fig. 4).
 
-References: Kingma & Welling, *Auto-Encoding Variational Bayes*, ICLR 2014; Acklam (2003), an algorithm for the
+References: Kingma & Welling, *Auto-Encoding Variational Bayes*, ICLR 2014; Ghosh et al., *From Variational to
+Deterministic Autoencoders*, ICLR 2020; Acklam (2003), an algorithm for the
 inverse normal CDF; Bishop, *PRML* (2006) §2.3.
 """
 
@@ -42,6 +47,39 @@ def fitted_gaussian(z: Array, n: int, rng: np.random.Generator) -> Array:
     jitter = 1e-9 * max(1.0, float(np.trace(cov)))  # a collapsed code (zero variance) still has a Cholesky factor
     L = np.linalg.cholesky(cov + jitter * np.eye(len(cov)))
     return mean + rng.standard_normal((n, z.shape[1])) @ L.T
+
+
+def fitted_mixture(z: Array, k: int, n: int, rng: np.random.Generator, steps: int = 200) -> Array:
+    r"""n draws from a mixture of k Gaussians fitted to codes z (n_codes, d) by expectation-maximisation
+    (Bishop, *PRML* §9.2.2), started from k codes drawn at random: a density that can leave the space between
+    clusters of codes empty, as one Gaussian cannot (Ghosh et al., *From Variational to Deterministic
+    Autoencoders*, ICLR 2020: ex-post density estimation).
+
+    E step: :math:`r_{ij} \propto \pi_j\,\mathcal N(z_i; m_j, S_j)`; M step: :math:`\pi_j = \bar r_j`,
+    :math:`m_j = \sum_i r_{ij} z_i / \sum_i r_{ij}`, :math:`S_j` the weighted covariance (plus a small ridge).
+    Returns (n, d)."""
+    z = np.asarray(z, dtype=np.float64)
+    m, d = z.shape
+    ridge = 1e-6 * max(1.0, float(np.trace(np.atleast_2d(np.cov(z, rowvar=False)))))
+    means = z[rng.choice(m, size=k, replace=False)]  # (k, d)
+    covs = np.repeat(np.atleast_2d(np.cov(z, rowvar=False))[None] + ridge * np.eye(d), k, axis=0)  # (k, d, d)
+    log_pi = np.full(k, -np.log(k))
+    for _ in range(steps):
+        L = np.linalg.cholesky(covs)  # (k, d, d)
+        diff = z[None] - means[:, None]  # (k, m, d)
+        solved = np.linalg.solve(L, diff.transpose(0, 2, 1))  # (k, d, m): L⁻¹ (z − m_j)
+        log_det = 2 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)  # (k,)
+        log_r = log_pi[:, None] - 0.5 * (np.sum(solved**2, axis=1) + log_det[:, None] + d * np.log(2 * np.pi))
+        r = np.exp(log_r - log_r.max(axis=0))
+        r /= r.sum(axis=0)  # (k, m) responsibilities
+        weight = r.sum(axis=1) + 1e-12  # (k,)
+        means = (r @ z) / weight[:, None]
+        diff = z[None] - means[:, None]
+        covs = np.einsum("km,kmi,kmj->kij", r, diff, diff) / weight[:, None, None] + ridge * np.eye(d)
+        log_pi = np.log(weight / m)
+    which = rng.choice(k, size=n, p=np.exp(log_pi) / np.exp(log_pi).sum())  # (n,) a component per draw
+    eps = rng.standard_normal((n, d))
+    return means[which] + np.einsum("nij,nj->ni", np.linalg.cholesky(covs)[which], eps)
 
 
 def interpolate(model: Model, x_a: Array, x_b: Array, steps: int = 9) -> tuple[Array, Array]:
