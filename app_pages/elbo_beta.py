@@ -12,7 +12,7 @@ import streamlit as st
 
 import vae_core as vc
 from vae_core import theory
-from vae_ui import charts, configs, controls, curves, figures, runs, settings, shell, training, truth
+from vae_ui import charts, configs, controls, curves, figures, present, runs, settings, shell, training, truth
 from vae_ui.data import Data
 from vae_ui.text import formula, source
 
@@ -224,8 +224,9 @@ def _bounds(run: runs.Run, data: Data, k: int) -> None:
             r"\qquad \mathrm{ELBO} = \mathrm{IWAE}_1 \le \mathrm{IWAE}_k \le \log p(x)")
     if found is None:
         return
-    st.caption(f"Mean over {truth.eval_points(data)} test points. The ordering holds for the expectations, "
-               f"not for each estimate: ELBO and IWAE_k are Monte Carlo estimates (the mean of {truth.REPEATS} "
+    held = "" if present.kept_back("numbers") else "The ordering holds for the expectations, not for each estimate: "
+    st.caption(f"Mean over {truth.eval_points(data)} test points. {held}"
+               f"ELBO and IWAE_k are Monte Carlo estimates (the mean of {truth.REPEATS} "
                "independent repeats, ± two standard errors), and log p(x) is exact (quadrature). When two intervals "
                "overlap, the estimates cannot tell the two apart. "
                + (f"On average log p_model ≤ log p_data (Gibbs' inequality): the gap is {truth.DISTANCE}, the nats "
