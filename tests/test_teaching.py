@@ -11,6 +11,7 @@ import pytest
 
 import vae_core as vc
 from tests.apptest_helpers import app, assert_clean, chart, chart_rows, metrics, settled, texts
+from vae_core import theory
 from vae_ui import configs, deck, runs, settings
 from vae_ui.data import generated
 from vae_ui.settings import REGISTRY
@@ -72,6 +73,7 @@ def test_a_dae_with_a_bottleneck_of_one_adds_error_and_the_page_says_so():
         assert "doing nothing: x̃ itself" in series and "Bayes-optimal E[x | x̃]" in series
 
 
+@pytest.mark.slow  # trains digits models: 20-45 s cold
 def test_on_the_digits_the_caption_counts_the_reconstructions_read_as_another_digit():
     """Digits, σ = 0.3: at d = 1 the error falls below doing nothing, yet many reconstructions are another digit
     (read by the nearest training image); at d = 16 they keep their digit about as often as the noisy input."""
@@ -120,3 +122,224 @@ def test_the_best_denoisers_arrow_is_sigma_squared_times_the_score_of_the_blurre
     assert_clean(at)
     both = chart(at, "Bayes-optimal field")
     assert "DAE's" in both["title"]
+
+
+# -- the KL, the ELBO's gap, linear theory -------------------------------------------------------------------
+def test_the_kl_grows_as_sigma_leaves_one_either_way_and_the_look_for_says_so():
+    sigmas = np.linspace(0.1, 3.0, 59)  # the σ slider's range
+    kl = vc.losses.kl_standard_normal(np.zeros((len(sigmas), 1)), np.log(sigmas**2)[:, None])[0]
+    lowest = sigmas[np.argmin(kl)]
+    assert lowest == pytest.approx(1.0, abs=0.05) and kl[0] > 0 and kl[-1] > 0
+    assert np.all(np.diff(kl[sigmas > 1.0]) > 0)  # wider than 1: a wider q is further, "the narrower, the larger" fails
+    at = app("elbo")
+    assert_clean(at)
+    said = next(t for t in look_fors(at) if "larger the KL" in t)
+    assert "narrower or wider" in said and "the narrower it is" not in said
+
+
+def test_the_approximation_gap_is_what_no_diagonal_gaussian_closes():
+    """q* is fitted among diagonal Gaussians, and a diagonal q cannot close the gap of a correlated posterior that a
+    full Gaussian closes: on a 2-D linear-Gaussian model, the best diagonal q leaves ½ log(|diag Λ| / |Λ|) > 0."""
+    data = generated("three_clusters", 0)
+    vae = train(configs.beta_vae(DEFAULTS, data.spec), data.X)
+    mu, log_var = vc.amortisation.fitted_posterior(vae, data.X_test[:2], np.random.default_rng(0), steps=20)
+    assert mu.shape == log_var.shape == (2, 2)  # one variance per latent dimension: a diagonal q*
+    model = theory.LinearGaussianModel(W=np.array([[2.0, 1.0], [1.0, 1.5], [0.5, -1.0]]), b=np.zeros(3), sigma_x=0.7)
+    x = np.array([1.0, 0.5, -0.3])
+    m, S = model.posterior(x)
+    assert abs(S[0, 1]) > 0.01 and model.gap(x, m, S) == pytest.approx(0.0, abs=1e-12)  # a full Gaussian closes it
+    precision = np.linalg.inv(S)
+    best_diagonal = np.diag(1.0 / np.diag(precision))  # KL(q ‖ p) over diagonal q: q's precision = diag of p's
+    gap = model.gap(x, m, best_diagonal)
+    assert gap == pytest.approx(0.5 * np.log(np.prod(np.diag(precision)) / np.linalg.det(precision)), rel=1e-9)
+    assert gap > 0.01
+    for scale in (0.8, 1.25):  # and it is the best diagonal one
+        assert model.gap(x, m, best_diagonal * scale) > gap
+    at = settled(app("elbo", el_tab="β-VAE"))
+    assert any("what no diagonal Gaussian q" in t for t in texts(at, "markdown"))
+
+
+def test_a_linear_beta_vae_keeps_columns_of_squared_length_lambda_minus_beta_sigma_squared():
+    """theory.collapse_betas' docstring: ‖wᵢ‖² = λᵢ − β·σₓ² (not λᵢ/β − σₓ²). The β-loss of a linear decoder with its
+    best q for each W (the posterior of the model with noise β·σₓ²), averaged over data of covariance diag(λ), is
+    largest at that length, and at 0 once β·σₓ² ≥ λ."""
+    lam, sigma_x = np.array([3.0, 0.8]), 0.9
+    a, b = np.sqrt(2 * lam)  # four points of mean 0 and covariance exactly diag(λ)
+    X = np.array([[a, 0.0], [-a, 0.0], [0.0, b], [0.0, -b]])
+
+    def beta_elbo(length: float, beta: float) -> float:
+        W = np.array([[np.sqrt(length)], [0.0]])  # one column along the first axis
+        best_q = theory.LinearGaussianModel(W, np.zeros(2), np.sqrt(beta) * sigma_x)  # its posterior is the best q
+        model = theory.LinearGaussianModel(W, np.zeros(2), sigma_x)
+        found = []
+        for x in X:
+            m, S = best_q.posterior(x)
+            found.append(model.expected_log_likelihood(x, m, S) - beta * theory.gaussian_kl(m, S, np.zeros(1), np.eye(1)))
+        return float(np.mean(found))
+
+    for beta in (0.5, 2.0):
+        best = lam[0] - beta * sigma_x**2  # 2.595 and 1.38
+        lengths = best * np.array([0.8, 0.9, 1.0, 1.1, 1.25])
+        values = [beta_elbo(length, beta) for length in lengths]
+        assert int(np.argmax(values)) == 2, (beta, values)
+        assert abs(best - (lam[0] / beta - sigma_x**2)) > 0.5  # the old docstring's length is another number
+    beta = 4.0  # β·σₓ² = 3.24 ≥ λ = 3: collapsed, the best length is 0
+    assert beta_elbo(1e-9, beta) > max(beta_elbo(length, beta) for length in (0.1, 0.5, 1.0))
+    assert "\\lambda_i - \\beta\\sigma_x^2" in theory.collapse_betas.__doc__
+
+
+# -- generating ----------------------------------------------------------------------------------------------
+def test_the_vaes_prior_has_holes_and_a_mixture_fits_the_autoencoders_codes_better_than_one_gaussian():
+    from app_pages import ae_generation
+
+    data = generated("three_clusters", 0)
+    ae_config, vae_config = configs.generation(DEFAULTS, data.spec)
+    vae_view = ae_generation.generator_view(runs.store().train(vae_config, data.X), data, 0, 1)
+    ae_view = ae_generation.generator_view(runs.store().train(ae_config, data.X), data, 0, 1)
+    holes, _ = vc.evaluate.prior_holes(train(vae_config, data.X), data.X, 2000, np.random.default_rng(5))
+    assert vae_view.in_holes > 0.1 and len(holes) / 2000 > 0.1  # about a quarter of prior draws, another stream too
+    assert ae_view.log_p_mixture > ae_view.log_p_data + 3  # 10 Gaussians: −1.9 nats; one: −7.7
+    at = settled(app("autoencoder"))
+    assert_clean(at)
+    said = " ".join(texts(at, "caption") + texts(at, "markdown"))
+    assert f"yet {vae_view.in_holes:.0%} of 2,000 z drawn from the prior land in its holes" in said
+    assert f"the autoencoder's samples score {ae_view.log_p_mixture:.2f}" in said
+    assert "lands among them" not in said and "the best it can do" not in said
+
+
+def test_naive_sampling_has_no_pathwise_gradient_but_the_score_function_estimates_one():
+    f = theory.TEST_FUNCTIONS["square"]
+    eps = np.random.default_rng(0).standard_normal(200_000)
+    score = theory.score_gradient(f, 0.5, 1.0, eps).mean(axis=0)  # from f's values alone, no derivative through z
+    assert score == pytest.approx(f.grad(0.5, 1.0), abs=0.03)
+    at = app("reparameterisation", rp_naive="1")
+    assert_clean(at)
+    said = " ".join(texts(at, "error"))
+    assert "no pathwise gradient" in said and "score function" in said
+
+
+# -- the worked example and the digits -----------------------------------------------------------------------
+def test_scene_5_finds_the_latent_chart_in_the_middle_with_40_axis_aligned_ellipses():
+    import json
+
+    from tests.apptest_helpers import _title
+
+    s = scene("The worked example: a VAE in NumPy")
+    at = settled(app("home"))
+    assert_clean(at)
+    found = []
+
+    def walk(node, siblings: int, index: int) -> None:
+        children = getattr(node, "children", None)
+        if not isinstance(children, dict):
+            return
+        for i, child in enumerate(children.values()):
+            if type(child).__name__ == "Column" and any(
+                    "Latent space" in _title(json.loads(e.proto.spec)) for e in child.get("vega_lite_chart")):
+                found.append((i, len(children)))
+            walk(child, len(children), i)
+    walk(at.main, 1, 0)
+    assert (1, 3) in found  # the second of three columns
+    rows = [r for rows in chart_rows(at, "Latent space") for r in rows if "ex" in r]
+    ellipses = sum(1 for r in rows if r["ex"] is None or np.isnan(r["ex"]))  # each ends with a break
+    assert ellipses == 40
+    data = generated("three_clusters", 0)
+    _, log_var = train(configs.home(DEFAULTS, data.spec), data.X).encode(data.X)
+    assert log_var.shape == (len(data.X), 2)  # one variance per axis: q is diagonal, its ellipses axis-aligned
+    assert "In the middle" in s.talk and "around 40 of them the 1σ ellipse" in s.talk and "because q is diagonal" in s.talk
+
+
+@pytest.mark.slow  # trains digits models: 20-45 s cold
+def test_grey_digits_under_a_bernoulli_likelihood_are_not_a_density_and_the_blur_is_the_means():
+    s = scene("The same VAE on images")
+    v = s.values()
+    data = generated(v["dataset"], v["seed"])
+    grey = float(np.mean((data.X > 0) & (data.X < 1)))
+    assert grey > 0.3  # 42 % of the digits' pixels are neither 0 nor 1
+    t = np.linspace(0.0, 1.0, 20_001)  # Bern(x; p) = pˣ(1 − p)¹⁻ˣ over the grey levels x ∈ [0, 1]
+    for p in (0.1, 0.5, 0.9):
+        mass = np.exp(-vc.losses.bernoulli_nll(t[:, None], np.full((len(t), 1), np.log(p / (1 - p))))[0])
+        integral = float(np.sum((mass[1:] + mass[:-1]) / 2) * (t[1] - t[0]))
+        assert abs(integral - 1.0) > 0.2, (p, integral)  # not a density of a grey level
+    vae = train(configs.home(v, data.spec), data.X)
+    means = vae.sample(300, settings.rng(v["seed"], "prior samples"))  # the page's top row: g(z)
+    full = vae.sample(300, settings.rng(v["seed"], "prior samples"), noise=True)  # x ~ p(x|z) of the same z
+
+    def mid_grey(a: np.ndarray) -> float:
+        return float(np.mean((a > 0.1) & (a < 0.9)))
+    assert set(np.unique(full)) <= {0.0, 1.0}  # the full samples are not blurred at all
+    assert mid_grey(means) > mid_grey(data.X) + 0.1  # the means are greyer than the digits themselves
+    assert v["h_latent"] == 2 and "not a law of VAEs" in s.talk and "not a density of the images" in s.talk
+    assert "blurry digits" not in s.talk
+    at = settled(app("elbo", el_tab="β-VAE", dataset="digits"))
+    assert_clean(at)
+    said = " ".join(texts(at, "caption"))
+    assert f"{grey:.0%} of these pixels are grey" in said and "not log p(x) of the images" in said
+
+
+def test_mnist_is_not_called_the_digits_on_the_hidden_beta_tab():
+    at = app("elbo", el_tab="Hidden β", dataset="mnist")
+    assert_clean(at)
+    said = " ".join(texts(at, "markdown"))
+    assert "Bernoulli decoder" in said and "digits" not in said.lower()
+
+
+# -- the β-VAE tab -------------------------------------------------------------------------------------------
+def test_beta_one_with_sigma_fixed_at_one_has_the_minimiser_of_beta_seven_point_six_with_the_learned_sigma():
+    data = generated("three_clusters", 0)
+    learned = train(configs.home(DEFAULTS, data.spec), data.X).decoder_std  # the worked example's σₓ
+    assert learned == pytest.approx(0.362, abs=0.002) and 1 / learned**2 == pytest.approx(7.6, abs=0.05)
+    rng = np.random.default_rng(0)  # the two losses, per example, for any reconstruction and KL
+    x, x_hat, kl = rng.standard_normal((50, 2)), rng.standard_normal((50, 2)), rng.random(50)
+    sq = 0.5 * np.sum((x - x_hat) ** 2, axis=1)
+    fixed = sq / 1.0**2 + 1.0 * kl  # σₓ = 1, β = 1 (constants dropped)
+    calibrated = sq / learned**2 + (1 / learned**2) * kl  # σₓ = 0.362, β = 1/σₓ²
+    assert np.allclose(calibrated, fixed / learned**2)  # one a multiple of the other: the same minimiser ...
+    assert not np.allclose(calibrated, fixed)  # ... not the same value
+    at = settled(app("elbo", el_tab="β-VAE"))
+    said = " ".join(texts(at, "caption"))
+    assert f"learns σₓ = {learned:.3f} on these data, so β = 1 here is β ≈ {1 / learned**2:.1f} there" in said
+    assert "do not compare" in said
+
+
+def test_the_active_units_count_the_kl_charts_colours_and_its_label_use_one_rule():
+    data = generated("three_clusters", 0)
+    values = DEFAULTS | {"vb_beta": 2.0, "vb_latent": 8}
+    vae = train(configs.beta_vae(values, data.spec), data.X)
+    count, activity = vc.evaluate.active_units(vae, data.X)
+    kl = vc.evaluate.kl_by_dimension(vae, data.X_test[:100])
+    assert count == int(np.sum(activity > vc.evaluate.ACTIVE_THRESHOLD))
+    assert np.all(kl >= 0) and kl.max() < 0.05  # every unit carries next to nothing at β = 2, d = 8
+    assert np.all(vc.evaluate.kl_by_dimension(vae, data.X) >= 0.5 * activity - 1e-9)  # KLⱼ ≥ ½ Var μⱼ (training)
+    at = settled(app("elbo", el_tab="β-VAE", vb_beta="2", vb_latent="8"))
+    assert_clean(at)
+    assert metrics(at)["Active units"] == f"{count} / 8"
+    found = chart(at, "KL per latent dimension")
+    assert vc.evaluate.ACTIVE_RULE in found["title"] and "≈ 0" not in found["title"]
+    rows = [r for rows in chart_rows(at, "KL per latent dimension") for r in rows if "counted" in r]
+    coloured = sorted(r["unit"] for r in rows if r["counted"].startswith("active"))
+    assert coloured == [j + 1 for j in np.flatnonzero(activity > vc.evaluate.ACTIVE_THRESHOLD)]
+    active_kl = kl[activity > vc.evaluate.ACTIVE_THRESHOLD]
+    said = next(t for t in look_fors(at) if "the count calls active" in t)
+    assert f"the {count} units" in said and f"carry {active_kl.min():.3f}–{active_kl.max():.3f} nats" in said
+
+
+def test_side_by_side_says_where_each_beta_puts_the_reconstructions():
+    """At the tab's default pair β = 1 and 4: at β = 4 every reconstruction sits at one point near the data's mean,
+    at β = 1 they already sit at their cluster's centre."""
+    data = generated("three_clusters", 0)
+    spreads = {}
+    for beta in (1.0, 4.0):
+        recon = train(configs.beta_vae(DEFAULTS, data.spec, beta), data.X).reconstruct(data.X_test)
+        spreads[beta] = (vc.evaluate.spread(recon), vc.evaluate.spread(recon, data.y_test),
+                         float(np.linalg.norm(recon.mean(axis=0) - data.X.mean(axis=0))))
+    whole, within = vc.evaluate.spread(data.X_test), vc.evaluate.spread(data.X_test, data.y_test)
+    assert spreads[4.0][0] < 0.01 < 0.05 * whole  # 0.007: all at one point ...
+    assert spreads[4.0][2] < 0.05  # ... at the data's mean
+    assert spreads[1.0][0] > 0.5 * whole and spreads[1.0][1] < 0.1 * within  # β = 1: at the centres already
+    at = settled(app("elbo", el_tab="β-VAE"))
+    said = next(t for t in look_fors(at) if "at β = 4" in t)
+    assert (f"at β = 4 every reconstruction sits at one point, {spreads[4.0][2]:.2f} from the data's mean (spread "
+            f"{spreads[4.0][0]:.3f})") in said
+    assert f"at β = 1 the reconstructions gather at their cluster's centre (spread within a cluster {spreads[1.0][1]:.3f}" in said
+    assert "towards the cluster centres" not in said
