@@ -322,6 +322,10 @@ def test_the_active_units_count_the_kl_charts_colours_and_its_label_use_one_rule
     active_kl = kl[activity > vc.evaluate.ACTIVE_THRESHOLD]
     said = next(t for t in look_fors(at) if "the count calls active" in t)
     assert f"the {count} units" in said and f"carry {active_kl.min():.3f}–{active_kl.max():.3f} nats" in said
+    predicted = theory.predicted_active_units(theory.collapse_betas(data.X), 2.0, 8)
+    assert predicted == 2 < count  # the dots part from linear theory here, and not by finding structure: the extra
+    # units carry < 0.05 nats each; the training ended away from the optimum the theory describes
+    assert any("or its training ended somewhere other than the optimum" in t for t in texts(at, "markdown"))
 
 
 def test_side_by_side_says_where_each_beta_puts_the_reconstructions():
