@@ -105,7 +105,8 @@ def section(data: Data) -> None:
     # split (about 2 s of Monte Carlo and fitting) are made by threads and fill in too.
     others = awaited(config, beta2)
     nearby = [runs.replace(config, beta=b) for b in settings.neighbours("vb_beta", beta) if b not in SWEEP]
-    runs.prefetch(nearby + others, data.X)
+    runs.prefetch(nearby, data.X)
+    runs.train_soon(others, data.X)  # after the guesses: served first
     waiting = bool(_waiting(others)) or _measuring(run, data, k)  # the sweep, or the bounds made by threads
     st.fragment(_figures, run_every=POLL_SECONDS if waiting else None)(data, run, beta, beta2, k, point, waiting)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -17,6 +18,7 @@ PAGES = {
     "elbo": "app_pages/elbo.py",
     "reparameterisation": "app_pages/reparameterisation.py",
 }
+MAKING = threading.Event()  # set: views asked for soon are made (tests/conftest.py defers them until a test waits)
 
 
 def app(page: str = "home", **query: str) -> AppTest:
@@ -30,21 +32,28 @@ def app(page: str = "home", **query: str) -> AppTest:
     return at
 
 
-def wait_idle(timeout: float = 120.0) -> None:
-    """Wait until the background has trained every wish (the prefetch, a β-VAE sweep) and made every view a page
-    asked for soon (runs.view_soon: the worked example's ladder)."""
+def wait_idle(store=None, timeout: float = 120.0) -> None:
+    """Wait until the background has trained every wish of ``store`` (the app's own by default: a β-VAE sweep, and
+    the prefetch where a test turns it on) and made every view a page asked for soon (runs.view_soon: the worked
+    example's ladder)."""
     import time
 
     from vae_ui import runs
 
+    MAKING.set()  # from now on this test wants what the page asks for soon
+    store = store or runs.store()
     deadline = time.monotonic() + timeout
-    while not runs.store().idle() or runs.views_pending():
+    while not store.idle() or runs.views_pending():
         assert time.monotonic() < deadline, "the background training did not finish"
         time.sleep(0.02)
 
 
 def settled(at: AppTest) -> AppTest:
-    """The page once the background has trained what it waits for (as its fragment's polling would show it)."""
+    """The page once the background has trained what it waits for and made the views it asked for soon (as its
+    fragment's polling would show it)."""
+    if not MAKING.is_set():
+        MAKING.set()
+        at.run()  # the page asks again for the views it was told are being measured: now a thread makes them
     wait_idle()
     return at.run()
 

@@ -2,18 +2,10 @@
 shown, moving a slider back reuses the cache, the URL restores the controls, bad input is told."""
 
 import pytest
-import streamlit as st
 
 from tests.apptest_helpers import app, assert_clean, chart, charts, metrics, texts
 from vae_ui import configs, runs, settings
 from vae_ui.data import generated
-
-
-@pytest.fixture(scope="module", autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
 
 
 def trainings() -> int:

@@ -8,18 +8,11 @@ import pytest
 import streamlit as st
 
 import vae_core as vc
-from tests.apptest_helpers import app, assert_clean, metrics
+from tests.apptest_helpers import app, assert_clean, metrics, wait_idle
 from vae_ui import runs, settings, trainer
 
 X = vc.data.load("three_clusters", n=120, seed=0).X
 SMALL = runs.RunConfig("vae", epochs=20, hidden=(8,))
-
-
-def wait_idle(store: runs.RunStore, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not store.idle():
-        assert time.monotonic() < deadline, "the background training did not finish"
-        time.sleep(0.02)
 
 
 @pytest.mark.slow
@@ -59,6 +52,7 @@ def test_only_the_newest_wishes_are_kept():
 
 
 @pytest.mark.slow
+@pytest.mark.prefetch
 def test_the_worked_example_has_the_next_beta_ready():
     st.cache_resource.clear()
     at = app("home")
@@ -79,6 +73,7 @@ def test_the_worked_example_has_the_next_beta_ready():
 
 
 @pytest.mark.slow
+@pytest.mark.prefetch
 def test_the_autoencoder_page_has_the_next_bottlenecks_ready():
     st.cache_resource.clear()
     at = app("autoencoder")
@@ -93,6 +88,7 @@ def test_the_autoencoder_page_has_the_next_bottlenecks_ready():
 
 
 @pytest.mark.slow
+@pytest.mark.prefetch
 def test_the_beta_vae_section_has_the_next_beta_ready():
     st.cache_resource.clear()
     at = app("elbo", el_tab="β-VAE", vb_latent="1")  # d = 1: not a config the home page (run first) prefetches
@@ -167,6 +163,7 @@ def test_neighbours_are_the_values_a_few_key_presses_away_farthest_first():
 
 
 @pytest.mark.slow
+@pytest.mark.prefetch
 def test_the_denoising_page_has_the_next_noise_levels_ready():
     st.cache_resource.clear()
     at = app("denoising")
@@ -190,6 +187,7 @@ def test_a_closed_store_forgets_its_wishes():
     assert store.prefetched <= 1  # at most the training it was on when the store closed
 
 
+@pytest.mark.views
 def test_a_view_asked_for_soon_is_made_once_by_a_thread_and_its_error_reaches_the_page():
     """runs.view_soon: None while a thread makes the view (asked again meanwhile: no second making), then the view;
     an error in the making is raised in the run that asks next, and the view is tried again after it."""

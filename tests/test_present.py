@@ -2,7 +2,6 @@
 adding the current view to a deck, uploading a deck (a bad one leaves the deck in use as it was)."""
 
 import pytest
-import streamlit as st
 
 from tests.apptest_helpers import app, assert_clean, charts, metrics, texts
 from vae_ui import deck, present
@@ -10,12 +9,6 @@ from vae_ui.text import escape
 
 COURSE = present.shipped("course")
 
-
-@pytest.fixture(scope="module", autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
 
 
 def values(at) -> dict:
@@ -139,6 +132,7 @@ def test_a_deck_file_round_trips_and_a_bad_upload_leaves_the_deck_in_use():
 
 
 @pytest.mark.slow
+@pytest.mark.prefetch
 def test_the_next_scenes_models_train_in_the_background_while_the_lecturer_talks():
     from tests.apptest_helpers import wait_idle
     from vae_ui import configs, runs

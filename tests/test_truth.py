@@ -9,9 +9,11 @@ import vae_core as vc
 from vae_core import truth
 
 NAMES = tuple(truth.DISTRIBUTIONS)
+# The rings and the spiral integrate along curves (seconds each): their cases of the costlier checks are slow tests.
+SLOW_NAMES = [pytest.param(n, marks=pytest.mark.slow) if n in ("rings", "spiral") else n for n in NAMES]
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", SLOW_NAMES)
 def test_each_density_integrates_to_one(name):
     """On a grid of step s/3 over the data's box and 8 s around it (the mixture with fewer nodes along its curve:
     how fast the nodes converge is the next tests' business); and the weights sum to 1."""
@@ -68,7 +70,7 @@ def test_unknown_densities_are_refused():
         vc.data.log_density("digits", np.zeros((1, 64)))
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", SLOW_NAMES)
 def test_the_bayes_denoiser_is_the_posterior_mean(name):
     """E[x | x̃] against a Monte Carlo posterior mean: draw (x, x̃) pairs from the generator, keep those whose x̃ falls
     in a small box, and average their clean x."""
@@ -84,7 +86,7 @@ def test_the_bayes_denoiser_is_the_posterior_mean(name):
         np.testing.assert_allclose(estimate, X[near].mean(axis=0), atol=4 * X[near].std(axis=0).max() / np.sqrt(near.sum()) + 0.01)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", SLOW_NAMES)
 def test_no_other_denoiser_has_a_lower_error(name):
     sigma = 0.4
     X, _ = vc.data.GENERATORS[name](2000, seed=8)

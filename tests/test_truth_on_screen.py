@@ -9,8 +9,6 @@ from tests.apptest_helpers import app, assert_clean, chart, charts_titled, metri
 from vae_ui import configs, runs, settings, truth
 from vae_ui.data import generated
 
-STORE = runs.RunStore(32)
-
 
 def worked_data():
     return generated("three_clusters", 0)
@@ -20,7 +18,7 @@ def beta_vae(beta: float, latent: int = 2, seed: int = 0) -> runs.Run:
     data = generated("three_clusters", seed)
     values = {key: c.default for key, c in settings.REGISTRY.items()} | {"vb_beta": beta, "vb_latent": latent,
                                                                           "seed": seed}
-    return STORE.train(configs.beta_vae(values, data.spec), data.X)
+    return runs.store().train(configs.beta_vae(values, data.spec), data.X)
 
 
 @pytest.mark.parametrize("seed", [0, 3])

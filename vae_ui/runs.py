@@ -40,6 +40,7 @@ WAIT_SECONDS = 0.25  # a page waiting for a training redraws its progress this o
 # The server's configuration (environment variables, documented in the README):
 BUDGET = Budget(int(float(os.environ.get("VAE_LAB_CACHE_MB", "256")) * 2**20))  # runs, views and figures together
 WORK_BUDGET = float(os.environ.get("VAE_LAB_WORK_BUDGET", "30"))  # seconds of training a set-up may cost at most
+PREFETCH = os.environ.get("VAE_LAB_PREFETCH", "1") != "0"  # train the set-ups a step away before anyone asks ("0": off)
 WEIGHT_STEPS_PER_SECOND = 3.0e9  # epochs × rows × weights per second on one core here (benchmarks/work_estimate.py)
 
 
@@ -300,7 +301,16 @@ def train(config: RunConfig, X: np.ndarray, live: LiveProgress | None = None, se
 
 
 def prefetch(configs: Iterable[RunConfig], X: np.ndarray) -> None:
-    """Train these configs on X in the background, unless stored already: the next step is ready."""
+    """Train these configs on X in the background, unless stored already: the next step is ready. A guess about
+    the next move, so it is skipped when :data:`PREFETCH` is off (``VAE_LAB_PREFETCH=0``: a server short of
+    cores, and the tests that do not test it)."""
+    if PREFETCH:
+        store().wish(configs, X)
+
+
+def train_soon(configs: Iterable[RunConfig], X: np.ndarray) -> None:
+    """Train these configs on X in the background, unless stored already: models the page shows as they arrive
+    (a β sweep), not a guess, so whatever :data:`PREFETCH` says. The last asked is served first."""
     store().wish(configs, X)
 
 
@@ -373,5 +383,5 @@ def view_key(compute: Callable, config: RunConfig, args: tuple) -> tuple:
     return compute.__code__.co_filename, compute.__qualname__, config, args
 
 
-__all__ = ["BUDGET", "Run", "RunConfig", "likelihood_for", "prefetch", "replace", "store", "train", "view",
+__all__ = ["BUDGET", "Run", "RunConfig", "likelihood_for", "prefetch", "replace", "store", "train", "train_soon", "view",
            "view_key", "view_soon", "views_pending"]

@@ -17,8 +17,10 @@ if not Path(CHROMIUM).exists():
 
 
 def pytest_collection_modifyitems(items):
+    """Every Chromium test is in the ``browser`` tier but the smoke tests (in the default run) and the slow ones
+    (``-m slow``): each runs in exactly one tier."""
     for item in items:
-        if "tests/browser" in str(item.fspath):
+        if "tests/browser" in str(item.fspath) and not any(item.get_closest_marker(m) for m in ("smoke", "slow", "load")):
             item.add_marker(pytest.mark.browser)
 
 

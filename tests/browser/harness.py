@@ -7,8 +7,10 @@ benchmark): ``launch`` and ``offline_route`` return what the API in use returns 
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -128,7 +130,7 @@ def start_server(port: int, extra: tuple[str, ...] = (), script: str = "dashboar
            "--server.fileWatcherType", "none", *extra]
     out = open(log, "w") if log is not None else subprocess.DEVNULL  # noqa: SIM115 - the server's life long
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT if log is not None else out,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}, preexec_fn=_ends_with_parent)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -138,6 +140,13 @@ def start_server(port: int, extra: tuple[str, ...] = (), script: str = "dashboar
             time.sleep(0.3)
     proc.kill()
     raise RuntimeError("the app did not become healthy within 60 s")
+
+
+def _ends_with_parent() -> None:
+    """In the server's process, before it runs: the kernel sends it SIGTERM when the process that started it (the
+    test run, a benchmark) ends, however it ends (Ctrl+C, kill -9): no server of a test outlives its run."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 # ----------------------------------------------------------------------------- the browser
