@@ -204,7 +204,7 @@ with left:
         elif latent < D:
             shell.look_for(f"each arrow starts at a grid point x̃ and ends at g(f(x̃)), on the decoder's learned "
                            f"{latent}-D manifold: {near:.0%} of the ends land within {NEAR} of a data point; the others "
-                           "lie on the manifold between the clusters (with d = 1, the curve's bridges), where no data is.")
+                           "lie on the manifold where no data is (with d = 1, the curve's bridges between the data's parts).")
         else:
             shell.look_for(f"each arrow starts at a grid point x̃ and ends at g(f(x̃)); with d = {latent} ≥ D = {D} "
                            f"there is no bottleneck, only the noise to undo: {near:.0%} of the ends land within {NEAR} "
@@ -227,6 +227,42 @@ with middle:
     shell.look_for(f"where a curve lies under the do-nothing line (D·σ²/2, cut at the top), that model removes noise: "
                    f"the denoising AE does at {below} of {len(TEST_SIGMAS)} test noise levels"
                    + ("; no curve can fall below the Bayes-optimal one, the floor set by the data itself." if bayes else "."))
+SAMPLED = 300  # points made from noise by the score
+
+
+def by_score(run: runs.Run, data: Data) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Points made from noise with the data's blurred scores alone (vc.truth.sample_by_score): the start, the end,
+    and the mean log p_data of the end and of the test points."""
+    found = vc.truth.sample_by_score(data.spec.name, SAMPLED, settings.rng(run.config.seed, "generation"))
+    return (found[0], found[-1], float(vc.data.log_density(data.spec.name, found[-1]).mean()),
+            float(vc.data.log_density(data.spec.name, data.X_test).mean()))
+
+
+def score_section() -> None:
+    """From denoising to generating: annealed Langevin dynamics with the Bayes denoiser's arrows as the score."""
+    st.subheader("From denoising to generating: follow the score")
+    _, end, log_p, log_p_test = runs.view(by_score, ae_run, data)  # the same for every σ and d
+    left, right = shell.columns([1.2, 1])
+    with left:
+        figures.show(lambda: charts.points(end, None, ["Made from noise by the score alone", "(grey: the data)"],
+                                           box=charts.domain(data.X, end, pad=0.3), beneath=data.X),
+                     "score_samples", ae_run.config, height=shell.height(380, 440))
+    with right:
+        levels = vc.truth.LANGEVIN_SIGMAS
+        st.markdown(f"The Bayes denoiser's arrow divided by σ² is the score ∇log p_σ. Start {SAMPLED} points as noise "
+                    f"N(0, 3²I); at each σ from {levels[0]:g} down to {levels[-1]:g} take {vc.truth.LANGEVIN_STEPS} "
+                    "small steps along the score plus fresh noise (annealed Langevin dynamics; Song & Ermon 2019). "
+                    "The points end on the data: a denoiser, trained at every noise level, is a generator. That is "
+                    "the idea of diffusion models (Ho et al. 2020), whose network is a denoiser like this page's DAE.")
+        shell.metric(st, "Mean log p_data of the points made", f"{log_p:.2f} nats",
+                     help=f"The test points themselves score {log_p_test:.2f}: points drawn as the data is score "
+                          "about that, give or take the sampling error of a few hundred points.")
+    formula(r"x \leftarrow x + \tfrac{\alpha_i}{2}\,\nabla\log p_{\sigma_i}(x) + \sqrt{\alpha_i}\,\varepsilon,"
+            r"\qquad \nabla\log p_{\sigma}(\tilde x) = \frac{\mathbb E[x\mid\tilde x] - \tilde x}{\sigma^2}")
+
+
+if bayes is not None:
+    score_section()
 formula(r"\tilde x = x + \varepsilon,\quad \varepsilon\sim\mathcal N(0,\sigma^2 I),\qquad"
         r"\mathcal L = \tfrac12\,\big\lVert x - g_\theta(f_\phi(\tilde x))\big\rVert^2")
 if bayes is not None:
@@ -235,4 +271,5 @@ if bayes is not None:
             "Tweedie's formula: the best denoiser's arrow is σ² times the score of the data blurred by the noise "
             "(Vincent 2011); p_σ becomes p only as σ → 0 (Alain & Bengio 2014).")
 figures.model_download(dae_run, f"denoising_ae_sigma{sigma:g}")
-source(vc.DenoisingAutoencoder.draw_noise, vc.Autoencoder.backward, vc.evaluate.denoising_curve, vc.evaluate.DoNothing)
+source(vc.DenoisingAutoencoder.draw_noise, vc.Autoencoder.backward, vc.evaluate.denoising_curve, vc.evaluate.DoNothing,
+       vc.truth.annealed_langevin)

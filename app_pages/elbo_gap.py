@@ -8,11 +8,14 @@ import numpy as np
 import streamlit as st
 
 from vae_core import theory
-from vae_ui import controls, curves, figures, shell
+from vae_ui import controls, curves, figures, latent_charts, shell
 from vae_ui.text import formula, source
 
 MODEL = theory.LinearGaussianModel(W=np.array([[2.0], [1.0]]), b=np.array([0.0, 0.0]), sigma_x=0.7)
 POINTS = np.array([[1.5, 0.5], [-2.0, -0.8], [0.3, 1.2], [3.0, 1.8], [-0.5, 0.6]])  # the data points x to choose from
+# Two latent numbers that explain nearly the same direction of x: their posterior is strongly correlated (−0.84)
+MODEL_2D = theory.LinearGaussianModel(W=np.array([[1.0, 0.9], [0.6, 0.7], [0.3, 0.2]]), b=np.zeros(3), sigma_x=0.5)
+POINT_2D = np.array([1.2, 0.8, 0.3])
 
 
 def _set_q_to_posterior() -> None:
@@ -63,3 +66,38 @@ def section() -> None:
     formula(r"\log p(x) = \mathrm{ELBO}(q) + \mathrm{KL}\big(q(z)\,\|\,p(z|x)\big)",
             "The gap is a KL divergence: zero exactly when q is the posterior.")
     source(theory.LinearGaussianModel.elbo, theory.LinearGaussianModel.posterior)
+    direction()
+
+
+def direction() -> None:
+    """Which way the KL points: the diagonal q the ELBO picks for a correlated 2-D posterior, against the one that
+    matches its marginals."""
+    st.subheader("Which way the KL points: a diagonal q for a correlated posterior")
+    m, S = MODEL_2D.posterior(POINT_2D)
+    fits = {name: theory.best_diagonal_gaussian(m, S, way) for name, way in
+            (("q minimising KL(q ‖ p): the ELBO's", "reverse"), ("q minimising KL(p ‖ q): the marginals", "forward"))}
+    named = {"exact posterior p(z|x)": (m, S)} | fits
+    gaps = {name: MODEL_2D.gap(POINT_2D, *q) for name, q in fits.items()}
+    left, right = shell.columns([1.25, 1])
+    with left:
+        figures.show(lambda: latent_charts.gaussians(named, ["A correlated posterior (grey)", "and two diagonal q"]),
+                     "kl_direction", "kl_direction", height=shell.height(380, 440))
+    with right:
+        (_, S_rev), _ = fits.values()
+        ratios = np.sqrt(np.diag(S_rev) / np.diag(S))
+        area = float(np.sqrt(np.linalg.det(S_rev) / np.linalg.det(S)))
+        st.markdown(f"z ~ N(0, I₂), x | z ~ N(Wz, {MODEL_2D.sigma_x:g}² I₃): both latent numbers explain nearly the "
+                    f"same direction of x, so given x = ({', '.join(f'{v:g}' for v in POINT_2D)}) they are "
+                    f"correlated {S[0, 1] / np.sqrt(S[0, 0] * S[1, 1]):.2f}. A diagonal q cannot tilt. The ELBO "
+                    f"minimises KL(q ‖ p): its best diagonal q (orange) is {ratios[0]:.0%} and {ratios[1]:.0%} as "
+                    f"wide as the posterior along z₁ and z₂, and {area:.0%} of its area: too narrow, it "
+                    "underestimates the uncertainty (mode-seeking). Matching the marginals, KL(p ‖ q), gives the wide "
+                    "blue one.")
+        for name, gap in gaps.items():
+            shell.metric(st, f"ELBO gap KL(q ‖ p(z|x)), {name.split(':')[0]}", f"{gap:.3f} nats")
+        shell.look_for("along each axis the ELBO's q (orange) is narrower than the posterior; only across the "
+                       "posterior's tilt, where the posterior is thinnest, is it wider.")
+    formula(r"\min_{q\ \text{diagonal}} \mathrm{KL}(q\,\|\,p):\ \sigma_j^2 = 1/\Lambda_{jj},\qquad"
+            r"\min_{q\ \text{diagonal}} \mathrm{KL}(p\,\|\,q):\ \sigma_j^2 = S_{jj},\qquad \Lambda = S^{-1}",
+            "Bishop, PRML §10.1.2: 1/Λⱼⱼ, the variance of zⱼ given the other coordinate, is never above Sⱼⱼ.")
+    source(theory.best_diagonal_gaussian)

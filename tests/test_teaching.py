@@ -347,3 +347,105 @@ def test_side_by_side_says_where_each_beta_puts_the_reconstructions():
             f"{spreads[4.0][0]:.3f})") in said
     assert f"at β = 1 the reconstructions gather at their cluster's centre (spread within a cluster {spreads[1.0][1]:.3f}" in said
     assert "towards the cluster centres" not in said
+
+
+# -- §3: the four ideas the course lacked ---------------------------------------------------------------------
+def test_the_elbos_diagonal_q_is_too_narrow_and_the_marginals_q_too_wide():
+    """The direction of the KL: on the ELBO tab's correlated 2-D linear-Gaussian posterior, the diagonal q that
+    minimises KL(q ‖ p) (found here by a grid search) has variances 1/Λⱼⱼ, below the marginals Sⱼⱼ that minimise
+    KL(p ‖ q); it is smaller in area, and wider only across the posterior's tilt."""
+    from app_pages.elbo_gap import MODEL_2D, POINT_2D
+
+    m, S = MODEL_2D.posterior(POINT_2D)
+    logs = np.linspace(-3.0, 0.5, 351)  # log σ on each axis
+    grid = [(a, b) for a in logs[::5] for b in logs[::5]]
+
+    def best(kl) -> np.ndarray:
+        a, b = min(grid, key=lambda ab: kl(np.diag(np.exp(2 * np.array(ab)))))
+        fine = [(x, y) for x in logs if abs(x - a) < 0.06 for y in logs if abs(y - b) < 0.06]
+        return np.exp(np.array(min(fine, key=lambda ab: kl(np.diag(np.exp(2 * np.array(ab)))))))
+    reverse = best(lambda Q: theory.gaussian_kl(m, Q, m, S))
+    forward = best(lambda Q: theory.gaussian_kl(m, S, m, Q))
+    _, Q_rev = theory.best_diagonal_gaussian(m, S, "reverse")
+    _, Q_fwd = theory.best_diagonal_gaussian(m, S, "forward")
+    assert np.allclose(reverse, np.sqrt(np.diag(Q_rev)), rtol=0.02) and np.allclose(forward, np.sqrt(np.diag(Q_fwd)), rtol=0.02)
+    assert S[0, 1] / np.sqrt(S[0, 0] * S[1, 1]) < -0.8  # strongly correlated
+    ratios = np.sqrt(np.diag(Q_rev) / np.diag(S))
+    assert np.all(ratios < 0.6) and np.linalg.det(Q_rev) < np.linalg.det(S)  # too narrow on each axis, and in area
+    across = np.array([1.0, 1.0]) / np.sqrt(2)  # the posterior's thin direction (its correlation is negative)
+    assert across @ Q_rev @ across > across @ S @ across  # ... wider only across the tilt
+    assert MODEL_2D.gap(POINT_2D, m, Q_rev) < MODEL_2D.gap(POINT_2D, m, Q_fwd)  # the ELBO prefers the narrow one
+    at = app("elbo", el_tab="The ELBO gap")
+    assert_clean(at)
+    said = " ".join(texts(at, "markdown"))
+    assert f"{ratios[0]:.0%} and {ratios[1]:.0%} as wide as the posterior" in said
+    assert chart(at, "A correlated posterior")
+
+
+def test_the_rate_splits_into_information_and_the_aggregate_posteriors_distance_from_the_prior():
+    """ELBO surgery, checked on an encoder whose aggregate posterior is known (q(z|x) = N(a·x, s²), x ~ N(0, 1):
+    q(z) = N(0, a² + s²)), then on trained models: the collapsed β = 4 has neither term, the worked example's
+    learned σₓ leaves a KL(q(z) ‖ p(z)) of 0.7 nats, and its prior has holes."""
+    class Linear:
+        def encode(self, x):
+            return 0.8 * x, np.full_like(x, np.log(0.3**2))
+    x = np.random.default_rng(0).standard_normal((3000, 1))
+    split = vc.evaluate.rate_split(Linear(), x, np.random.default_rng(1))
+    v = 0.8**2 * x.var() + 0.3**2  # the aggregate posterior's variance on these x
+    assert split["marginal_kl"] == pytest.approx(0.5 * (v - 1 - np.log(v)), abs=0.01)
+    assert split["information"] == pytest.approx(0.5 * np.log(v / 0.3**2), abs=0.02)
+    assert split["rate"] == pytest.approx(split["information"] + split["marginal_kl"], abs=1e-12)
+    data = generated("three_clusters", 0)
+    collapsed = train(configs.beta_vae(DEFAULTS, data.spec, 4.0), data.X)
+    worked = train(configs.home(DEFAULTS, data.spec), data.X)
+    flat = vc.evaluate.rate_split(collapsed, data.X, np.random.default_rng(0))
+    holey = vc.evaluate.rate_split(worked, data.X, np.random.default_rng(0))
+    assert abs(flat["information"]) < 0.01 and abs(flat["marginal_kl"]) < 0.01
+    assert holey["marginal_kl"] > 0.5 and 0 < holey["information"] < np.log(len(data.X))
+    holes, _ = vc.evaluate.prior_holes(worked, data.X, 2000, np.random.default_rng(0))
+    assert len(holes) > 200  # 498 of 2,000 prior draws
+    at = settled(app("elbo", el_tab="β-VAE"))
+    one = train(configs.beta_vae(DEFAULTS, data.spec), data.X)
+    shown = vc.evaluate.rate_split(one, data.X, np.random.default_rng(0))
+    assert any(f"= I(x; z) {shown['information']:.3f}" in t for t in texts(at, "caption"))
+
+
+def test_a_perfect_denoiser_at_every_noise_level_generates_the_data():
+    """Tweedie + annealed Langevin: the Bayes denoiser's arrows at decreasing σ, as scores, carry noise onto the
+    data: 1,000 points made so score the same mean log p_data as 1,000 drawn from the data's own distribution."""
+    p = vc.truth.distribution("three_clusters")
+    made = vc.truth.sample_by_score("three_clusters", 1000, np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    drawn = p.nodes[rng.integers(0, 3, 1000)] + p.noise * rng.standard_normal((1000, 2))
+    assert p.log_density(made[0]).mean() < -5  # the start is noise
+    assert p.log_density(made[-1]).mean() == pytest.approx(p.log_density(drawn).mean(), abs=0.05)
+    fine = vc.truth.two_moons(nodes=512)  # the curves' coarse mixture samples as the finer one does
+    start = 3.0 * np.random.default_rng(2).standard_normal((100, 2))
+    runs_ = [vc.truth.annealed_langevin(q, start, vc.truth.LANGEVIN_SIGMAS[:4], 20, np.random.default_rng(3),
+                                        vc.truth.LANGEVIN_STEP)[-1] for q in (vc.truth.two_moons(nodes=256), fine)]
+    truth_ = vc.truth.distribution("two_moons")
+    assert abs(truth_.log_density(runs_[0]).mean() - truth_.log_density(runs_[1]).mean()) < 1e-4
+    at = settled(app("denoising"))
+    end = vc.truth.sample_by_score("three_clusters", 300, settings.rng(0, "generation"))[-1]  # what the page makes
+    assert metrics(at)["Mean log p_data of the points made"] == f"{vc.data.log_density('three_clusters', end).mean():.2f} nats"
+
+
+def test_with_a_learned_sigma_the_rings_collapse_to_the_best_single_gaussian():
+    """The worked example on the rings: its learned σₓ (1.105) is the best isotropic Gaussian's σ (1.117) to 2 %,
+    its code carries 0.013 nats, its log p(x) is that Gaussian's: a collapse. With σₓ fixed at 0.1 it keeps both
+    units and reaches a higher log p(x): the collapse is where training went, not the optimum."""
+    data = generated("rings", 0)
+    values = DEFAULTS | {"dataset": "rings"}
+    learned = train(configs.home(values, data.spec), data.X)
+    mean, s = theory.best_isotropic_gaussian(data.X)
+    carried = float(vc.evaluate.kl_by_dimension(learned, data.X).sum())
+    assert learned.decoder_std == pytest.approx(s, rel=0.02) and carried < 0.05
+    x = data.X_test[:100]
+    single = -0.5 * np.sum((x - mean) ** 2, axis=1) / s**2 - np.log(2 * np.pi * s**2)
+    assert learned.log_likelihood_exact(x).mean() == pytest.approx(single.mean(), abs=0.03)
+    small = train(configs.home(values | {"h_sigma_x": "0.1"}, data.spec), data.X)
+    assert vc.evaluate.active_units(small, data.X)[0] == 2
+    assert small.log_likelihood_exact(x).mean() > learned.log_likelihood_exact(x).mean() + 0.1
+    at = settled(app("elbo", el_tab="β-VAE", dataset="rings"))
+    said = " ".join(texts(at, "caption"))
+    assert f"its code carries {carried:.3f} nats: it has collapsed" in said and f"σ = {s:.3f}" in said

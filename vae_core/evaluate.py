@@ -366,6 +366,28 @@ def aggregate_posterior_density(model: VAE, x: Array, z: Array) -> Array:
     return np.exp(aggregate_posterior_log_density(model, x, z))
 
 
+def rate_split(model: VAE, x: Array, rng: np.random.Generator, draws: int = 4) -> dict[str, float]:
+    r"""The rate split in two (Hoffman & Johnson, *ELBO surgery*, 2016): with the aggregate posterior
+    :math:`q(z) = \frac1N\sum_i q(z|x_i)` over the N rows of x,
+
+    .. math:: \underbrace{\tfrac1N\textstyle\sum_i \mathrm{KL}(q(z|x_i)\,\|\,p(z))}_{\text{rate}}
+              = \underbrace{I_q(x; z)}_{\text{what the code says about }x}
+              + \underbrace{\mathrm{KL}(q(z)\,\|\,p(z))}_{\text{how far the pooled codes are from the prior}}.
+
+    The rate is closed form; :math:`\mathrm{KL}(q(z)\,\|\,p(z)) = \mathbb E_{q(z)}[\log q(z) - \log p(z)]` by Monte
+    Carlo, ``draws`` z ~ q(z|x_i) per row, :math:`\log q(z)` exact over the N rows (so it can come out a few
+    thousandths below 0); I is the difference, and at most log N. Only the second term is the prior's mismatch:
+    where it is large the prior has holes. x: (N, D) -> {"rate", "information", "marginal_kl"} in nats."""
+    x = np.asarray(x, dtype=np.float64)
+    mu, log_var = model.encode(x)
+    z, _ = reparameterize(mu, log_var, rng.standard_normal((draws, *mu.shape)))  # (draws, N, d)
+    z = z.reshape(-1, mu.shape[1])  # (draws · N, d): draws of the aggregate posterior q(z)
+    log_q = gaussian_log_density(z[:, None, :], mu[None], log_var[None])  # (draws · N, N): log q(z_k | x_j)
+    marginal = float(np.mean(logsumexp(log_q, axis=1) - np.log(len(x)) - standard_normal_log_density(z)))
+    rate = float(kl_standard_normal(mu, log_var)[0].mean())
+    return {"rate": rate, "information": rate - marginal, "marginal_kl": marginal}
+
+
 HOLE_RATIO = 0.1  # a prior hole: where the aggregate posterior has less than a tenth of the prior's density
 PRIOR_BULK = 0.9  # ... inside the region holding this much of the prior's mass (nearest the origin)
 

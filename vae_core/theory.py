@@ -87,6 +87,24 @@ class LinearGaussianModel:
         return z @ self.W.T + self.b + self.sigma_x * rng.standard_normal((n, len(self.b)))
 
 
+def best_diagonal_gaussian(m: Array, S: Array, direction: str = "reverse") -> tuple[Array, Array]:
+    r"""The diagonal Gaussian q closest to :math:`p = \mathcal N(m, S)`, in either direction of the KL.
+
+    * ``"reverse"``, :math:`\min_q \mathrm{KL}(q\,\|\,p)`, what maximising the ELBO does when p is the posterior:
+      :math:`q_j = \mathcal N(m_j, 1/\Lambda_{jj})`, :math:`\Lambda = S^{-1}`. Each variance is the conditional
+      one, never above the marginal :math:`S_{jj}`: q sits inside p, too narrow when p is correlated
+      (mode-seeking, zero-forcing).
+    * ``"forward"``, :math:`\min_q \mathrm{KL}(p\,\|\,q)`: :math:`q_j = \mathcal N(m_j, S_{jj})`, the marginals
+      (moment matching): q covers p and more.
+
+    (Bishop, *PRML* §10.1.2.) m: (d,), S: (d, d) -> the mean (d,) and the diagonal covariance (d, d)."""
+    if direction == "reverse":
+        return np.asarray(m, dtype=np.float64), np.diag(1.0 / np.diag(np.linalg.inv(S)))
+    if direction == "forward":
+        return np.asarray(m, dtype=np.float64), np.diag(np.diag(S))
+    raise ValueError(f"direction must be 'reverse' or 'forward', got {direction!r}")
+
+
 # ------------------------------------------------------------- gradient estimators
 @dataclass(frozen=True)
 class TestFunction:
@@ -242,6 +260,16 @@ def collapse_betas(X: Array, sigma_x: float = 1.0) -> Array:
     (collapsed to the prior) from :math:`\beta\sigma_x^2 \ge \lambda_i` on. X: (n, D) -> (D,)."""
     eigenvalues = np.linalg.eigvalsh(np.cov(np.asarray(X, dtype=np.float64).T).reshape(X.shape[1], X.shape[1]))
     return eigenvalues[::-1] / sigma_x**2
+
+
+def best_isotropic_gaussian(X: Array) -> tuple[Array, float]:
+    r"""The maximum-likelihood :math:`\mathcal N(m, s^2 I)` of the rows of X: their mean, and
+    :math:`s^2 = \tfrac1{nD}\sum_i\lVert x_i - m\rVert^2 = \operatorname{tr}\hat C/D`. A VAE whose latent has
+    collapsed and whose σₓ is learned is this model: its decoder gives one point, its σₓ the spread.
+    X: (n, D) -> the mean (D,), s."""
+    X = np.asarray(X, dtype=np.float64)
+    m = X.mean(axis=0)
+    return m, float(np.sqrt(np.mean(np.sum((X - m) ** 2, axis=1)) / X.shape[1]))
 
 
 def predicted_active_units(thresholds: Array, beta: float, latent_dim: int) -> int:

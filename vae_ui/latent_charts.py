@@ -76,6 +76,27 @@ def grid_over_codes(mu: np.ndarray, labels: np.ndarray, grid: np.ndarray, label_
     return axes.layer(_scatter(mu, labels, axes, "z1", "z2", label_title, size=25), crosses, title=title)
 
 
+def gaussians(named: dict[str, tuple[np.ndarray, np.ndarray]], title: str | list[str],
+              x: str = "z1", y: str = "z2") -> alt.LayerChart:
+    """The 1σ and 2σ ellipses of a few named 2-D Gaussians (mean (2,), cov (2, 2)), one colour each, the first grey
+    and filled beneath the others (the distribution the others approximate), the others dashed or solid lines."""
+    names = list(named)
+    frames = [_ellipses(mean, cov).assign(g=name) for name, (mean, cov) in named.items()]
+    df = pd.concat(frames)
+    axes = EqualAxes(domain(df[["e1", "e2"]].to_numpy(), pad=0.3))
+    colour = alt.Color("g:N", title="", sort=names, legend=alt.Legend(columns=1),
+                       scale=alt.Scale(domain=names, range=["#777", OKABE_ITO[5], OKABE_ITO[0], OKABE_ITO[2]][:len(names)]))
+    dash = alt.StrokeDash("g:N", sort=names, legend=None,
+                          scale=alt.Scale(domain=names, range=[[1, 0], [1, 0], [7, 4], [2, 3]][:len(names)]))
+    lines = alt.Chart(df).mark_line(strokeWidth=3).encode(
+        x=axes.x("e1", x), y=axes.y("e2", y), color=colour, strokeDash=dash, detail=alt.Detail("r:N"),
+        order=alt.Order("order:Q"))
+    centres = pd.DataFrame({"e1": [named[n][0][0] for n in names], "e2": [named[n][0][1] for n in names], "g": names})
+    dots = alt.Chart(centres).mark_point(shape="cross", size=160, filled=True).encode(
+        x=axes.x("e1", x), y=axes.y("e2", y), color=colour)
+    return axes.layer(lines, dots, title=title)
+
+
 def mosaic(images: np.ndarray, shape: tuple[int, int], scale: int | None = None) -> np.ndarray:
     """The decoded grid (m, m, h*w), values in [0, 1], as one image (:func:`vae_ui.charts.image_rows`): tile (r, c)
     is images[r, c]."""
