@@ -175,8 +175,10 @@ def counts(number: int, scene: deck.Scene, revealed: bool) -> None:
         with col:
             figures.show(lambda: curves.bars(frame, "choice", "votes", f"Round {r}", counts=True), f"votes_round_{r}",
                          (code, number, r, tuple(frame["votes"])), height=220, downloads=False)
-    st.button("Vote again", key="class_again", on_click=_again, icon=":material/replay:",
-              help="A second round of the same question: discuss with your neighbour, then vote again.")
+    if st.button("Vote again", key="class_again", icon=":material/replay:",
+                 help="A second round of the same question: discuss with your neighbour, then vote again."):
+        _again()
+        st.rerun(scope="app")  # the whole page: the answer and explanation above this fragment go back too
 
 
 def _again() -> None:

@@ -22,17 +22,28 @@ from .text import escape
 DECKS_DIR = Path(__file__).resolve().parents[1] / "decks"
 PRESENTATION = ("deck", "scene", "lecture")  # the controls a scene leaves as they are
 KEYS_SCRIPT = """<script>
-// → and ← step the scenes as PageDown and PageUp do, unless the focus is on something arrows move (a slider).
+// The clicker's PageDown / PageUp step the scenes whatever has the focus: caught on the way down (the capture
+// phase, before a focused slider would move by a page) and kept from everything else, Streamlit's own shortcut
+// included, so that one press is one step. → and ← step them too, unless the focus is on something arrows move.
 if (!window.__vaeLabSceneKeys) {
   window.__vaeLabSceneKeys = true;
-  document.addEventListener("keydown", (event) => {
-    if (!["ArrowRight", "ArrowLeft"].includes(event.key) || event.altKey || event.ctrlKey || event.metaKey) return;
-    const at = document.activeElement;
-    if (at && at.closest("[role=slider], input, textarea, select, [contenteditable=true], [role=tab]")) return;
-    const key = event.key === "ArrowRight" ? "scene_next" : "scene_previous";
+  const step = (event, key) => {
     const button = document.querySelector(`.st-key-${key} button`);
-    if (button && !button.disabled) { event.preventDefault(); button.click(); }
-  });
+    if (!button) return;  // not presenting: the keys do what they always do
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    if (!button.disabled && !event.repeat) button.click();
+  };
+  window.addEventListener("keydown", (event) => {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (event.key === "PageDown" || event.key === "PageUp") {
+      step(event, event.key === "PageDown" ? "scene_next" : "scene_previous");
+    } else if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+      const at = document.activeElement;
+      if (at && at.closest("[role=slider], input, textarea, select, [contenteditable=true], [role=tab]")) return;
+      step(event, event.key === "ArrowRight" ? "scene_next" : "scene_previous");
+    }
+  }, {capture: true});
 }
 </script>"""
 
@@ -97,8 +108,8 @@ def set_up(number: int, scene: deck.Scene) -> None:
     for key, value in scene.values().items():
         if key not in PRESENTATION:
             controls.set_value(key, value)
-    for key in [k for k in st.session_state if str(k).startswith("w_")]:
-        del st.session_state[key]
+    for key in [k for k in st.session_state if str(k).startswith("w_") and k != "w_jump"]:
+        del st.session_state[key]  # (the jump list stays: its callback may be the next to run in this same batch)
     st.session_state.pop("widget_identities", None)
     st.session_state["applied"] = (controls.value("deck"), number)
 
@@ -125,7 +136,11 @@ def stop() -> None:
 
 
 def _jumped() -> None:
-    go(int(st.session_state["w_jump"]))
+    """The jump list's callback. A click on it and a clicker's press can arrive in one batch; whatever ran first,
+    the list's value is read only if it is still there (it was not: the KeyError seen mid-lecture)."""
+    chosen = st.session_state.get("w_jump")
+    if chosen is not None:
+        go(int(chosen))
 
 
 def revealed(number: int) -> bool:

@@ -97,3 +97,51 @@ def test_a_student_votes_and_the_lecturer_sees_the_count_but_the_student_cannot_
     assert_healthy(page)
     assert_healthy(student)
     student_context.close()
+
+
+def test_pagedown_steps_the_scene_while_a_slider_has_the_focus_and_moves_no_slider(deck_server, page):
+    """A lecturer who touched a slider (keyboard focus, or a click on its track) still steps with the clicker: the
+    slider keeps its value. → and ← stay with the focused slider."""
+    goto(page, f"{deck_server}/?deck=course&scene=7&lecture=1")  # home, β = 2.5
+    beta = page.get_by_role("slider", name="β (weight of the KL term)")
+    before = beta.get_attribute("aria-valuetext")
+    beta.focus()
+    press(page, "PageDown", 8)
+    assert "/elbo" in page.url
+    goto(page, f"{deck_server}/?deck=course&scene=7&lecture=1")
+    beta = page.get_by_role("slider", name="β (weight of the KL term)")
+    box = beta.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + box["height"] / 2)  # a click on its track: focused
+    page.wait_for_timeout(500)  # (and moved to where it was clicked: a rerun)
+    wait_ready(page)
+    clicked = beta.get_attribute("aria-valuetext")
+    press(page, "PageUp", 6)
+    assert scene_of(page) == 6 and "β = 2.5" not in page.inner_text("[data-testid=stMain]")
+    assert before and clicked
+    goto(page, f"{deck_server}/?deck=course&scene=7&lecture=1")
+    beta = page.get_by_role("slider", name="β (weight of the KL term)")
+    beta.focus()
+    beta.press("ArrowRight")  # the arrows move the focused slider, not the scene
+    page.wait_for_timeout(500)
+    wait_ready(page)
+    assert scene_of(page) == 7 and beta.get_attribute("aria-valuetext") != before
+    assert_healthy(page)
+
+
+def test_vote_again_keeps_the_answer_back_on_the_projector(deck_server, page):
+    goto(page, f"{deck_server}/autoencoder?deck=course&scene=1")
+    page.get_by_text("Lecture deck").click()
+    page.get_by_role("textbox", name="Presenter secret").fill(SECRET)
+    page.get_by_role("textbox", name="Presenter secret").press("Enter")
+    wait_ready(page)
+    page.get_by_role("button", name="Start a class vote").click()
+    page.wait_for_function("() => /Code: [A-Z0-9]{5}/.test(document.body.innerText)", timeout=30_000)
+    page.get_by_role("button", name="Reveal", exact=True).click()
+    page.wait_for_function("() => document.body.innerText.includes('the answer')", timeout=30_000)
+    page.get_by_role("button", name="Vote again").click()
+    page.wait_for_function("() => document.body.innerText.includes('round 2')", timeout=30_000)
+    wait_ready(page)
+    body = page.inner_text("[data-testid=stMain]")
+    assert "the answer" not in body and "Every reconstruction is g(z)" not in body, body[:600]
+    page.get_by_role("button", name="Reveal", exact=True).wait_for(timeout=10_000)
+    assert_healthy(page)
