@@ -137,6 +137,7 @@ def test_the_kl_grows_as_sigma_leaves_one_either_way_and_the_look_for_says_so():
     assert "narrower or wider" in said and "the narrower it is" not in said
 
 
+@pytest.mark.slow  # the first β-VAE tab of a run trains its sweep: 10-15 s cold
 def test_the_approximation_gap_is_what_no_diagonal_gaussian_closes():
     """q* is fitted among diagonal Gaussians, and a diagonal q cannot close the gap of a correlated posterior that a
     full Gaussian closes: on a 2-D linear-Gaussian model, the best diagonal q leaves ½ log(|diag Λ| / |Λ|) > 0."""
