@@ -14,6 +14,7 @@ from vae_ui.text import formula, source
 N_IMAGES = 8  # images shown per row (64 px each)
 N_COMPARE = 4  # images per row in each column of the side-by-side comparison
 N_PAIRS = 150  # test points joined to their reconstructions in the side-by-side comparison
+COMPARE_SPARE = 110  # px of the comparison on a slide besides its charts: its numbers and look-for
 
 
 @dataclass(frozen=True)
@@ -151,25 +152,34 @@ if view.curve is not None:
     source(vc.Autoencoder.decode)
 
 # -- side by side: several bottlenecks on the same points ------------------------------------------
-st.header("Side by side: how big must the bottleneck be?")
-compare = sorted(controls.widget("ae_compare"))
-cols = st.columns(len(compare))
-side_height = shell.height(min(460, max(260, 1000 // len(compare))), min(520, max(300, 1200 // len(compare))))
-for col, d in zip(cols, compare):
-    with col:
-        r = training.train(config(d), data.X, f"d = {d}")
-        if r is None:
-            continue
-        v = runs.view(view_of, r, data)
-        shown = data.X_test[:len(v.test_recon)]
-        if data.image_shape:
-            if shell.shown(f"ae_compare_d{d}", 120):
-                st.image(charts.image_rows([shown[:N_COMPARE], v.test_recon[:N_COMPARE]], data.image_shape), output_format="PNG")
-        else:
-            figures.show(lambda: charts.reconstruction_pairs(shown, v.test_recon, data.y_test[:len(shown)], f"d = {d}"),
-                         f"ae_compare_d{d}", r.config, height=side_height)
-        shell.metric(st, f"Test error, d = {d}", f"{v.test_error:.4f}")
-shell.look_for("the error falls as d grows, until d reaches the data's own dimension and there is nothing left to squeeze.")
+on_slide = shell.deck_covers(shell.shows(), "ae_compare")
+if on_slide:  # (a slide shows the comparison, its choice of d is set by the scene and stays here, below)
+    compare = sorted(controls.widget("ae_compare"))
+with shell.part("ae_compare"):
+    if not on_slide:
+        st.header("Side by side: how big must the bottleneck be?")
+        compare = sorted(controls.widget("ae_compare"))
+    cols = st.columns(len(compare))
+    side_height = shell.fit(shell.height(min(460, max(260, 1000 // len(compare))),
+                                         min(520, max(300, 1200 // len(compare)))), spare=COMPARE_SPARE)
+    for col, d in zip(cols, compare):
+        with col:
+            r = training.train(config(d), data.X, f"d = {d}")
+            if r is None:
+                continue
+            v = runs.view(view_of, r, data)
+            shown = data.X_test[:len(v.test_recon)]
+            if data.image_shape:
+                if shell.shown(f"ae_compare_d{d}", 120):
+                    st.image(charts.image_rows([shown[:N_COMPARE], v.test_recon[:N_COMPARE]], data.image_shape),
+                             output_format="PNG")
+            else:
+                figures.show(lambda: charts.reconstruction_pairs(shown, v.test_recon, data.y_test[:len(shown)],
+                                                                 f"d = {d}"),
+                             f"ae_compare_d{d}", r.config, height=side_height)
+            shell.metric(st, f"Test error, d = {d}", f"{v.test_error:.4f}")
+    shell.look_for("the error falls as d grows, until d reaches the data's own dimension and there is nothing left to "
+                   "squeeze.")
 source(vc.Autoencoder.backward, vc.layers.linear_backward)
 
 # -- generating: an autoencoder against a VAE ----------------------------------------------------------

@@ -10,7 +10,7 @@ from vae_ui import controls, curves, figures, runs, shell
 from vae_ui.data import page_data
 from vae_ui.text import formula, source
 
-st.title("The ELBO and the KL divergence")
+shell.title("The ELBO and the KL divergence")
 kl_tab, gap_tab, beta_tab, scale_tab = controls.tabs("el_tab")
 
 # -- 1. KL in closed form against Monte Carlo ---------------------------------------------------------
@@ -69,31 +69,33 @@ if scale_tab.open:
         if bernoulli:  # a Bernoulli decoder has no variance: only the reduction hides a β
             reduction = controls.widget("ls_reduction")
             beta_eff = theory.effective_beta(1.0, 1.0, reduction, D)
+            shell.focus()
         else:
             reduction, sigma_x = shell.control_row(["ls_reduction", "ls_sigma_x"])
             beta_eff = theory.effective_beta(1.0, sigma_x, reduction, D)
-        shell.metric(st, f"Effective β of a loss written with β = 1 (D = {D})", f"{beta_eff:.4g}")
-        if bernoulli:
-            formula(r"-\sum_d \big[x_d\log\hat x_d + (1-x_d)\log(1-\hat x_d)\big] + \beta\,\mathrm{KL},\qquad"
-                    r"\beta_\text{eff} = \beta \;(\text{sum over } D),\quad \beta\,D \;(\text{mean over } D)")
-        else:
-            formula(r"-\log\mathcal N(x;\hat x,\sigma_x^2 I) + \beta\,\mathrm{KL} = "
-                    r"\frac{1}{\sigma_x^2}\Big(\tfrac12\lVert x-\hat x\rVert^2 + \beta\,\sigma_x^2\,\mathrm{KL}\Big)"
-                    r" + \text{const}")
-            formula(r"\beta_\text{eff} = \beta\,\sigma_x^2 \quad(\text{sum over } D),\qquad"
-                    r"\beta_\text{eff} = \beta\,\sigma_x^2\,D \quad(\text{mean over } D)")
-        if shell.shown("numbers", 80):
+        with shell.part("effective_beta"):
+            shell.metric(st, f"Effective β of a loss written with β = 1 (D = {D})", f"{beta_eff:.4g}")
             if bernoulli:
-                st.markdown("These images have a Bernoulli decoder (a probability per pixel): it has no variance σₓ, so "
-                            "only the reduction can hide a β. Written with `mean` over the pixels instead of `sum`, β = 1 "
-                            f"behaves like β = **{beta_eff:.4g}** in this app's convention (the binary cross-entropy "
-                            f"summed over the D = {D} pixels).")
+                formula(r"-\sum_d \big[x_d\log\hat x_d + (1-x_d)\log(1-\hat x_d)\big] + \beta\,\mathrm{KL},\qquad"
+                        r"\beta_\text{eff} = \beta \;(\text{sum over } D),\quad \beta\,D \;(\text{mean over } D)")
             else:
-                st.markdown("The same code with `mean` instead of `sum`, or with a different decoder variance, trains "
-                            f"a different β-VAE. Here, β = 1 behaves like β = **{beta_eff:.4g}** in this app's "
-                            "convention (Gaussian decoder: ½‖x − x̂‖² summed over dimensions, σₓ = 1). PyTorch's "
-                            "`mse_loss` is a mean with no ½: written with it, β = 1 is β = D/2 here.")
-                st.caption("β and σₓ trade places only for a fixed σₓ, and only in where the loss is lowest: the "
-                           "losses' values differ (a factor 1/σₓ² and a constant), so their ELBOs in nats do not "
-                           "compare. With a learned σₓ the factor is no longer a constant.")
+                formula(r"-\log\mathcal N(x;\hat x,\sigma_x^2 I) + \beta\,\mathrm{KL} = "
+                        r"\frac{1}{\sigma_x^2}\Big(\tfrac12\lVert x-\hat x\rVert^2 + \beta\,\sigma_x^2\,\mathrm{KL}\Big)"
+                        r" + \text{const}")
+                formula(r"\beta_\text{eff} = \beta\,\sigma_x^2 \quad(\text{sum over } D),\qquad"
+                        r"\beta_\text{eff} = \beta\,\sigma_x^2\,D \quad(\text{mean over } D)")
+            if shell.shown("numbers", 80):
+                if bernoulli:
+                    st.markdown("These images have a Bernoulli decoder (a probability per pixel): it has no variance σₓ, so "
+                                "only the reduction can hide a β. Written with `mean` over the pixels instead of `sum`, β = 1 "
+                                f"behaves like β = **{beta_eff:.4g}** in this app's convention (the binary cross-entropy "
+                                f"summed over the D = {D} pixels).")
+                else:
+                    st.markdown("The same code with `mean` instead of `sum`, or with a different decoder variance, trains "
+                                f"a different β-VAE. Here, β = 1 behaves like β = **{beta_eff:.4g}** in this app's "
+                                "convention (Gaussian decoder: ½‖x − x̂‖² summed over dimensions, σₓ = 1). PyTorch's "
+                                "`mse_loss` is a mean with no ½: written with it, β = 1 is β = D/2 here.")
+                    st.caption("β and σₓ trade places only for a fixed σₓ, and only in where the loss is lowest: the "
+                               "losses' values differ (a factor 1/σₓ² and a constant), so their ELBOs in nats do not "
+                               "compare. With a learned σₓ the factor is no longer a constant.")
         source(theory.effective_beta)

@@ -100,7 +100,7 @@ def section(data: Data) -> None:
     last_point = truth.eval_points(data) - 1
     beta, latent, k, beta2, point, *_ = shell.control_row(
         ["vb_beta", "vb_latent"], ["vb_k", "vb_beta2", "vb_point", "vb_warmup", "vb_free_bits"],
-        overrides={"vb_point": {"max_value": last_point}})
+        overrides={"vb_point": {"max_value": last_point}}, focus_below=False)
     config = configs.beta_vae(controls.values(), data.spec)
     run = training.train(config, data.X, f"the β-VAE (β = {beta:g})")
     if run is None:
@@ -227,12 +227,14 @@ def _measuring(run: runs.Run, data: Data, k: int) -> bool:
 
 def _bounds(run: runs.Run, data: Data, k: int) -> None:
     """ELBO ≤ IWAE_k ≤ log p(x) against the truth, once a thread has measured them."""
-    st.subheader("ELBO ≤ IWAE_k ≤ log p(x), and the truth")
     found = runs.view_soon(truth.ladder, run, data, k)
-    if found is None:
-        truth.show_measuring(data, k)
-    else:
-        truth.show(found)
+    with shell.part("bounds"):  # (on a slide: the numbers; their formula and caption follow below)
+        if not shell.in_focus():
+            st.subheader("ELBO ≤ IWAE_k ≤ log p(x), and the truth")
+        if found is None:
+            truth.show_measuring(data, k)
+        else:
+            truth.show(found)
     formula(r"\mathrm{IWAE}_k = \mathbb E\Big[\log\frac1k\sum_{i=1}^k\frac{p(x,z_i)}{q(z_i|x)}\Big],"
             r"\qquad \mathrm{ELBO} = \mathrm{IWAE}_1 \le \mathrm{IWAE}_k \le \log p(x)")
     if found is None:
@@ -285,6 +287,7 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
     if timed and not waiting:  # the last one arrived: one full run draws the page and stops the timer
         st.rerun()
     now = runs.view(summary, run, data)
+    shell.focus()  # a scene's parts first (this fragment draws them: it opens its own focus area)
     left, middle, right = shell.columns([1.25, 1.1, 0.8])
     with left:
         trained = sweep_runs(run, beta)

@@ -89,13 +89,14 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
     if playing:
         stored = min(stored + every, epochs)
     controls.set_value("h_replay", run.snapshot_epoch(stored))  # one press, one snapshot
+    shell.focus()  # a scene's parts first (this fragment draws them: it opens its own focus area)
     left, middle, right = shell.columns([1.1, 1.3, 1.2], [1.15, 1.3, 1.15])
-    with left:
+    with left, shell.part("replay"):
         slider, button = st.columns([3, 1], vertical_alignment="bottom")
         with slider:
-            if playing:
-                shown = controls.value("h_replay")
-                st.progress(shown / epochs, text=f"Replaying the training: epoch {shown}")
+            if playing:  # (the epoch is said once, by the marker on the training curves: text drawn at once would
+                shown = controls.value("h_replay")  # run a frame ahead of the chart the browser redraws)
+                st.progress(shown / epochs, text="Replaying the training: the epoch is marked on the curves")
             else:
                 shown = controls.widget("h_replay", max_value=epochs, step=every, instance=round_)
         with button:
@@ -113,7 +114,8 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
         decoder = (f"Gaussian decoder, σₓ = {view.decoder_std:.3f}"
                    f"{' learned' if run.config.decoder_std == 'learned' else ' fixed'}"
                    if view.decoder_std is not None else "Bernoulli decoder")
-        st.caption(f"Showing epoch {shown} of {epochs}; trained in {run.seconds:.2f} s "
+        showing = "Replaying" if playing else f"Showing epoch {shown}"
+        st.caption(f"{showing} of {epochs} epochs; trained in {run.seconds:.2f} s "
                    f"({run.params.size:,} parameters, {decoder}).")
     made = frame(run, data, view, shown, shell.lecture())
     with middle:
@@ -124,12 +126,12 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
         shell.look_for("the reconstruction term falls while the KL rises: the two pull against each other.")
     if data.image_shape:
         cols = shell.columns(2)
-        with cols[0]:
+        with cols[0], shell.part("reconstructions"):
             st.subheader("Data (top) and reconstructions")
             if shell.shown("reconstructions"):
                 st.image(charts.image_rows([data.X[:N_IMAGES], view.recon[:N_IMAGES]], data.image_shape), output_format="PNG")
             shell.look_for("each reconstruction keeps its digit's shape, blurred: the decoder's probability per pixel.")
-        with cols[1]:
+        with cols[1], shell.part("prior_samples"):
             st.subheader("New samples from the prior")
             if shell.shown("prior_samples"):
                 st.image(charts.image_rows([view.samples[:N_IMAGES], view.full_samples[:N_IMAGES]], data.image_shape),
@@ -196,11 +198,12 @@ def far_from_truth(run: runs.Run, data: Data, timed: bool) -> None:
     truth.show(found)
     if truth.TRUTH in found:
         st.caption(f"Mean over {truth.eval_points(data)} test points, nats per example, of the trained "
-                   f"model. ELBO ≤ IWAE_{LADDER_K} ≤ log p_model(x) hold in expectation, and on average log p_model(x) ≤ "
+                   f"model at its last epoch, {run.config.epochs}, whichever epoch the replay above shows. ELBO ≤ IWAE_{LADDER_K} ≤ log p_model(x) hold in expectation, and on average log p_model(x) ≤ "
                    f"log p_data(x) (Gibbs' inequality): the data were drawn from a known distribution, so the model's "
                    f"distance from it, {truth.DISTANCE}, is a number. Fix σₓ at 1 and see it grow.")
     else:
-        st.caption(f"Mean over {truth.eval_points(data)} test points, nats per example. The true density "
+        st.caption(f"Mean over {truth.eval_points(data)} test points, nats per example, of the trained model at its "
+                   f"last epoch, {run.config.epochs}. The true density "
                    "of this data is not known, so the distance to it cannot be shown.")
 
 
@@ -272,7 +275,7 @@ data = page_data()
 # -- controls -> config -> run ---------------------------------------------------------------------
 bernoulli = runs.likelihood_for(data.X) == "bernoulli"
 beta, latent, *_ = shell.control_row(["h_beta", "h_latent", "h_sigma_x"], ["h_epochs", "h_lr"],
-                                     {"h_sigma_x": {"disabled": bernoulli}})
+                                     {"h_sigma_x": {"disabled": bernoulli}}, focus_below=False)
 
 config = configs.home(controls.values(), data.spec)
 run = training.train(config, data.X, "the VAE")
@@ -288,7 +291,7 @@ playing = st.session_state.get("playing", False)
 st.fragment(replay, run_every=FRAME_SECONDS if playing else None)(run, data, latent, playing)
 
 # -- the trained model against the truth -----------------------------------------------------------
-st.subheader("How far from the truth")
+st.subheader(f"How far from the truth: the trained model, epoch {run.config.epochs}")
 measured = runs.view_soon(truth.ladder, run, data, LADDER_K)  # seconds of Monte Carlo: made while the page shows
 st.fragment(far_from_truth, run_every=truth.POLL_SECONDS if measured is None else None)(run, data, measured is None)
 

@@ -18,7 +18,7 @@ seed = int(controls.value("seed"))
 
 def graph(name: str, body: str) -> str:
     """A computation graph in Graphviz's dot language, laid out for the page's column and type size."""
-    return (f"digraph {name} {{ rankdir={'TB' if shell.lecture() else 'LR'}; nodesep=0.35; ranksep=0.35; "
+    return (f"digraph {name} {{ rankdir={'TB' if shell.lecture() and not shell.in_focus() else 'LR'}; nodesep=0.35; ranksep=0.35; "
             f'node [shape=box, style="rounded,filled", fillcolor="#eef4fb", fontname="Helvetica", '
             f"fontsize={shell.graph_font()}]; edge [fontname=\"Helvetica\", fontsize={shell.graph_font()}]; {body} }}")
 
@@ -46,7 +46,7 @@ left, right = shell.columns([1.2, 1], [1.25, 1])
 with left:
     figures.show(lambda: charts.epsilon_to_z(eps, z), "eps_to_z", (seed, mu1, mu2, s1, s2), height=shell.height(400, 480))
     shell.look_for("the same grey ε points, moved: μ shifts the blue cloud, σ stretches it, axis by axis.")
-with right:
+with right, shell.part("sampling_graph"):
     naive = controls.widget("rp_naive")
     if naive:
         st.graphviz_chart(graph("naive", NAIVE_GRAPH), width="content")
@@ -123,11 +123,11 @@ with left:
 with right:
     singles = theory.gradient_estimates(f, mu1, s1, settings.rng(seed, "single estimates").standard_normal(2000))
     hist = pd.concat([pd.DataFrame({"estimate": g[:, 0], "estimator": k}) for k, g in singles.items()])
-    figures.show(lambda: curves.histograms(hist, "estimate", "estimator", exact[0],
-                                           ["Single-sample ∂/∂μ estimates", "(dashed: exact)"]),
+    figures.show(lambda: curves.spreads(hist, "estimate", "estimator", exact[0],
+                                        ["Single-sample ∂/∂μ estimates: mean ± 1 s.d.", "thin: 5–95 %; dashed: exact"]),
                  "estimate_histograms", (name, mu1, s1, seed), height=shell.height(360, 440))
-    shell.look_for("all three average to the exact gradient (dashed); the one whose estimates stray furthest from it "
-                   "has the largest variance, whatever its peak looks like.")
+    shell.look_for("all three average to the exact gradient (dashed); the wider a bar, the further one estimate "
+                   "strays from it: the larger the variance.")
 
 st.subheader("The core's backward through z = μ + σ ⊙ ε")
 st.markdown("This is the code that trains every VAE in this app: the upstream gradient ∂L/∂z becomes "

@@ -3,7 +3,7 @@ shown, moving a slider back reuses the cache, the URL restores the controls, bad
 
 import pytest
 
-from tests.apptest_helpers import app, assert_clean, chart, charts, metrics, texts
+from tests.apptest_helpers import app, assert_clean, chart, chart_rows, charts, metrics, texts
 from vae_ui import configs, runs, settings
 from vae_ui.data import generated
 
@@ -334,7 +334,12 @@ def test_every_url_parameter_is_validated(which):
 
 
 def _shown_epoch(at) -> int:
+    """The epoch the page shows: its caption's, or while Play runs (the caption names none then: text would run a
+    frame ahead of the chart the browser redraws) the training curves' marker."""
     captions = [c for c in texts(at, "caption") if c.startswith("Showing epoch")]
+    if not captions and at.session_state["playing"]:
+        marks = [row["what"] for rows in chart_rows(at, "Training curves") for row in rows if "what" in row]
+        return int(next(m for m in marks if m.startswith("epoch ")).split()[1])
     assert captions, ([e.message for e in at.exception], texts(at, "caption"), texts(at, "error"))
     return int(captions[0].split()[2])
 

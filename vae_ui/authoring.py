@@ -120,7 +120,9 @@ def _save() -> None:
     if old is not None and not ss.get("deck_take_view"):
         page, values = old.page, old.controls
     document = {"page": page, "title": ss.get("deck_title", ""), "talk": ss.get("deck_talk", ""),
-                "controls": {k: list(v) if isinstance(v, tuple) else v for k, v in values}}
+                "controls": {k: list(v) if isinstance(v, tuple) else v for k, v in values},
+                "show": list(old.show if old is not None and not ss.get("deck_take_view")
+                             else deck.first_screen(page, dict(values)))}  # the view's main figures, first
     prompt = ss.get("deck_prompt", "").strip()
     if prompt:
         choices = [c.strip() for c in ss.get("deck_choices", "").splitlines() if c.strip()]

@@ -108,7 +108,35 @@ def _class_gone() -> bool:
 
 
 def join_link(code: str) -> str:
-    return f"{shell.base_url()}/?code={code}"
+    return f"{join_base()[0]}/?code={code}"
+
+
+def join_base() -> tuple[str, str]:
+    """The address students reach the app at (``scheme://host:port``) and, when it is not the tab's own, a sentence
+    for the lecturer saying why. A tab on localhost or 127.0.0.1 is the lecturer's machine, which students' laptops
+    cannot reach by that name: Streamlit's ``browser.serverAddress`` when it was set, else this machine's LAN address
+    (:func:`vae_ui.network.lan_address`), on the tab's port."""
+    from urllib.parse import urlsplit
+
+    from . import network
+
+    base = shell.base_url()
+    parts = urlsplit(base)
+    if not parts.hostname or not network.is_loopback(parts.hostname):
+        return base, ""
+    port = f":{parts.port}" if parts.port else ""
+    configured = network.configured_address()
+    if configured:
+        return f"{parts.scheme}://{configured}{port}", (f"This tab is on {parts.hostname}; the join link uses "
+                                                        f"{configured}, the server's browser.serverAddress.")
+    lan = network.lan_address()
+    if lan is None:
+        return base, (f"This tab is on {parts.hostname}, which students cannot reach, and this machine has no network "
+                      "address: students need this machine's name or address on their network.")
+    said = f"This tab is on {parts.hostname}; students reach this machine at {lan}."
+    if network.listens_on_loopback():
+        said += " The server listens on this machine only: start it with --server.address 0.0.0.0 for them."
+    return f"{parts.scheme}://{lan}{port}", said
 
 
 @st.cache_data(max_entries=16)  # drawn once per join link, not on every run of a question scene
@@ -137,17 +165,30 @@ def publish(number: int, scene: deck.Scene, revealed: bool) -> None:
         st.error(escape(str(err)))
 
 
-def panel(number: int, scene: deck.Scene, revealed: bool) -> None:
-    """Beside a question: how to join, the votes so far; after Reveal, the votes of each round beside the answer."""
+JOIN_CSS = """<style>.st-key-class_join p, .st-key-class_join code { font-size: max(20px, 1rem) !important; }
+.st-key-class_join code { overflow-wrap: anywhere; white-space: normal; }</style>"""
+
+
+def panel(number: int, scene: deck.Scene, revealed: bool, box=None) -> None:
+    """Beside a question (in ``box``): how to join (link, QR code, in type a back row reads), the votes so far; after
+    Reveal, the votes of each round as tall bars, the right answer marked."""
     code = class_code()
     if not code or scene.question is None:
         return
-    link = join_link(code)
-    qr, text = st.columns([1, 3], vertical_alignment="center")
-    qr.image(qr_png(link), width=150)
-    with text:
-        st.markdown(f"**Join:** `{link}`  \n**Code:** `{code}`")
+    link, note = join_base()
+    link = f"{link}/?code={code}"
+    with box if box is not None else st.container():
+        with st.container(key="class_join", gap="small"):
+            st.html(JOIN_CSS)
+            if not revealed:
+                st.image(qr_png(link), width=150)
+            st.markdown(f"**Join:** `{link}`  \n**Code:** `{code}`")
+            if note:
+                st.caption(escape(note), help="Students' laptops reach the app by its network address, not localhost.")
         counts(number, scene, revealed)
+
+
+VOTE_CHART_PX = 280  # the votes' bars after Reveal: tall, their labels 20 px and more on a projector
 
 
 @st.fragment(run_every=COUNT_SECONDS)
@@ -168,13 +209,15 @@ def counts(number: int, scene: deck.Scene, revealed: bool) -> None:
     st.markdown(f"**Votes, {label}{sum(latest.values())}**")
     if not revealed:
         return
-    columns = st.columns(len(rounds))
-    for col, (r, c) in zip(columns, rounds.items()):
-        frame = pd.DataFrame({"choice": [deck.LETTERS[i] + (" (right)" if i == q.right else "") for i in range(len(q.choices))],
-                              "votes": [c.get(i, 0) for i in range(len(q.choices))]})
+    shown = list(rounds.items())[-2:]  # the last two rounds, side by side
+    columns = st.columns(len(shown))
+    for col, (r, c) in zip(columns, shown):
+        frame = pd.DataFrame({"choice": [deck.LETTERS[i] + (" ✓" if i == q.right else "") for i in range(len(q.choices))],
+                              "votes": [c.get(i, 0) for i in range(len(q.choices))],
+                              "right": [i == q.right for i in range(len(q.choices))]})
         with col:
-            figures.show(lambda: curves.bars(frame, "choice", "votes", f"Round {r}", counts=True), f"votes_round_{r}",
-                         (code, number, r, tuple(frame["votes"])), height=220, downloads=False)
+            figures.show(lambda: curves.votes(frame, f"Round {r}"), f"votes_round_{r}",
+                         (code, number, r, tuple(frame["votes"])), height=VOTE_CHART_PX, downloads=False)
     if st.button("Vote again", key="class_again", icon=":material/replay:",
                  help="A second round of the same question: discuss with your neighbour, then vote again."):
         _again()

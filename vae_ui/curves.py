@@ -104,15 +104,16 @@ def decomposition(elbo: float, gap: float, log_px: float) -> alt.LayerChart:
     return layer(bars, labels, title="−ELBO = −log p(x) + gap")
 
 
-def _beta_labels(frame: pd.DataFrame, near: float = 0.06) -> pd.DataFrame:
-    """One label per group of sweep points that lie within ``near`` of each other (as a fraction of the axes'
-    ranges): 'β = 3, 10' where two points coincide, instead of two labels printed over each other."""
+def _beta_labels(frame: pd.DataFrame, near: tuple[float, float] = (0.22, 0.12)) -> pd.DataFrame:
+    """One label per group of sweep points whose labels would overlap, each within ``near`` of the group's first
+    point along x and along y (fractions of the axes' ranges: a label 'β = 1.25' is about a fifth of a chart's
+    width wide and a tenth of its height tall): 'β = 1, 1.25' instead of two labels printed over each other."""
     ordered = frame.sort_values("β").reset_index(drop=True)
     span = np.array([np.ptp(ordered["rate"]) or 1.0, np.ptp(ordered["distortion"]) or 1.0])
     xy = ordered[["rate", "distortion"]].to_numpy() / span
     groups: list[list[int]] = []
     for i in range(len(ordered)):
-        if groups and np.linalg.norm(xy[i] - xy[groups[-1][0]]) < near:
+        if groups and np.all(np.abs(xy[i] - xy[groups[-1][0]]) < near):
             groups[-1].append(i)
         else:
             groups.append([i])
@@ -124,15 +125,15 @@ def _beta_labels(frame: pd.DataFrame, near: float = 0.06) -> pd.DataFrame:
 def rate_distortion(frame: pd.DataFrame) -> alt.LayerChart:
     """The β sweep as a rate–distortion curve (nats per example), each point labelled with its β, the current one
     ringed."""
-    x = alt.X("rate:Q", title="rate: KL (nats per example)")
-    y = alt.Y("distortion:Q", title="distortion: −log p(x|z) (nats per example)")
+    x = alt.X("rate:Q", title="rate: KL, nats")
+    y = alt.Y("distortion:Q", title="distortion, nats", scale=alt.Scale(zero=False, padding=12))
     base = alt.Chart(frame).encode(x=x, y=y)
     curve = base.mark_line(point=True, strokeWidth=3, color=OKABE_ITO[0]).encode(
         order=alt.Order("β:Q"), tooltip=[alt.Tooltip("β:Q")])
     labels = alt.Chart(_beta_labels(frame)).mark_text(align="left", dx=10, dy=-10).encode(
         x=x, y=y, text=alt.Text("label:N"))
     current = base.transform_filter("datum.current").mark_point(size=500, strokeWidth=3, color=OKABE_ITO[5])
-    return layer(curve, labels, current, title="Rate–distortion as β varies")
+    return layer(curve, labels, current, title=["Rate and distortion", "as β varies (per example)"])
 
 
 def gap_split(approximation: float, amortisation: float) -> alt.Chart:
@@ -185,6 +186,40 @@ def bars(df: pd.DataFrame, x: str, y: str, title: str | list[str], counts: bool 
     y_axis = alt.Axis(tickMinStep=1, format="d") if counts else alt.Axis()
     return alt.Chart(df, title=title).mark_bar(color=OKABE_ITO[0]).encode(
         x=alt.X(f"{x}:O", axis=alt.Axis(labelAngle=0)), y=alt.Y(f"{y}:Q", axis=y_axis))
+
+
+def votes(df: pd.DataFrame, title: str) -> alt.LayerChart:
+    """The class's votes: one tall bar per choice (``choice``, ``votes``; ``right`` marks the right one, green), its
+    count written on it, whole-number ticks."""
+    colour = alt.condition("datum.right", alt.value(OKABE_ITO[2]), alt.value(OKABE_ITO[0]))
+    base = alt.Chart(df).encode(x=alt.X("choice:N", sort=None, title=None, axis=alt.Axis(labelAngle=0)),
+                                y=alt.Y("votes:Q", title=None, axis=alt.Axis(tickMinStep=1, format="d"),
+                                        scale=alt.Scale(domainMin=0, nice=True)))
+    bars_ = base.mark_bar().encode(color=colour)
+    text = base.mark_text(dy=-12, fontWeight="bold").encode(text="votes:Q")
+    return alt.layer(bars_, text, title=title)
+
+
+def spreads(df: pd.DataFrame, value: str, series: str, exact: float, title: str | list[str]) -> alt.LayerChart:
+    """How far each series' values stray, one row per series on one shared axis: a thick bar over mean ± 1 standard
+    deviation (its width is the spread, at a glance), a thin line over the 5th to 95th percentile, a tick at the
+    mean, the standard deviation written beside it, and the exact value as a dashed line."""
+    rows = []
+    for name, group in df.groupby(series, sort=False):
+        v = group[value].to_numpy()
+        mean, sd = float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
+        lo, hi = np.percentile(v, [5, 95])
+        rows.append({series: name, "mean": mean, "low": mean - sd, "high": mean + sd, "p5": float(lo), "p95": float(hi),
+                     "said": f"s.d. {sd:.2f}"})
+    frame = pd.DataFrame(rows)
+    y = alt.Y(f"{series}:N", sort=None, title=None, axis=alt.Axis(labelLimit=0))
+    colour = alt.Color(f"{series}:N", scale=alt.Scale(range=OKABE_ITO), legend=None)
+    base = alt.Chart(frame).encode(y=y)
+    whisker = base.mark_rule(strokeWidth=2, color="#555").encode(x=alt.X("p5:Q", title=value), x2="p95:Q")
+    bar = base.mark_bar(size=26, opacity=0.75).encode(x="low:Q", x2="high:Q", color=colour)
+    tick = base.mark_tick(thickness=3, size=34, color="#000").encode(x="mean:Q")
+    text = base.mark_text(align="left", dx=8).encode(x="p95:Q", text="said:N")
+    return layer(whisker, bar, tick, text, rule_at(exact, "exact", axis_title=value), title=title)
 
 
 def histograms(df: pd.DataFrame, value: str, series: str, exact: float, title: str | list[str],

@@ -10,6 +10,7 @@ before the reveal. A deck file reads like this::
     page = "autoencoder"
     title = "A bottleneck of one number"
     talk = "With d = 1 the decoder can only draw a curve through the data."
+    show = ["ae_manifold"]                 # the parts the scene is about: first on the screen (optional)
     hide = ["ae_manifold"]                 # figures kept back until Reveal (optional)
     [scenes.controls]
     ae_latent = 1
@@ -44,13 +45,26 @@ PAGES: dict[str, tuple[str, ...]] = {
     "elbo": ("el_", "kl_", "lg_", "vb_", "ls_"),
     "reparameterisation": ("rp_",),
 }
-FIGURES = {  # what a question scene may keep back until Reveal, per page: its figures by name, and its numbers
-    "home": ("latent_space", "training_curves", "data", "reconstructions", "prior_samples", "numbers"),
+FIGURES = {  # the parts of each page by name: what a scene shows first (``show``) and what a question scene may keep
+    # back until Reveal (``hide``): its figures, and its numbers
+    "home": ("replay", "latent_space", "training_curves", "data", "reconstructions", "prior_samples", "numbers"),
     "autoencoder": ("ae_reconstruction", "ae_manifold", "ae_latent", "ae_loss", "ae_compare", "numbers"),
     "denoising": ("dae_clean", "dae_noisy", "dae_reconstructed", "dae_field", "dae_vs_ae", "numbers"),
     "elbo": ("kl_densities", "kl_convergence", "gap_densities", "gap_bar", "rate_distortion", "kl_per_dimension",
-             "posterior_vs_q", "aggregate_posterior", "holes_decoded", "beta_side", "numbers"),
-    "reparameterisation": ("eps_to_z", "estimator_variance", "estimate_histograms", "numbers"),
+             "bounds", "posterior_vs_q", "aggregate_posterior", "holes_decoded", "beta_side", "effective_beta",
+             "numbers"),
+    "reparameterisation": ("eps_to_z", "sampling_graph", "estimator_variance", "estimate_histograms", "numbers"),
+}
+NOT_SHOWN = ("numbers",)  # names ``hide`` takes that are not one part of the page (``show`` refuses them)
+FIRST_SCREEN = {  # what a scene a lecturer saves shows first: its page's (or the ELBO page's tab's) main figures
+    "home": ("replay", "latent_space", "training_curves"),
+    "autoencoder": ("ae_reconstruction", "ae_manifold"),
+    "denoising": ("dae_clean", "dae_noisy", "dae_reconstructed"),
+    "reparameterisation": ("eps_to_z", "sampling_graph"),
+    "KL in closed form": ("kl_densities", "kl_convergence"),
+    "The ELBO gap": ("gap_densities", "gap_bar"),
+    "β-VAE": ("rate_distortion", "kl_per_dimension"),
+    "Hidden β": ("effective_beta",),
 }
 SCENE_SHARED = ("dataset", "seed")  # the shared controls a scene may set (not the deck, the scene or lecture mode)
 MAX_BYTES = 200_000
@@ -58,7 +72,7 @@ MAX_SCENES = MAX_SCENE
 MAX_TEXT = {"title": 120, "talk": 1200, "prompt": 300, "choice": 120, "explain": 1200}
 CHOICES = (2, 5)  # a question has this many choices, at least and at most
 LETTERS = "ABCDE"  # the choices' letters, on the lecturer's screen and the students'
-SCENE_FIELDS = {"page", "title", "talk", "controls", "question", "hide"}
+SCENE_FIELDS = {"page", "title", "talk", "controls", "question", "hide", "show"}
 MAX_NESTING = 4  # arrays and inline tables open at once in one value (a deck written all inline needs 3)
 MAX_DIGITS = 40  # of a number (Python's reader raises on an integer of over 4,300 digits; its recursion, on ~500 levels)
 QUESTION_FIELDS = {"prompt", "choices", "answer", "explain"}
@@ -97,6 +111,7 @@ class Scene:
     controls: tuple[tuple[str, Any], ...] = ()  # (key, value) in the file's order; the others keep their defaults
     question: Question | None = None
     hide: tuple[str, ...] = ()
+    show: tuple[str, ...] = ()  # the parts of the page the scene is about, drawn first (in this order)
 
     def values(self) -> dict[str, Any]:
         """Every control of the app set for this scene: its own values, the defaults for the rest."""
@@ -118,6 +133,13 @@ class Deck:
 def settable(key: str, page: str) -> bool:
     """Whether a scene of ``page`` may set control ``key``: the page's own controls, and the data and seed."""
     return key in SCENE_SHARED or (key in REGISTRY and key.startswith(PAGES[page]))
+
+
+def first_screen(page: str, values: Mapping[str, Any]) -> tuple[str, ...]:
+    """The parts a new scene of ``page`` with these control values shows first (see FIRST_SCREEN)."""
+    if page == "elbo":
+        return FIRST_SCREEN.get(str(values.get("el_tab", REGISTRY["el_tab"].default)), ())
+    return FIRST_SCREEN.get(page, ())
 
 
 def covers(hidden: tuple[str, ...], name: str) -> bool:
@@ -265,14 +287,9 @@ def _scene(raw: Any, where: str) -> tuple[Scene | None, list[str]]:
     title = _text(raw.get("title"), "title", where, problems, required=True)
     talk = _text(raw.get("talk", ""), "talk", where, problems)
     controls = _controls(raw.get("controls", {}), page, where, problems)
-    hide = raw.get("hide", [])
-    if not isinstance(hide, list) or not all(isinstance(h, str) for h in hide):
-        problems.append(f"{where}, field 'hide': a list of figure names")
-        hide = []
-    for name in hide:
-        if name not in FIGURES[page]:
-            problems.append(f"{where}, field 'hide': '{_cut(name, 40)}' is not a figure of the {page} page "
-                            f"({', '.join(FIGURES[page])})")
+    hide = _names(raw.get("hide", []), "hide", page, FIGURES[page], where, problems)
+    show = _names(raw.get("show", []), "show", page, tuple(n for n in FIGURES[page] if n not in NOT_SHOWN), where,
+                  problems)
     question = None
     if "question" in raw:
         question = _question(raw["question"], f"{where}, question", problems)
@@ -280,7 +297,21 @@ def _scene(raw: Any, where: str) -> tuple[Scene | None, list[str]]:
         problems.append(f"{where}, field 'hide': only a scene with a question keeps figures back")
     if problems:
         return None, problems
-    return Scene(page, title, talk, controls, question, tuple(hide)), []
+    return Scene(page, title, talk, controls, question, tuple(hide), tuple(show)), []
+
+
+def _names(value: Any, name: str, page: str, allowed: tuple[str, ...], where: str, problems: list[str]) -> list[str]:
+    """A scene's list of part names (``hide``, ``show``), each a part of its page."""
+    if not isinstance(value, list) or not all(isinstance(h, str) for h in value):
+        problems.append(f"{where}, field '{name}': a list of figure names")
+        return []
+    for part in value:
+        if part not in allowed:
+            problems.append(f"{where}, field '{name}': '{_cut(part, 40)}' is not a figure of the {page} page "
+                            f"({', '.join(allowed)})")
+    if len(set(value)) != len(value):
+        problems.append(f"{where}, field '{name}': a figure named twice")
+    return value
 
 
 def _text(value: Any, name: str, where: str, problems: list[str], required: bool = False) -> str:
@@ -365,6 +396,8 @@ def to_toml(deck: Deck) -> str:
     for scene in deck.scenes:
         lines += ["[[scenes]]", f"page = {_toml(scene.page)}", f"title = {_toml(scene.title)}",
                   f"talk = {_toml(scene.talk)}"]
+        if scene.show:
+            lines.append(f"show = {_toml(list(scene.show))}")
         if scene.hide:
             lines.append(f"hide = {_toml(list(scene.hide))}")
         lines.append("[scenes.controls]")

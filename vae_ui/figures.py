@@ -117,7 +117,13 @@ def figure(build: Callable[[], alt.TopLevelMixin], name: str, key: Hashable, hei
 def show(build: Callable[[], alt.Chart], name: str, key: Hashable = None, height: int = 320,
          select: bool = False, downloads: bool = True) -> None:
     """Show the chart ``build()`` makes (see :func:`figure`), with PNG and SVG downloads (unless ``downloads`` is
-    False: an animation's frames). With ``select``, a click picks a row: read it with :func:`picked`."""
+    False: an animation's frames). With ``select``, a click picks a row: read it with :func:`picked`. A chart the
+    presented scene shows (its ``show``) is drawn in the scene's focus area (:func:`vae_ui.shell.part`)."""
+    with shell.part(name):
+        _show(build, name, key, shell.fit(height), select, downloads)
+
+
+def _show(build: Callable[[], alt.Chart], name: str, key: Hashable, height: int, select: bool, downloads: bool) -> None:
     if not shell.shown(name, height):
         return
     fig = figure(build, name, key, height, shell.lecture())
@@ -126,7 +132,7 @@ def show(build: Callable[[], alt.Chart], name: str, key: Hashable = None, height
                            selection_mode="pick")
     else:
         st.vega_lite_chart(fig.to_vega_lite(), width="stretch")
-    if not downloads:
+    if not downloads or (shell.in_focus() and shell.lecture()):  # (a slide's figure: its room is the screen's)
         return
     with st.container(horizontal=True, gap="small"):
         st.download_button("PNG", data=lambda: png(fig.with_values()), file_name=f"{name}.png", mime="image/png",

@@ -174,6 +174,9 @@ def placeholder(height: int = 200) -> None:
 
 def follow(pages: dict[str, Any], here: str) -> None:
     """After navigation: open the scene's page once per step (the lecturer may then wander), draw the scene."""
+    from . import shell
+
+    shell.new_run()
     found = current()
     if found is None:
         return
@@ -202,53 +205,149 @@ def prepare_next() -> None:
 
 
 def header(number: int, scene: deck.Scene, used: deck.Deck) -> None:
-    """The scene on top of its page: where we are, the clicker's buttons, the title, the talking point, the
-    question (and, after Reveal, its answer)."""
+    """The scene on top of its page, in at most a quarter of a 1280×720 screen (HEADER_CSS, HEADER_SCRIPT): where we
+    are, the clicker's buttons (and Reveal), the title, the talking point's first sentence (all of it behind "More"),
+    the question with its choices (after Reveal, the answer marked and its explanation behind "Why")."""
     n = len(used.scenes)
     st.session_state["w_jump"] = number
-    with st.container(border=True, key="scene_header", gap="small"):
-        where, title, buttons = st.columns([1.3, 3.1, 3.3], vertical_alignment="center")
-        where.selectbox("Scene", range(1, n + 1), key="w_jump", on_change=_jumped, label_visibility="collapsed",
-                        format_func=lambda i: f"{i} / {n} · {used.scenes[i - 1].title}",
-                        help="Jump to a scene of the deck.")
-        title.container(key="scene_title").markdown(f"**{escape(scene.title)}**")
-        with buttons, st.container(horizontal=True, gap="small", horizontal_alignment="right"):
-            st.button("", on_click=go, args=(number - 1,), key="scene_previous", shortcut="PageUp",
-                      disabled=number <= 1, icon=":material/navigate_before:", help="Previous scene (PageUp, ←)")
-            st.button("Next", on_click=go, args=(number + 1,), key="scene_next", shortcut="PageDown",
-                      disabled=number >= n, icon=":material/navigate_next:", type="primary",
-                      help="Next scene (PageDown, →)")
-            st.button("", on_click=go, args=(number,), key="scene_reset", icon=":material/restart_alt:",
-                      help="Reset scene: every control back to this scene's set-up.")
-            st.button("", on_click=stop, key="scene_end", icon=":material/close:", help="End: stop presenting.")
-        if scene.talk:
-            st.markdown(escape(scene.talk))
-        if scene.question is not None:
-            question(number, scene.question)
-    from . import classroom  # (imported here: classroom draws figures, and figures ask this module what is hidden)
-
-    classroom.publish(number, scene, revealed(number))
-    if scene.question is not None:
-        classroom.panel(number, scene, revealed(number))
-    st.html(KEYS_SCRIPT, unsafe_allow_javascript=True)
-
-
-def question(number: int, q: deck.Question) -> None:
     shown = revealed(number)
-    ask, act = st.columns([5, 1.2], vertical_alignment="top")
-    with ask:
-        choices = "  \n".join(f"**{deck.LETTERS[i]}. {escape(choice)}** :material/check_circle: the answer"
-                              if shown and i == q.right else f"**{deck.LETTERS[i]}.** {escape(choice)}"
-                              for i, choice in enumerate(q.choices))
-        st.markdown(f"**Question:** {escape(q.prompt)}  \n{choices}")
-        if shown and q.explain:
-            st.success(escape(q.explain), icon=":material/lightbulb:")
-        elif shown and q.answer is None:
-            st.info("An opinion poll: no choice is right.", icon=":material/how_to_vote:")
-    with act:
-        if shown:
-            st.button("Hide", on_click=set_revealed, args=(number, False), key="scene_hide", icon=":material/visibility_off:",
-                      help="Keep the answer back again.")
-        else:
-            st.button("Reveal", on_click=set_revealed, args=(number, True), key="scene_reveal", type="primary",
-                      icon=":material/visibility:", help="Show the answer and what was kept back.")
+    with st.container(border=True, key="scene_header", gap="small"):
+        st.html(HEADER_CSS + HEADER_SCRIPT + KEYS_SCRIPT, unsafe_allow_javascript=True)  # (no room of their own)
+        with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+            st.selectbox("Scene", range(1, n + 1), key="w_jump", on_change=_jumped, label_visibility="collapsed",
+                         format_func=lambda i: f"{i} / {n} · {used.scenes[i - 1].title}", width=JUMP_PX,
+                         help="Jump to a scene of the deck.")
+            st.container(key="scene_title", width="stretch").markdown(f"**{escape(scene.title)}**")
+            with st.container(horizontal=True, gap="small", horizontal_alignment="right", width="content"):
+                if scene.question is not None:
+                    reveal_button(number, scene.question, shown)
+                st.button("", on_click=go, args=(number - 1,), key="scene_previous", shortcut="PageUp",
+                          disabled=number <= 1, icon=":material/navigate_before:", help="Previous scene (PageUp, ←)")
+                st.button("Next", on_click=go, args=(number + 1,), key="scene_next", shortcut="PageDown",
+                          disabled=number >= n, icon=":material/navigate_next:", type="primary",
+                          help="Next scene (PageDown, →)")
+                st.button("", on_click=go, args=(number,), key="scene_reset", icon=":material/restart_alt:",
+                          help="Reset scene: every control back to this scene's set-up.")
+                st.button("", on_click=stop, key="scene_end", icon=":material/close:", help="End: stop presenting.")
+        if scene.talk:
+            talk(scene.talk)
+        if scene.question is not None:
+            question(scene.question, shown)
+    from . import classroom, shell  # (imported here: classroom draws figures, and figures ask this module what is hidden)
+
+    classroom.publish(number, scene, shown)
+    if not shell.shows():  # (else beside the scene's parts, on the first screen: shell.focus)
+        vote_panel(None)
+
+
+def vote_panel(box: Any) -> None:
+    """The class vote's panel of the scene presented (a question scene, a class vote on) in ``box``."""
+    found = current()
+    if found is None or found[1].question is None:
+        return
+    from . import classroom
+
+    if classroom.class_code():
+        classroom.panel(found[0], found[1], revealed(found[0]), box)
+
+
+JUMP_PX = 210  # the jump list's width
+HEADER_PX = 180  # a quarter of 720: the most the scene's header takes on a projector's first screen
+# The header's text is a little smaller than the page's; its widgets lower; its padding small.
+HEADER_CSS = """<style>
+.st-key-scene_header { padding: 0.35rem 0.6rem !important; gap: 0.25rem !important; }
+.st-key-scene_header .stMarkdown p { font-size: var(--scene-text, 0.85rem) !important; line-height: 1.35 !important;
+  margin-bottom: 0 !important; }
+.st-key-scene_header .st-key-scene_title .stMarkdown p { font-size: 1.15rem !important; line-height: 1.2 !important; }
+.st-key-scene_header kbd { display: none !important; }
+.st-key-scene_header [data-testid=stElementContainer]:has([data-testid=stHtml]) { display: none; }
+.st-key-scene_header button, .st-key-scene_header [data-baseweb=select] > div { min-height: 2rem !important;
+  padding-top: 0 !important; padding-bottom: 0 !important; }
+.st-key-scene_talk .stMarkdown p { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.st-key-scene_talk { gap: 0.5rem !important; }
+.st-key-scene_talk [data-testid=stPopover] button { min-height: 1.6rem !important; padding: 0 0.5rem !important; }
+</style>"""
+# Should the header still be taller than HEADER_PX (a long question at a narrow window), its text shrinks until it
+# fits, down to 12 px. Our own script, no user content.
+HEADER_SCRIPT = """<script>
+(() => {
+  if (window.__vaeLabHeader) return;
+  window.__vaeLabHeader = true;
+  const LIMIT = __LIMIT__, FLOOR = 12;
+  let queued = false;
+  const fit = () => {
+    queued = false;
+    const box = document.querySelector('.st-key-scene_header');
+    if (!box) return;
+    box.style.removeProperty('--scene-text');
+    let px = parseFloat(getComputedStyle(document.documentElement).fontSize) * 0.85;
+    while (box.getBoundingClientRect().height > LIMIT && px > FLOOR) {
+      px -= 1;
+      box.style.setProperty('--scene-text', px + 'px');
+    }
+  };
+  const queue = () => { if (!queued) { queued = true; requestAnimationFrame(fit); } };
+  new MutationObserver(queue).observe(document.body, {childList: true, subtree: true, characterData: true});
+  window.addEventListener('resize', queue);
+  queue();
+})();
+</script>""".replace("__LIMIT__", str(HEADER_PX))
+FIRST_SENTENCE = 150  # characters of the talking point shown on the screen; the rest is behind "More"
+
+
+def lead(text: str) -> str:
+    """The talking point's first sentence (cut at a word near FIRST_SENTENCE characters, with "…", if longer)."""
+    import re
+
+    first = re.split(r"(?<=[.?!])\s+(?=[A-Z])", text.strip(), maxsplit=1)[0]
+    if len(first) > FIRST_SENTENCE:
+        first = first[:FIRST_SENTENCE].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return first
+
+
+def talk(text: str) -> None:
+    """The talking point: its first sentence, and the whole of it behind "More" when there is more."""
+    first = lead(text)
+    with st.container(horizontal=True, key="scene_talk", vertical_alignment="center"):
+        st.markdown(escape(first), width="stretch")
+        if first != text.strip():
+            with st.popover("More", icon=":material/notes:", help="The whole talking point."):
+                st.markdown(escape(text))
+
+
+def reveal_button(number: int, q: deck.Question, shown: bool) -> None:
+    if shown:
+        st.button("Hide", on_click=set_revealed, args=(number, False), key="scene_hide", icon=":material/visibility_off:",
+                  help="Keep the answer back again.")
+    else:
+        what = "results" if q.answer is None else "answer"
+        st.button("Reveal", on_click=set_revealed, args=(number, True), key="scene_reveal", type="primary",
+                  icon=":material/visibility:", help=f"Show the {what} and what was kept back.")
+
+
+def question(q: deck.Question, shown: bool) -> None:
+    """The question and its choices, a line each (the right one marked after Reveal). The explanation follows the
+    scene's parts, under them (:func:`answer`), or here when the scene shows none."""
+    choices = "\u2003".join(f"**{deck.LETTERS[i]}. {escape(choice)}** :material/check_circle: the answer"
+                            if shown and i == q.right else f"**{deck.LETTERS[i]}.** {escape(choice)}"
+                            for i, choice in enumerate(q.choices))
+    st.markdown(f"**Question:** {escape(q.prompt)}  \n{choices}")
+    from . import shell
+
+    if not shell.shows():
+        answer(q, shown)
+
+
+def answer(q: deck.Question, shown: bool) -> None:
+    """After Reveal: why the right choice is right (a poll: that no choice is)."""
+    if shown and q.explain:
+        st.success(escape(q.explain), icon=":material/lightbulb:")
+    elif shown and q.answer is None:
+        st.info("An opinion poll: no choice is right.", icon=":material/how_to_vote:")
+
+
+def explain_below() -> None:
+    """The presented scene's explanation, where the scene's parts end (the focus area calls it)."""
+    found = current()
+    if found is not None and found[1].question is not None:
+        answer(found[1].question, revealed(found[0]))
