@@ -155,12 +155,17 @@ def _collapse(data: Data, trained: pd.DataFrame, latent: int, config: runs.RunCo
                      height=shell.height(320, 400))
     with right:
         eigen = ", ".join(f"{t:.2f}" for t in thresholds[:min(latent, 6)])
+        bernoulli = runs.likelihood_for(data.X) == "bernoulli"
+        here = ("This decoder is Bernoulli, with no σₓ: the theory is for a Gaussian decoder, and the orange rules "
+                f"put σₓ = 1, at the largest eigenvalues {eigen}; read them as a rough guide only" if bernoulli else
+                f"Here σₓ = 1 and the largest eigenvalues are {eigen}: the orange rules")
         st.markdown(f"**Linear theory** (probabilistic PCA; Lucas et al. 2019): latent dimension i collapses to the "
-                    f"prior once β·σₓ² ≥ λᵢ, an eigenvalue of the data's covariance. Here σₓ = 1 and the largest "
-                    f"eigenvalues are {eigen}: the orange rules. The decoder is not linear, so the trained dots may "
-                    "part from the dashed prediction; where they do, either the network found structure a line "
-                    "cannot, or its training ended somewhere other than the optimum the theory describes.")
-        st.caption(calibrated(data))
+                    f"prior once β·σₓ² ≥ λᵢ, an eigenvalue of the data's covariance. {here}. The decoder is not "
+                    "linear, so the trained dots may part from the dashed prediction; where they do, either the network "
+                    "found structure a line cannot, or its training ended somewhere other than the optimum the theory "
+                    "describes.")
+        if not bernoulli:  # (a Bernoulli decoder has no σₓ to calibrate β against)
+            st.caption(calibrated(data))
         if without is not None:
             why = ([f"free bits let each dimension keep {config.free_bits:g} nats for nothing, so fewer collapse"]
                    if config.free_bits else []) + (["a warm-up lets the decoder learn to use z before the KL weighs "

@@ -198,7 +198,8 @@ def far_from_truth(run: runs.Run, data: Data, timed: bool) -> None:
     truth.show(found)
     if truth.TRUTH in found:
         st.caption(f"Mean over {truth.eval_points(data)} test points, nats per example, of the trained "
-                   f"model at its last epoch, {run.config.epochs}, whichever epoch the replay above shows. ELBO ≤ IWAE_{LADDER_K} ≤ log p_model(x) hold in expectation, and on average log p_model(x) ≤ "
+                   f"model at its last epoch, {run.config.epochs}, whichever epoch the replay above shows. "
+                   f"ELBO ≤ IWAE_{LADDER_K} ≤ log p_model(x) hold in expectation, and on average log p_model(x) ≤ "
                    f"log p_data(x) (Gibbs' inequality): the data were drawn from a known distribution, so the model's "
                    f"distance from it, {truth.DISTANCE}, is a number. Fix σₓ at 1 and see it grow.")
     else:
