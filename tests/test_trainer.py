@@ -181,3 +181,27 @@ def test_a_closed_scheduler_fails_what_waits_and_leaves_no_thread():
     while threading.active_count() > before:
         assert time.monotonic() < deadline, [t.name for t in threading.enumerate()]
         time.sleep(0.1)
+
+
+def _big_result(megabytes: int) -> bytes:
+    return b"x" * (megabytes * 2**20)
+
+
+def test_a_worker_killed_while_it_sends_its_result_breaks_the_pool_instead_of_hanging_it():
+    """Killed halfway through writing a large result, a worker leaves half a message in the pipe: the pool must
+    still fail the future (and so let the interpreter exit), not wait for the rest for ever."""
+    import concurrent.futures as cf
+    import multiprocessing as mp
+    import threading
+
+    pool = cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"))
+    assert pool.submit(_big_result, 0).result(timeout=60) == b""  # the worker is up
+    future = pool.submit(_big_result, 400)  # about a second to write through the pipe
+    time.sleep(0.6)  # made, and being written
+    trainer._kill_workers(pool)
+    with pytest.raises((cf.process.BrokenProcessPool, EOFError, OSError)):
+        future.result(timeout=20)
+    manager = pool._executor_manager_thread
+    manager.join(timeout=10)
+    assert manager is None or not manager.is_alive(), "the pool's manager thread still waits: the exit would hang"
+    assert not [t for t in threading.enumerate() if t is manager]

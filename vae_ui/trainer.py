@@ -359,10 +359,17 @@ def _plain_main() -> Iterator[None]:
 
 
 def _kill_workers(pool: cf.ProcessPoolExecutor) -> None:
-    """Kill a pool's worker processes (the executor has no public way to; ``_processes`` is where it keeps them)."""
+    """Kill a pool's worker processes (the executor has no public way to; ``_processes`` is where it keeps them).
+
+    A worker killed while it wrote a result leaves half a message in the pool's result pipe, and the pool's manager
+    thread would wait for the rest for ever: its futures never fail, and the interpreter's exit, which joins that
+    thread, hangs (seen: a test run that printed its result and never ended, the workers left as zombies). This
+    process's copy of the pipe's write end is closed too: the read then ends, and the pool knows it is broken."""
     for process in list(getattr(pool, "_processes", {}).values()):
         with contextlib.suppress(Exception):
             process.kill()
+    with contextlib.suppress(Exception):
+        pool._result_queue._writer.close()
 
 
 _scheduler: Scheduler | None = None
