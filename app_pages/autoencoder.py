@@ -7,7 +7,7 @@ import streamlit as st
 
 import vae_core as vc
 from app_pages import ae_generation
-from vae_ui import charts, configs, controls, curves, figures, runs, settings, shell, training
+from vae_ui import charts, configs, controls, curves, figures, present, runs, settings, shell, training
 from vae_ui.data import Data, page_data
 from vae_ui.text import formula, source
 
@@ -118,7 +118,9 @@ else:
     with middle:
         figures.show(lambda: charts.reconstruction_pairs(data.X, recon, data.y, "Data → reconstruction (hollow)"),
                      "ae_reconstruction", run.config, height=tall)
-        shell.look_for("each point's line to its reconstruction: with d = 1 every point is moved onto one curve.")
+        held = present.kept_back("ae_reconstruction")  # (the question asks where they land)
+        shell.look_for("each point's line to its reconstruction"
+                       + (": where do they land?" if held else ": with d = 1 every point is moved onto one curve."))
     with right:
         if view.curve is not None:
             title = ("The learned line g(z)" if view.pca_line is not None else "The learned manifold: the curve g(z)")

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from vae_core import theory
-from vae_ui import controls, curves, figures, latent_charts, shell
+from vae_ui import controls, curves, figures, latent_charts, present, shell
 from vae_ui.text import formula, source
 
 MODEL = theory.LinearGaussianModel(W=np.array([[2.0], [1.0]]), b=np.array([0.0, 0.0]), sigma_x=0.7)
@@ -64,7 +64,8 @@ def section() -> None:
             r"\mathbb E_{q(z)}\Big[\log\frac{p(x,z)}{q(z)}\Big] = \mathrm{ELBO}(q)",
             "Jensen's inequality: log is concave, so the log of a mean is at least the mean of the log.")
     formula(r"\log p(x) = \mathrm{ELBO}(q) + \mathrm{KL}\big(q(z)\,\|\,p(z|x)\big)",
-            "The gap is a KL divergence: zero exactly when q is the posterior.")
+            "The gap is a KL divergence" + (": what is it when q is the posterior?" if present.kept_back("numbers")
+                                            else ": zero exactly when q is the posterior."))
     source(theory.LinearGaussianModel.elbo, theory.LinearGaussianModel.posterior)
     direction()
 
