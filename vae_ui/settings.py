@@ -141,7 +141,7 @@ CONTROLS = (
     Control("h_sigma_x", "Decoder σₓ", "learned", "select", options=tuple(DECODER_STDS), fmt=DECODER_STDS.get,
             help="The spread of p(x|z) = N(g(z), σₓ²I): learned with the weights, or fixed. Fixed at 1 on clusters of "
                  "spread 0.35, the decoder explains the spread as noise: reconstructions crowd to the centres. "
-                 "(The digits' Bernoulli decoder has no σₓ.)"),
+                 "(A Bernoulli decoder, on images, has no σₓ.)"),
     Control("h_replay", "Replay training: epoch", MAX_REPLAY, "slider", lo=0, hi=MAX_REPLAY, step=1,
             help="Show the model as it was at this epoch: one step is one of the snapshots taken while training."),
     # autoencoder
