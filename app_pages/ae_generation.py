@@ -65,6 +65,10 @@ def generator_view(run: runs.Run, data: Data, start: int, end: int) -> Generator
     return Generator(z, mean, cov, samples, path, decoded, *log_p, in_holes, mixture)
 
 
+CODES_LEGEND_PX = 70  # the digits' ten-label legend: this much taller, so that the plot itself is not flattened (its equal
+# axes then spread x over three times the codes' range: −18 to 20 for codes in −5 to 8)
+
+
 def section(data: Data, label: str) -> None:
     st.header("Why a VAE can generate and an autoencoder cannot")
     st.markdown("To make a new x, draw a z and decode it. A VAE's training pulls its codes towards the prior N(0, I), "
@@ -89,7 +93,8 @@ def section(data: Data, label: str) -> None:
         with col:
             figures.show(lambda g=g, name=name: latent_charts.codes(g.codes, data.y, label, list(titles[name]), g.mean, g.cov,
                                                              g.path),
-                         f"codes_{name}", (run.config, start, end), height=shell.height(380, 440))
+                         f"codes_{name}", (run.config, start, end),
+                         height=shell.height(380, 440) + (CODES_LEGEND_PX if data.image_shape else 0))
     vae_view = found["VAE"][1]
     inside = float(np.mean(np.linalg.norm(vae_view.codes, axis=1) < 2))
     shell.look_for("the autoencoder's codes sit wherever training put them, and the Gaussian fitted to them (dashed) "

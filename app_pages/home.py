@@ -248,6 +248,9 @@ def _make_ahead(run: runs.Run, data: Data, epoch: int) -> None:
     """While Play shows one snapshot and the browser draws it, a thread makes the views and figures of the next few:
     the server's part of a frame then overlaps the browser's."""
     lecture, views, specs = shell.lecture(), runs.view_store(), figures.spec_store()
+    fitted = shell.fitted  # (read here, in the script's thread: a presented scene's parts are drawn to its room)
+    sizes = {name: fitted(name, height) for name, (_, _, _, height) in frame(run, data, runs.view(
+        view_of, run, data, epoch, store=views), epoch, lecture).items()}
     every = runs.snapshot_every(run.config.epochs)
     ahead = [e for e in range(epoch + every, min(epoch + AHEAD * every, run.config.epochs) + 1, every)
              if (run.config, e, lecture) not in _making]
@@ -260,7 +263,7 @@ def _make_ahead(run: runs.Run, data: Data, epoch: int) -> None:
             for e in ahead:
                 view = runs.view(view_of, run, data, e, store=views)
                 for build, name, key, height in frame(run, data, view, e, lecture).values():
-                    figures.figure(build, name, key, height, lecture, store=specs)
+                    figures.figure(build, name, key, sizes.get(name, height), lecture, store=specs)
         finally:
             _making.difference_update((run.config, e, lecture) for e in ahead)
 

@@ -52,7 +52,7 @@ def question() -> None:
         st.success(f"Your vote: {LETTERS[mine]}" + (f" (round {now.round})" if now.round > 1 else "")
                    + ("." if now.revealed else ". You can change it until the reveal."), icon=":material/how_to_vote:")
     if now.revealed:
-        st.info("The answer is on the lecturer's screen: voting is closed.", icon=":material/visibility:")
+        st.info("The results are on the lecturer's screen: voting is closed.", icon=":material/visibility:")
 
 
 st.title("Class vote")

@@ -178,17 +178,22 @@ def panel(number: int, scene: deck.Scene, revealed: bool, box=None) -> None:
     link, note = join_base()
     link = f"{link}/?code={code}"
     with box if box is not None else st.container():
+        if revealed:  # voting is closed: the votes, tall (the join link is no longer needed)
+            counts(number, scene, revealed)
+            return
         with st.container(key="class_join", gap="small"):
             st.html(JOIN_CSS)
-            if not revealed:
-                st.image(qr_png(link), width=150)
-            st.markdown(f"**Join:** `{link}`  \n**Code:** `{code}`")
+            qr, said = st.columns([1, 1.4], vertical_alignment="center")
+            qr.image(qr_png(link), width=130)
+            with said:
+                st.markdown(f"**Code:** `{code}`")
+                counts(number, scene, revealed)
+            st.markdown(f"**Join:** `{link}`")
             if note:
                 st.caption(escape(note), help="Students' laptops reach the app by its network address, not localhost.")
-        counts(number, scene, revealed)
 
 
-VOTE_CHART_PX = 280  # the votes' bars after Reveal: tall, their labels 20 px and more on a projector
+VOTE_CHART_PX = 270  # the votes' bars after Reveal: tall, their labels 20 px and more on a projector
 
 
 @st.fragment(run_every=COUNT_SECONDS)

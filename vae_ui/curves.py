@@ -133,7 +133,7 @@ def rate_distortion(frame: pd.DataFrame) -> alt.LayerChart:
     labels = alt.Chart(_beta_labels(frame)).mark_text(align="left", dx=10, dy=-10).encode(
         x=x, y=y, text=alt.Text("label:N"))
     current = base.transform_filter("datum.current").mark_point(size=500, strokeWidth=3, color=OKABE_ITO[5])
-    return layer(curve, labels, current, title=["Rate and distortion", "as β varies (per example)"])
+    return layer(curve, labels, current, title=["Rate–distortion", "as β varies"])
 
 
 def gap_split(approximation: float, amortisation: float) -> alt.Chart:

@@ -37,6 +37,8 @@ h3 { font-size: 1.3rem !important; padding: 0.3rem 0 0.2rem 0 !important; }
 [data-testid=stTable] td, [data-testid=stTable] th { font-size: 1rem !important; }
 [data-testid=stCode] code { font-size: 0.85rem !important; }
 [data-testid=stGraphVizChart] svg text { font-size: 22px !important; }
+[data-testid=stCheckbox] label p, [data-testid=stCheckbox] .stMarkdownEllipsis { white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; }  /* a toggle's label wraps, never "…" */
 </style>
 """
 # Formulas and metric values fit their column: where one is wider than its box, its type is scaled down until
@@ -292,6 +294,17 @@ def deck_covers(names: tuple[str, ...], name: str) -> bool:
 
 def in_focus() -> bool:
     return _run.__dict__.get("inside") is not None
+
+
+def fitted(name: str, px: int) -> int:
+    """The height the figure ``name`` will be drawn at in this run (for what is made ahead by a thread)."""
+    if _run.__dict__.get("parts") is None or not deck_covers(shows(), name):
+        return px
+    _run.inside = name
+    try:
+        return fit(px)
+    finally:
+        _run.inside = None
 
 
 def fit(px: int, spare: int = 0) -> int:

@@ -11,7 +11,16 @@ import sys
 
 import pytest
 
-from tests.browser.harness import SCREENSHOTS, assert_healthy, free_port, launch, offline_context, start_server, wait_settled
+from tests.browser.harness import (
+    SCREENSHOTS,
+    assert_healthy,
+    charts,
+    free_port,
+    launch,
+    offline_context,
+    start_server,
+    wait_settled,
+)
 from vae_ui import deck as deck_module
 from vae_ui.present import DECKS_DIR, HEADER_PX
 
@@ -106,3 +115,60 @@ def main(numbers: list[int]) -> None:
 
 if __name__ == "__main__":
     main([int(a) for a in sys.argv[1:]] or list(range(1, len(COURSE.scenes) + 1)))
+
+
+SECRET = "one-screen-secret"
+
+
+@pytest.fixture(scope="module")
+def vote_server(tmp_path_factory):
+    port = free_port()
+    proc = start_server(port, env={"VAE_LAB_DATA": str(tmp_path_factory.mktemp("votes")),
+                                   "VAE_LAB_PRESENTER_SECRET": SECRET})
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.mark.slow
+def test_with_a_class_vote_the_join_link_and_after_reveal_the_votes_share_the_first_screen(vote_server, browser):
+    """The join link in type a back row reads (20 px and more), beside the scene's parts; after Reveal the votes as
+    tall bars with labels of 20 px and more, and the parts, all inside the first 720 px."""
+    context = offline_context(browser, viewport=SCREEN)
+    page = context.new_page()
+    page.goto(f"{vote_server}/autoencoder?deck=course&scene=1")  # the sidebar open: start a class vote
+    wait_settled(page)
+    page.get_by_text("Lecture deck").click()
+    page.get_by_role("textbox", name="Presenter secret").fill(SECRET)
+    page.get_by_role("textbox", name="Presenter secret").press("Enter")
+    page.get_by_role("button", name="Start a class vote").click()
+    page.wait_for_function("() => /Code: [A-Z0-9]{5}/.test(document.body.innerText)", timeout=30_000)
+    page.get_by_text("Lecture mode").click()  # (the same session: a new one would have no class)
+    page.wait_for_function("() => /[?&]lecture=1/.test(location.search)", timeout=30_000)
+    wait_settled(page)
+    page.mouse.click(1000, 40)  # (the sidebar folds away on a projector; lecture mode starts with it folded)
+    if page.locator("[data-testid=stSidebar]").is_visible():
+        page.locator("[data-testid=stSidebar]").hover()  # (its button shows on hover)
+        page.locator("[data-testid=stSidebarCollapseButton] button").click()
+        page.wait_for_timeout(600)
+    join = page.locator(".st-key-class_join code").first
+    assert float(join.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")) >= 20
+    vote_box = page.locator(".st-key-scene_focus_vote").bounding_box()
+    assert vote_box["y"] + vote_box["height"] <= SCREEN[1]
+    check(measure(page, 1), 1, "with the class vote")
+    reveal(page)
+    for _ in range(40):  # the count's fragment redraws with the bars within a second or two
+        votes = next((c for c in charts(page) if c["title"].startswith("Round 1")), None)
+        if votes is not None and votes["texts"]:
+            break
+        page.wait_for_timeout(500)
+    assert votes is not None, [c["title"] for c in charts(page)]
+    assert votes["box"]["height"] >= 250 and votes["box"]["y"] + votes["box"]["height"] <= SCREEN[1], votes["box"]
+    labels = [t for t in votes["texts"] if t["text"].startswith(("A", "B", "C"))]
+    assert labels and min(t["size"] for t in labels) >= 20, labels
+    assert any("✓" in t["text"] for t in labels)  # the right answer marked on its bar
+    check(measure(page, 1), 1, "with the votes after Reveal")
+    (SCREENSHOTS / "scenes").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "scenes" / "scene01_votes_revealed.png"))
+    assert_healthy(page)
+    context.close()
