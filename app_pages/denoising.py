@@ -252,8 +252,10 @@ def score_section() -> None:
         st.markdown(f"The Bayes denoiser's arrow divided by σ² is the score ∇log p_σ. Start {SAMPLED} points as noise "
                     f"N(0, 3²I); at each σ from {levels[0]:g} down to {levels[-1]:g} take {vc.truth.LANGEVIN_STEPS} "
                     "small steps along the score plus fresh noise (annealed Langevin dynamics; Song & Ermon 2019). "
-                    "The points end on the data: a denoiser, trained at every noise level, is a generator. That is "
-                    "the idea of diffusion models (Ho et al. 2020), whose network is a denoiser like this page's DAE.")
+                    + ("Where do the points end?" if present.kept_back("score_samples") else
+                       "The points end on the data: a denoiser, trained at every noise level, is a generator. That is "
+                       "the idea of diffusion models (Ho et al. 2020), whose network is a denoiser like this page's "
+                       "DAE."))
         shell.metric(st, "Mean log p_data of the points made", f"{log_p:.2f} nats",
                      help=f"The test points themselves score {log_p_test:.2f}: points drawn as the data is score "
                           "about that, give or take the sampling error of a few hundred points.")

@@ -362,7 +362,8 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
             with cols[2]:
                 figures.show(lambda: charts.holes_decoded(data.X, data.y, decoded, ["Data, and g(z) for", "z in the holes (◆)"]),
                              "holes_decoded", config, height=shell.height(360, 430))
-                shell.look_for("what the decoder makes where no data was: points off the data.")
+                if not present.kept_back("holes_decoded"):  # (a question asks what it makes of them)
+                    shell.look_for("what the decoder makes where no data was: points off the data.")
         source(vc.evaluate.iwae_bound, vc.evaluate.log_likelihood_quadrature)
     else:
         st.info("Exact log p(x) by quadrature and the posterior grid need a latent dimension of 1 or 2.")

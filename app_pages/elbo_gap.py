@@ -87,18 +87,22 @@ def direction() -> None:
         (_, S_rev), _ = fits.values()
         ratios = np.sqrt(np.diag(S_rev) / np.diag(S))
         area = float(np.sqrt(np.linalg.det(S_rev) / np.linalg.det(S)))
+        held = present.kept_back("kl_direction")  # (a question asks how wide the ELBO's q is)
         st.markdown(f"z ~ N(0, I₂), x | z ~ N(Wz, {MODEL_2D.sigma_x:g}² I₃): both latent numbers explain nearly the "
                     f"same direction of x, so given x = ({', '.join(f'{v:g}' for v in POINT_2D)}) they are "
                     f"correlated {S[0, 1] / np.sqrt(S[0, 0] * S[1, 1]):.2f}. A diagonal q cannot tilt. The ELBO "
-                    f"minimises KL(q ‖ p): its best diagonal q (orange) is {ratios[0]:.0%} and {ratios[1]:.0%} as "
-                    f"wide as the posterior along z₁ and z₂, and {area:.0%} of its area: too narrow, it "
-                    "underestimates the uncertainty (mode-seeking). Matching the marginals, KL(p ‖ q), gives the wide "
-                    "blue one.")
+                    + ("minimises KL(q ‖ p): how wide is its best diagonal q?" if held else
+                       f"minimises KL(q ‖ p): its best diagonal q (orange) is {ratios[0]:.0%} and {ratios[1]:.0%} as "
+                       f"wide as the posterior along z₁ and z₂, and {area:.0%} of its area: too narrow, it "
+                       "underestimates the uncertainty (mode-seeking). Matching the marginals, KL(p ‖ q), gives the "
+                       "wide blue one."))
         for name, gap in gaps.items():
             shell.metric(st, f"ELBO gap KL(q ‖ p(z|x)), {name.split(':')[0]}", f"{gap:.3f} nats")
-        shell.look_for("along each axis the ELBO's q (orange) is narrower than the posterior; only across the "
-                       "posterior's tilt, where the posterior is thinnest, is it wider.")
+        if not held:
+            shell.look_for("along each axis the ELBO's q (orange) is narrower than the posterior; only across the "
+                           "posterior's tilt, where the posterior is thinnest, is it wider.")
     formula(r"\min_{q\ \text{diagonal}} \mathrm{KL}(q\,\|\,p):\ \sigma_j^2 = 1/\Lambda_{jj},\qquad"
             r"\min_{q\ \text{diagonal}} \mathrm{KL}(p\,\|\,q):\ \sigma_j^2 = S_{jj},\qquad \Lambda = S^{-1}",
             "Bishop, PRML §10.1.2: 1/Λⱼⱼ, the variance of zⱼ given the other coordinate, is never above Sⱼⱼ.")
-    source(theory.best_diagonal_gaussian)
+    if not present.kept_back("kl_direction"):  # its docstring says what the question asks
+        source(theory.best_diagonal_gaussian)

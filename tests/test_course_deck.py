@@ -190,4 +190,65 @@ def test_a_single_iwae_estimate_can_exceed_log_px_its_mean_cannot():
 
 PROVEN = {"An autoencoder squeezes x through a bottleneck", "A denoising autoencoder learns to undo noise",
           "β pulls the codes to the prior", "The KL divergence in closed form", "The ELBO and its gap",
-          "Two estimators of one gradient", "The hidden β of a mean", "Importance sampling inside the log"}
+          "Two estimators of one gradient", "The hidden β of a mean", "Importance sampling inside the log",
+          "A learned σₓ on the rings", "Which way the KL points", "The pooled codes and the prior's holes",
+          "From denoising to generating"}
+
+
+def test_with_sigma_x_learned_the_rings_code_carries_almost_nothing():
+    s, v = scene("A learned σₓ on the rings")
+    data = generated(v["dataset"], v["seed"])
+    vae = train(configs.home(v, data.spec), data.X)
+    carried = float(vc.evaluate.kl_by_dimension(vae, data.X).sum())
+    _, spread = theory.best_isotropic_gaussian(data.X)
+    assert v["h_sigma_x"] == "learned" and carried < 0.05  # almost nothing: the answer
+    assert f"{carried:.3f} nats" in s.question.explain and f"{vae.decoder_std:.3f}" in s.question.explain
+    assert vae.decoder_std == pytest.approx(spread, rel=0.02) and f"{spread:.3f}" in s.question.explain
+    fixed = train(configs.home(v | {"h_sigma_x": "0.1"}, data.spec), data.X)  # "with σₓ fixed at 0.1 ..."
+    x = data.X_test[:100]
+    assert vc.evaluate.active_units(fixed, data.X)[0] == 2
+    assert fixed.log_likelihood_exact(x).mean() > vae.log_likelihood_exact(x).mean()
+
+
+def test_the_elbos_diagonal_q_sits_inside_a_tilted_posterior():
+    from app_pages.elbo_gap import MODEL_2D, POINT_2D
+
+    s, v = scene("Which way the KL points")
+    assert v["el_tab"] == "The ELBO gap"
+    m, S = MODEL_2D.posterior(POINT_2D)
+    _, Q = theory.best_diagonal_gaussian(m, S, "reverse")
+    ratios = np.sqrt(np.diag(Q) / np.diag(S))
+    assert np.all(ratios < 1) and s.question.answer.startswith("Narrower")
+    assert f"{ratios[0]:.0%}".replace("%", " %") in s.question.explain and ratios[0] == pytest.approx(ratios[1])
+    assert f"{S[0, 1] / np.sqrt(S[0, 0] * S[1, 1]):.2f}".replace("-", "−") in s.talk
+
+
+def test_a_prior_draw_in_a_hole_decodes_off_the_data():
+    s, v = scene("The pooled codes and the prior's holes")
+    data = generated(v["dataset"], v["seed"])
+    vae = train(configs.beta_vae(v, data.spec), data.X)
+    holes, decoded = vc.evaluate.prior_holes(vae, data.X, 2000, np.random.default_rng(0))
+    share = len(holes) / 2000
+    assert 0.12 < share < 0.3, share  # "about a fifth of the prior's draws"
+    off = vc.data.log_density(v["dataset"], decoded).mean()
+    on = vc.data.log_density(v["dataset"], data.X_test).mean()
+    assert off < on - 2, (off, on)  # far less likely than the data: off it, not on a cluster
+    centres = 2.0 * np.array([[0.0, 1.0], [-np.cos(np.pi / 6), -0.5], [np.cos(np.pi / 6), -0.5]])
+    nearest = np.min(np.linalg.norm(decoded[:, None] - centres[None], axis=2), axis=1)
+    assert np.median(nearest) > 0.7  # not at a cluster (each has σ = 0.35)
+    assert np.linalg.norm(decoded.mean(0) - data.X.mean(0)) > 0.1 or np.std(decoded) > 0.5  # not one point at the mean
+    assert s.question.answer == "A point off the data, where no data lies"
+
+
+def test_following_the_score_from_noise_ends_spread_like_the_data():
+    s, v = scene("From denoising to generating")
+    made = vc.truth.sample_by_score(v["dataset"], 300, settings.rng(v["seed"], "generation"))
+    data = generated(v["dataset"], v["seed"])
+    start, end = (vc.data.log_density(v["dataset"], x).mean() for x in (made[0], made[-1]))
+    test = vc.data.log_density(v["dataset"], data.X_test).mean()
+    assert abs(end - test) < 0.25 and end > start + 20  # on the data, from the noise
+    assert np.linalg.norm(np.cov(made[-1].T) - np.cov(data.X.T)) < 0.5  # spread like it, not one point
+    explain = s.question.explain
+    assert f"{end:.2f}".replace("-", "−") in explain and f"{test:.2f}".replace("-", "−") in explain
+    assert f"{start:.0f}".replace("-", "−") in explain
+

@@ -23,6 +23,10 @@ GIVEAWAYS = {
     "Two estimators of one gradient": ["lower variance than the score function"],
     "The hidden β of a mean": ["β = 64", "β = D"],
     "Importance sampling inside the log": ["only in expectation", "38%"],
+    "A learned σₓ on the rings": ["has collapsed", "carries 0.013"],
+    "Which way the KL points": ["too narrow", "mode-seeking", "narrower than the posterior"],
+    "The pooled codes and the prior's holes": ["points off the data"],
+    "From denoising to generating": ["end on the data", "is a generator"],
 }
 KINDS = ("markdown", "caption", "latex", "info", "success", "warning", "error", "text", "code", "title", "header",
          "subheader", "expander", "tab")

@@ -49,10 +49,10 @@ FIGURES = {  # the parts of each page by name: what a scene shows first (``show`
     # back until Reveal (``hide``): its figures, and its numbers
     "home": ("replay", "latent_space", "training_curves", "data", "reconstructions", "prior_samples", "numbers"),
     "autoencoder": ("ae_reconstruction", "ae_manifold", "ae_latent", "ae_loss", "ae_compare", "numbers"),
-    "denoising": ("dae_clean", "dae_noisy", "dae_reconstructed", "dae_field", "dae_vs_ae", "numbers"),
+    "denoising": ("dae_clean", "dae_noisy", "dae_reconstructed", "dae_field", "dae_vs_ae", "score_samples", "numbers"),
     "elbo": ("kl_densities", "kl_convergence", "gap_densities", "gap_bar", "rate_distortion", "kl_per_dimension",
              "bounds", "posterior_vs_q", "aggregate_posterior", "holes_decoded", "beta_side", "effective_beta",
-             "numbers"),
+             "kl_direction", "numbers"),
     "reparameterisation": ("eps_to_z", "sampling_graph", "estimator_variance", "estimate_histograms", "numbers"),
 }
 NOT_SHOWN = ("numbers",)  # names ``hide`` takes that are not one part of the page (``show`` refuses them)
