@@ -255,7 +255,7 @@ JUMP_PX = 210  # the jump list's width
 HEADER_PX = 180  # a quarter of 720: the most the scene's header takes on a projector's first screen
 # The header's text is a little smaller than the page's; its widgets lower; its padding small.
 HEADER_CSS = """<style>
-.st-key-scene_header { padding: 0.35rem 0.6rem !important; gap: 0.25rem !important; }
+.st-key-scene_header { padding: 0.35rem 0.6rem 0.7rem 0.6rem !important; gap: 0.25rem !important; }
 .st-key-scene_header .stMarkdown p { font-size: var(--scene-text, 0.85rem) !important; line-height: 1.35 !important;
   margin-bottom: 0 !important; }
 .st-key-scene_header .st-key-scene_title .stMarkdown p { font-size: 1.15rem !important; line-height: 1.2 !important; }
