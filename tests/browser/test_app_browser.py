@@ -226,9 +226,13 @@ def _shown(page) -> int | None:
     found = re.search(r"Showing epoch (\d+) of \d+", page.inner_text("[data-testid=stMain]"))
     if found:
         return int(found.group(1))
-    curves = [c for c in charts(page) if c["title"].startswith("Training curves")]
-    marks = [re.fullmatch(r"epoch (\d+)", t["text"]) for c in curves for t in c["texts"]]
-    return next((int(m.group(1)) for m in marks if m), None)
+    mark = page.evaluate(MARKER)
+    return int(mark.split()[1]) if mark else None
+
+
+MARKER = """() => { for (const el of document.querySelectorAll('[data-testid=stVegaLiteChart] canvas')) {
+  const t = window.__canvasFrame(el).texts.find(t => /^epoch \\d+$/.test(t.text)); if (t) return t.text; }
+  return null; }"""  # the training curves' marker, as its canvas last drew it
 
 
 def _replay_slider_shows(page, epoch: int) -> bool:
