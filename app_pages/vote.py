@@ -2,22 +2,40 @@
 
 Opened from the join link (``/?code=ABCDE``) or its QR code on the lecturer's screen. It asks the vote store what
 the class shows every POLL_SECONDS; a vote can be changed until the reveal. A student never sees the others' votes.
-"""
 
-import secrets
+A voter is this browser, not this connection: its signed token (:meth:`VoteStore.new_voter`) is kept in a cookie (a
+reload, or the join link opened again, is the same voter) and in the URL (so is a session whose state was wiped by
+"Clear cache"); a token changed by hand is no voter's, and a fresh one is made.
+"""
 
 import streamlit as st
 
 from vae_ui import classroom
 from vae_ui.deck import LETTERS
 from vae_ui.text import escape
-from vae_ui.votes import Refused
+from vae_ui.votes import Refused, Unavailable
 
 POLL_SECONDS = 2.0
+COOKIE, PARAM = "vae_lab_voter", "voter"  # where this browser keeps its voter token
+COOKIE_SCRIPT = "<script>document.cookie = '{name}={token}; path=/; max-age=31536000; SameSite=Lax';</script>"
 
-store = classroom.store()
-code = st.session_state["join_code"]
-voter = st.session_state.setdefault("voter", secrets.token_hex(12))
+
+def browser_voter() -> str:
+    """This browser's voter token: its cookie's, else its URL's, else a new one; kept in both."""
+    kept = (st.context.cookies.get(COOKIE), st.query_params.get(PARAM), st.session_state.get("voter"))
+    token = next((t for t in kept if store.voter(t)), None) or store.new_voter()
+    st.session_state["voter"] = token
+    if st.query_params.get(PARAM) != token:
+        st.query_params[PARAM] = token
+    if st.context.cookies.get(COOKIE) != token:  # (a token is hex digits and a dot: nothing to escape)
+        st.html(COOKIE_SCRIPT.format(name=COOKIE, token=token), unsafe_allow_javascript=True)
+    if st.session_state.get("joined") != (code, token):
+        try:
+            store.join(code, token)
+            st.session_state["joined"] = (code, token)
+        except Unavailable:
+            pass  # (the count of who joined can wait: the question and the vote say what is wrong)
+    return token
 
 
 def cast(scene: int, round_: int, choice: int) -> None:
@@ -55,5 +73,12 @@ def question() -> None:
         st.info("The results are on the lecturer's screen: voting is closed.", icon=":material/visibility:")
 
 
+store = classroom.store()
+code = st.session_state["join_code"]
 st.title("Class vote")
+try:
+    voter = browser_voter()
+except Refused as err:  # (no such class, or a store that does not work)
+    st.error(escape(str(err)), icon=":material/error:")
+    st.stop()
 question()

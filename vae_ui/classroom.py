@@ -205,13 +205,14 @@ def counts(number: int, scene: deck.Scene, revealed: bool) -> None:
     try:
         now = store().showing(code)
         rounds = {r: store().counts(secret(), code, number, r) for r in range(1, now.round + 1)}
+        joined = store().joined(secret(), code)  # browsers, not connections: a reload is the same student
     except Refused as err:
         if not trouble:
             st.warning(escape(str(err)))
         return
     latest = rounds[now.round]
     label = f"round {now.round}: " if now.round > 1 else ""
-    st.markdown(f"**Votes, {label}{sum(latest.values())}**")
+    st.markdown(f"**Votes, {label}{sum(latest.values())}** of {joined} joined")
     if not revealed:
         return
     shown = list(rounds.items())[-2:]  # the last two rounds, side by side

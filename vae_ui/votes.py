@@ -6,7 +6,10 @@ app), in WAL mode: several server processes on one host share it, and a restart 
 - A **class** is opened by the presenter and has a short join code. Its row holds what the students see: the deck
   scene, its question (prompt and choices only, never the answer), the round (1, then 2 after "Vote again") and
   whether the answer has been revealed.
-- A **vote** is (class, scene, round, voter) -> choice. Voting again in the same round replaces the vote.
+- A **vote** is (class, scene, round, voter) -> choice. Voting again in the same round replaces the vote. A voter is
+  a browser: :meth:`VoteStore.new_voter` makes it a token signed with a key derived from the presenter secret (HMAC),
+  so that a changed token is no voter (:meth:`VoteStore.voter`); the students' page keeps it in a cookie and the URL.
+- A **join** is (class, voter): the browsers that opened the join link, counted beside the votes.
 - Only the holder of the **presenter secret** may open a class or change what it shows
   (:func:`presenter_secret`: set ``VAE_LAB_PRESENTER_SECRET``, or one is made on first use and printed).
 
@@ -48,7 +51,9 @@ CREATE TABLE IF NOT EXISTS votes (
     code TEXT NOT NULL, scene INTEGER NOT NULL, round INTEGER NOT NULL, voter TEXT NOT NULL,
     choice INTEGER NOT NULL, changes INTEGER NOT NULL, at REAL NOT NULL,
     PRIMARY KEY (code, scene, round, voter));
+CREATE TABLE IF NOT EXISTS joins (code TEXT NOT NULL, voter TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (code, voter));
 """
+TABLES = {"meta", "classes", "votes", "joins"}
 
 
 class Refused(ValueError):
@@ -121,9 +126,10 @@ class VoteStore:
             db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)  # autocommit; BEGIN where needed
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            fresh = db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'classes'").fetchone()[0] == 0
-            if fresh:
-                db.executescript(SCHEMA)  # a new file (or one deleted while the app ran)
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            fresh = "classes" not in tables
+            if TABLES - tables:
+                db.executescript(SCHEMA)  # a new file (or one deleted while the app ran, or from before joins)
                 if self._stored_secret is not None:  # the presenter keeps the secret printed at the start
                     db.execute("INSERT OR IGNORE INTO meta VALUES ('presenter_secret', ?)", (self._stored_secret,))
         except sqlite3.Error as err:
@@ -307,6 +313,34 @@ class VoteStore:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
+
+    def new_voter(self) -> str:
+        """A browser's voter token: a random id and its signature, ``id.signature``."""
+        voter_id = secrets.token_hex(8)
+        return f"{voter_id}.{self._signature(voter_id)}"
+
+    def voter(self, token: object) -> str | None:
+        """``token`` when this server signed it (any process sharing the presenter secret), else None."""
+        if not isinstance(token, str) or len(token) > MAX_VOTER or token.count(".") != 1:
+            return None
+        voter_id, signature = token.split(".")
+        return token if voter_id and hmac.compare_digest(signature, self._signature(voter_id)) else None
+
+    def _signature(self, voter_id: str) -> str:
+        key = hmac.new(self.presenter_secret()[0].encode(), b"VAE Lab voter tokens", "sha256").digest()
+        return hmac.new(key, voter_id.encode(), "sha256").hexdigest()[:24]
+
+    def join(self, code: str, voter: str) -> None:
+        """A browser opened class ``code``'s join link (once, however often it reloads)."""
+        now = self.showing(code)
+        with self._using():
+            self._db().execute("INSERT OR IGNORE INTO joins VALUES (?, ?, ?)", (now.code, voter, time.time()))
+
+    def joined(self, secret: str, code: str) -> int:
+        """How many browsers joined class ``code``, for the presenter only."""
+        self._check(secret)
+        with self._using():
+            return self._db().execute("SELECT COUNT(*) FROM joins WHERE code = ?", (code,)).fetchone()[0]
 
     def my_vote(self, code: str, scene: int, round_: int, voter: str) -> int | None:
         with self._using():
