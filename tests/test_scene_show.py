@@ -60,3 +60,15 @@ def test_a_scene_the_lecturer_saves_shows_its_views_main_figures():
     assert_clean(at)
     scene = at.session_state["your_deck"].scenes[0]
     assert scene.page == "elbo" and scene.show == ("rate_distortion", "kl_per_dimension")
+
+
+def test_a_poll_offers_to_show_the_results_not_an_answer():
+    from tests.apptest_helpers import app, assert_clean
+
+    number = next(i for i, s in enumerate(COURSE.scenes, 1) if s.question and s.question.answer is None)
+    at = app("home", deck="course", scene=str(number))
+    assert_clean(at)
+    assert "results" in at.button(key="scene_reveal").proto.help and "answer" not in at.button(key="scene_reveal").proto.help
+    at.button(key="scene_reveal").click().run()
+    assert "results" in at.button(key="scene_hide").proto.help
+    assert any("no choice is right" in i.value for i in at.info)

@@ -316,11 +316,12 @@ def talk(text: str) -> None:
 
 
 def reveal_button(number: int, q: deck.Question, shown: bool) -> None:
+    """Reveal (after it, Hide): a question's answer, or an opinion poll's results."""
+    what = "results" if q.answer is None else "answer"
     if shown:
         st.button("Hide", on_click=set_revealed, args=(number, False), key="scene_hide", icon=":material/visibility_off:",
-                  help="Keep the answer back again.")
+                  help=f"Keep the {what} back again.")
     else:
-        what = "results" if q.answer is None else "answer"
         st.button("Reveal", on_click=set_revealed, args=(number, True), key="scene_reveal", type="primary",
                   icon=":material/visibility:", help=f"Show the {what} and what was kept back.")
 
