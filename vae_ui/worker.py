@@ -36,6 +36,8 @@ def start(progress: Any, cancel: Any) -> None:
     death handled."""
     global _progress, _cancel
     _progress, _cancel = progress, cancel
+    progress.cancel_join_thread()  # at its exit a worker does not wait to flush progress reports nobody may read any
+    # more (a renewed pool's listener is gone): with the pipe full, it waited for ever, and so did the server's exit
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the server; the server ends its pool
     threading.Thread(target=_end_with_server, args=(os.getppid(),), name="vae-lab-orphan-check", daemon=True).start()
 
