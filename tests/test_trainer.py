@@ -197,7 +197,9 @@ def test_a_worker_killed_while_it_sends_its_result_breaks_the_pool_instead_of_ha
     pool = cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"))
     assert pool.submit(_big_result, 0).result(timeout=60) == b""  # the worker is up
     future = pool.submit(_big_result, 400)  # about a second to write through the pipe
-    time.sleep(0.6)  # made, and being written
+    deadline = time.monotonic() + 60
+    while not pool._result_queue._reader.poll(0):  # until its first bytes are in the pipe: being written
+        assert time.monotonic() < deadline and not future.done()
     trainer._kill_workers(pool)
     with pytest.raises((cf.process.BrokenProcessPool, EOFError, OSError)):
         future.result(timeout=20)
