@@ -49,6 +49,7 @@ def _denoised(name: str, sigma: float, latent: int):
         "nearer": vc.evaluate.share_nearer(data.X_test, noisy, cleaned)}
 
 
+@pytest.mark.slow  # seconds of training: the slow tier
 def test_a_dae_with_a_bottleneck_of_one_adds_error_and_the_page_says_so():
     """d = 1 at σ = 0.3 (the page's default): worse than returning x̃; d = 2: better, above the Bayes floor."""
     data, noisy, _, one = _denoised("three_clusters", 0.3, 1)
@@ -278,6 +279,7 @@ def test_grey_digits_under_a_bernoulli_likelihood_are_not_a_density_and_the_blur
     assert f"{grey:.0%} of these pixels are grey" in said and "not log p(x) of the images" in said
 
 
+@pytest.mark.slow  # seconds of training: the slow tier
 def test_mnist_is_not_called_the_digits_on_the_hidden_beta_tab():
     at = app("elbo", el_tab="Hidden β", dataset="mnist")
     assert_clean(at)
@@ -286,6 +288,7 @@ def test_mnist_is_not_called_the_digits_on_the_hidden_beta_tab():
 
 
 # -- the β-VAE tab -------------------------------------------------------------------------------------------
+@pytest.mark.slow  # seconds of training: the slow tier
 def test_beta_one_with_sigma_fixed_at_one_has_the_minimiser_of_beta_seven_point_six_with_the_learned_sigma():
     data = generated("three_clusters", 0)
     learned = train(configs.home(DEFAULTS, data.spec), data.X).decoder_std  # the worked example's σₓ
@@ -303,6 +306,7 @@ def test_beta_one_with_sigma_fixed_at_one_has_the_minimiser_of_beta_seven_point_
     assert "do not compare" in said
 
 
+@pytest.mark.slow  # seconds of training: the slow tier
 def test_the_active_units_count_the_kl_charts_colours_and_its_label_use_one_rule():
     data = generated("three_clusters", 0)
     values = DEFAULTS | {"vb_beta": 2.0, "vb_latent": 8}
@@ -431,6 +435,7 @@ def test_a_perfect_denoiser_at_every_noise_level_generates_the_data():
     assert metrics(at)["Mean log p_data of the points made"] == f"{vc.data.log_density('three_clusters', end).mean():.2f} nats"
 
 
+@pytest.mark.slow  # seconds of training: the slow tier
 def test_with_a_learned_sigma_the_rings_collapse_to_the_best_single_gaussian():
     """The worked example on the rings: its learned σₓ (1.105) is the best isotropic Gaussian's σ (1.117) to 2 %,
     its code carries 0.013 nats, its log p(x) is that Gaussian's: a collapse. With σₓ fixed at 0.1 it keeps both
