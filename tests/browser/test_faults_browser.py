@@ -1,12 +1,15 @@
 """Issue 31 on the real server: a vote store file that is not a database and hostile deck files each leave a
 sentence on the page, never Streamlit's error box (Chromium); a rerun naming a fragment that does not exist is
-dropped at once by Streamlit itself, and the connection goes on (a protocol session)."""
+dropped at once by Streamlit itself, and the connection goes on; a message over server.maxMessageSize closes its own
+connection only (protocol sessions)."""
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.exceptions import ConnectionClosed
 
 from benchmarks.protocol_viewer import ProtocolViewer
 from tests.browser.harness import assert_healthy, free_port, goto, start_server, wait_ready
@@ -81,4 +84,32 @@ def test_a_rerun_of_a_fragment_that_does_not_exist_is_dropped_and_the_connection
     with ThreadPoolExecutor(1) as pool:  # its own event loop (Playwright's sync API may hold one in this thread)
         answered, seconds = pool.submit(asyncio.run, _unknown_fragment(broken_store)).result()
     assert not answered  # Streamlit's AppSession.request_rerun drops it at once: nothing runs, nothing is sent
+    assert seconds < 30
+
+
+async def _oversized(url: str) -> tuple[int | None, float]:
+    viewer = ProtocolViewer(url)
+    await viewer.open(page="reparameterisation")
+    await _quiet(viewer)
+    msg = BackMsg()
+    msg.rerun_script.page_script_hash = viewer.page_hash
+    msg.rerun_script.widget_states.widgets.append(WidgetState(id="$$ID-crafted", string_value="x" * 3_000_000))
+    await viewer._ws.send(msg.SerializeToString())  # 3 MB: over the 2 MB of .streamlit/config.toml
+    try:
+        async with asyncio.timeout(30):
+            async for _ in viewer._ws:
+                pass
+    except ConnectionClosed:
+        pass
+    closed_with = viewer._ws.close_code
+    other = ProtocolViewer(url)  # the server and everyone else go on
+    seconds = await other.open(page="reparameterisation")
+    await other.close()
+    return closed_with, seconds
+
+
+def test_a_message_over_the_size_limit_closes_its_own_connection_only(broken_store):
+    with ThreadPoolExecutor(1) as pool:
+        closed_with, seconds = pool.submit(asyncio.run, _oversized(broken_store)).result()
+    assert closed_with == 1009  # "message too big", at once: not buffered and parsed as a 200 MB one would be
     assert seconds < 30
