@@ -260,6 +260,7 @@ HEADER_CSS = """<style>
   margin-bottom: 0 !important; }
 .st-key-scene_header .st-key-scene_title .stMarkdown p { font-size: 1.15rem !important; line-height: 1.2 !important; }
 .st-key-scene_header kbd { display: none !important; }
+.st-key-w_el_tab [role=tablist] { display: none !important; }  /* the scene chose the ELBO page's tab */
 .st-key-scene_header [data-testid=stElementContainer]:has([data-testid=stHtml]) { display: none; }
 .st-key-scene_header button, .st-key-scene_header [data-baseweb=select] > div { min-height: 2rem !important;
   padding-top: 0 !important; padding-bottom: 0 !important; }

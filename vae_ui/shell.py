@@ -228,7 +228,7 @@ def shown(name: str, height: int = 200) -> bool:
 # control row and the ELBO page's tabs, with the gaps between them. A figure in the focus area is as tall as what is
 # left of the first screen (less a margin), and never taller than the page draws it.
 SCREEN_PX, MARGIN_PX = 720, 10
-ABOVE_PX = {"top": 68, "header": 112, "header_question": 150, "control_row": 127, "tabs": 70}
+ABOVE_PX = {"top": 68, "header": 112, "header_question": 150, "control_row": 127, "tabs": 20}
 FOCUS_PX_NORMAL = 480  # (not lecture mode: the page's own heights, up to this)
 _run = threading.local()
 
