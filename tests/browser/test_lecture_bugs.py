@@ -95,9 +95,12 @@ def test_the_clickable_latent_chart_draws_small_marks_before_any_click(server, p
     assert circles and max(c["r"] for c in circles) < 5, sorted({round(c["r"], 1) for c in circles})
 
 
-def test_the_reparameterisation_histograms_draw_bars_with_height(server, page):
+def test_the_reparameterisation_estimates_show_their_spread_at_a_glance(server, page):
+    """One bar per estimator over mean ± 1 s.d., on one axis: the wider the bar, the larger the variance (a histogram's
+    tall narrow spike read as the low-variance estimator; it was the score function's)."""
     goto(page, f"{server}/reparameterisation")
-    bars = chart_titled(page, "Single-sample")["rects"]
-    heights = sorted(r["h"] for r in bars)
-    assert heights and heights[-1] > 60, heights[-5:]  # the tallest bar stands well up from the axis
-    assert sum(h > 10 for h in heights) >= 10  # many bars, not dashes
+    bars = sorted((r for r in chart_titled(page, "Single-sample")["rects"] if 20 < r["h"] < 30 and r["w"] > 5),
+                  key=lambda r: r["y"])  # the bars (26 px thick), not the plot's frame nor the mean's ticks
+    assert len(bars) == 3, bars
+    reparam, score, baseline = (r["w"] for r in bars)  # rows in the page's order
+    assert reparam < baseline < score, (reparam, baseline, score)
