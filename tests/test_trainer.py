@@ -206,7 +206,8 @@ def test_a_worker_killed_while_it_sends_its_result_breaks_the_pool_instead_of_ha
     import threading
 
     pool = cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"))
-    assert pool.submit(len, b"up").result(timeout=60) == 2  # the worker is up
+    with trainer._plain_main():  # started as the trainer starts its workers (under pytest-xdist, __main__ is execnet's)
+        assert pool.submit(len, b"up").result(timeout=60) == 2  # the worker is up
     worker = next(iter(pool._processes.values()))
     future = pool.submit(_dies_halfway_through_its_result)
     worker.join(timeout=60)  # gone, half its result in the pipe
