@@ -248,7 +248,7 @@ def metric_values(page) -> list[str]:
 
 def slider(page, label: str):
     """The thumb of the slider with this label (aria role slider)."""
-    return page.get_by_role("slider", name=label)
+    return page.locator(f'input[type=range][aria-label="{label}"]')  # by its exact label: role names match substrings
 
 
 def step_slider(page, label: str, key: str = "ArrowRight", times: int = 1) -> None:
