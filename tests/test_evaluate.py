@@ -150,6 +150,7 @@ def test_posterior_on_grid_matches_the_exact_posterior():
     np.testing.assert_allclose((w[:, None, None] * centred[:, :, None] * centred[:, None, :]).sum(0), S, atol=1e-6)
 
 
+@pytest.mark.slow  # seconds of training and fitting: the slow tier (CI runs it)
 def test_aggregate_posterior_is_a_density_and_holes_are_where_it_is_thin():
     X, _ = vc.data.three_clusters(n=300, seed=0)
     vae = vc.VAE(seed=0, beta=0.05)  # a small β: the clusters' codes stay apart, with holes between them
@@ -223,6 +224,7 @@ def test_the_amortisation_split_against_the_linear_gaussian_truth():
                                split["log p(x)"] - split["ELBO(encoder)"], atol=1e-12)
 
 
+@pytest.mark.slow  # seconds of training and fitting: the slow tier (CI runs it)
 def test_the_amortisation_split_of_a_trained_vae_adds_up_and_is_never_negative():
     X, _ = vc.data.three_clusters(300, seed=0)
     vae = vc.VAE(seed=0, decoder_std="learned")
@@ -234,6 +236,7 @@ def test_the_amortisation_split_of_a_trained_vae_adds_up_and_is_never_negative()
                                atol=0.05)
 
 
+@pytest.mark.slow  # seconds of training and fitting: the slow tier (CI runs it)
 def test_a_linear_autoencoder_finds_pcas_subspace_and_a_nonlinear_one_on_curved_data_does_not():
     """Baldi & Hornik (1989): a linear autoencoder's decoder spans the data's principal subspace. The same check on
     a tanh autoencoder of the moons (a curve) finds its decoder's direction far from PCA's somewhere along the codes."""

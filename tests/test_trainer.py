@@ -219,3 +219,4 @@ def test_a_worker_killed_while_it_sends_its_result_breaks_the_pool_instead_of_ha
     manager.join(timeout=30)
     assert manager is None or not manager.is_alive(), "the pool's manager thread still waits: the exit would hang"
     assert not [t for t in threading.enumerate() if t is manager]
+    pool.shutdown(wait=False)

@@ -167,6 +167,7 @@ def test_the_ladder_sets_every_rung_against_the_truth_and_states_its_errors():
     assert "exact log p(x)" not in high and truth.DISTANCE + " ≤" in high  # d > 2: bounded with IWAE instead
 
 
+@pytest.mark.slow  # seconds of training and fitting: the slow tier (CI runs it)
 def test_the_beta_vae_tab_shows_the_truth_and_digits_say_it_is_unknown():
     at = settled(app("elbo", el_tab="β-VAE"))
     assert_clean(at)
