@@ -325,7 +325,7 @@ with right:
             r" = -\tfrac12\sum_j\big(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\big)")
     if run.likelihood == "bernoulli":
         formula(r"\mathcal L_\beta = -\sum_d \big[x_d\log\hat x_d + (1-x_d)\log(1-\hat x_d)\big] + \beta\,\mathrm{KL},"
-                r"\qquad z = \mu + \sigma\odot\varepsilon", "The digits' decoder is Bernoulli: x̂ holds a probability per pixel.")
+                r"\qquad z = \mu + \sigma\odot\varepsilon", "On images the decoder is Bernoulli: x̂ holds a probability per pixel.")
     else:
         formula(r"\mathcal L_\beta = \frac{\lVert x-\hat x\rVert^2}{2\sigma_x^2} + \tfrac D2\log 2\pi\sigma_x^2"
                 r" + \beta\,\mathrm{KL},\qquad z = \mu + \sigma\odot\varepsilon,\quad \varepsilon\sim\mathcal N(0, I)",
