@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.harness import CHROMIUM, free_port, launch, offline_context, start_server
+from tests.browser.harness import CHROMIUM, PRESENTER_SECRET, free_port, launch, offline_context, start_server
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():
@@ -28,6 +28,17 @@ def pytest_collection_modifyitems(items):
 def server():
     port = free_port()
     proc = start_server(port)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def vote_server(tmp_path_factory):
+    """The app with a vote store of its own and a known presenter secret (harness.PRESENTER_SECRET)."""
+    port = free_port()
+    proc = start_server(port, env={"VAE_LAB_DATA": str(tmp_path_factory.mktemp("votes")),
+                                   "VAE_LAB_PRESENTER_SECRET": PRESENTER_SECRET})
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=20)

@@ -258,3 +258,18 @@ def step_slider(page, label: str, key: str = "ArrowRight", times: int = 1) -> No
         thumb.press(key)
     page.wait_for_timeout(400)
     wait_ready(page)
+
+
+PRESENTER_SECRET = "browser-test-presenter-secret"  # the class-vote servers' (conftest.vote_server)
+
+
+def start_class_vote(page, secret: str = PRESENTER_SECRET) -> None:
+    """On the lecturer's page (the sidebar open, a question scene presented): type the presenter secret and start a
+    class vote; returns once the join code shows."""
+    page.get_by_text("Lecture deck").click()
+    page.get_by_role("textbox", name="Presenter secret").fill(secret)
+    page.get_by_role("textbox", name="Presenter secret").press("Enter")
+    wait_ready(page)
+    page.get_by_role("button", name="Start a class vote").click()
+    page.wait_for_function("() => /Code: [A-Z0-9]{5}/.test(document.body.innerText)", timeout=30_000)
+

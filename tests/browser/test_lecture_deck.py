@@ -5,19 +5,7 @@ import re
 
 import pytest
 
-from tests.browser.harness import SCREENSHOTS, assert_healthy, chart_titled, free_port, goto, start_server, wait_ready
-
-SECRET = "test-presenter-secret"
-
-
-@pytest.fixture(scope="module")
-def deck_server(tmp_path_factory):
-    port = free_port()
-    proc = start_server(port, env={"VAE_LAB_DATA": str(tmp_path_factory.mktemp("votes")),
-                                   "VAE_LAB_PRESENTER_SECRET": SECRET})
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=20)
+from tests.browser.harness import SCREENSHOTS, assert_healthy, chart_titled, goto, start_class_vote, wait_ready
 
 
 def scene_of(page) -> int:
@@ -32,8 +20,8 @@ def press(page, key: str, scene: int) -> None:
 
 
 @pytest.mark.slow
-def test_pagedown_and_pageup_step_the_scenes_and_reveal_shows_what_was_kept_back(deck_server, page):
-    goto(page, f"{deck_server}/autoencoder?deck=course&scene=1&lecture=1")
+def test_pagedown_and_pageup_step_the_scenes_and_reveal_shows_what_was_kept_back(vote_server, page):
+    goto(page, f"{vote_server}/autoencoder?deck=course&scene=1&lecture=1")
     body = page.locator("[data-testid=stMain]")
     assert "Kept back until the reveal" in body.inner_text()
     assert "On one curve through the clusters" in body.inner_text()
@@ -55,21 +43,16 @@ def test_pagedown_and_pageup_step_the_scenes_and_reveal_shows_what_was_kept_back
 
 @pytest.mark.slow
 def test_a_student_votes_and_the_lecturer_sees_the_count_but_the_student_cannot_move_the_scene(
-        deck_server, page, browser):
-    goto(page, f"{deck_server}/autoencoder?deck=course&scene=1")  # the sidebar open (not lecture mode)
-    page.get_by_text("Lecture deck").click()
-    page.get_by_role("textbox", name="Presenter secret").fill(SECRET)
-    page.get_by_role("textbox", name="Presenter secret").press("Enter")
-    wait_ready(page)
-    page.get_by_role("button", name="Start a class vote").click()
-    page.wait_for_function("() => /Code: [A-Z0-9]{5}/.test(document.body.innerText)", timeout=30_000)
+        vote_server, page, browser):
+    goto(page, f"{vote_server}/autoencoder?deck=course&scene=1")  # the sidebar open (not lecture mode)
+    start_class_vote(page)
     wait_ready(page)
     code = re.search(r"Code: ([A-Z0-9]{5})", page.inner_text("[data-testid=stMain]")).group(1)
     assert "Votes, 0" in page.inner_text("[data-testid=stMain]")
 
     student_context = browser.new_context(viewport={"width": 400, "height": 800})  # a phone
     student = student_context.new_page()
-    goto(student, f"{deck_server}/?code={code}")
+    goto(student, f"{vote_server}/?code={code}")
     text = student.inner_text("[data-testid=stApp]")
     assert "With a bottleneck of d = 1" in text and "Reveal" not in text and "Next" not in text
     assert student.locator("[data-testid=stSidebar]").count() == 0 or not student.locator(
@@ -99,16 +82,16 @@ def test_a_student_votes_and_the_lecturer_sees_the_count_but_the_student_cannot_
     student_context.close()
 
 
-def test_pagedown_steps_the_scene_while_a_slider_has_the_focus_and_moves_no_slider(deck_server, page):
+def test_pagedown_steps_the_scene_while_a_slider_has_the_focus_and_moves_no_slider(vote_server, page):
     """A lecturer who touched a slider (keyboard focus, or a click on its track) still steps with the clicker: the
     slider keeps its value. → and ← stay with the focused slider."""
-    goto(page, f"{deck_server}/?deck=course&scene=7&lecture=1")  # home, β = 2.5
+    goto(page, f"{vote_server}/?deck=course&scene=7&lecture=1")  # home, β = 2.5
     beta = page.get_by_role("slider", name="β (weight of the KL term)")
     before = beta.get_attribute("aria-valuetext")
     beta.focus()
     press(page, "PageDown", 8)
     assert "/elbo" in page.url
-    goto(page, f"{deck_server}/?deck=course&scene=7&lecture=1")
+    goto(page, f"{vote_server}/?deck=course&scene=7&lecture=1")
     beta = page.get_by_role("slider", name="β (weight of the KL term)")
     box = beta.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + box["height"] / 2)  # a click on its track: focused
@@ -118,7 +101,7 @@ def test_pagedown_steps_the_scene_while_a_slider_has_the_focus_and_moves_no_slid
     press(page, "PageUp", 6)
     assert scene_of(page) == 6 and "β = 2.5" not in page.inner_text("[data-testid=stMain]")
     assert before and clicked
-    goto(page, f"{deck_server}/?deck=course&scene=7&lecture=1")
+    goto(page, f"{vote_server}/?deck=course&scene=7&lecture=1")
     beta = page.get_by_role("slider", name="β (weight of the KL term)")
     beta.focus()
     beta.press("ArrowRight")  # the arrows move the focused slider, not the scene
@@ -128,14 +111,9 @@ def test_pagedown_steps_the_scene_while_a_slider_has_the_focus_and_moves_no_slid
     assert_healthy(page)
 
 
-def test_vote_again_keeps_the_answer_back_on_the_projector(deck_server, page):
-    goto(page, f"{deck_server}/autoencoder?deck=course&scene=1")
-    page.get_by_text("Lecture deck").click()
-    page.get_by_role("textbox", name="Presenter secret").fill(SECRET)
-    page.get_by_role("textbox", name="Presenter secret").press("Enter")
-    wait_ready(page)
-    page.get_by_role("button", name="Start a class vote").click()
-    page.wait_for_function("() => /Code: [A-Z0-9]{5}/.test(document.body.innerText)", timeout=30_000)
+def test_vote_again_keeps_the_answer_back_on_the_projector(vote_server, page):
+    goto(page, f"{vote_server}/autoencoder?deck=course&scene=1")
+    start_class_vote(page)
     page.get_by_role("button", name="Reveal", exact=True).click()
     page.wait_for_function("() => document.body.innerText.includes('the answer')", timeout=30_000)
     page.get_by_role("button", name="Vote again").click()

@@ -18,6 +18,7 @@ from tests.browser.harness import (
     free_port,
     launch,
     offline_context,
+    start_class_vote,
     start_server,
     wait_settled,
 )
@@ -117,19 +118,6 @@ if __name__ == "__main__":
     main([int(a) for a in sys.argv[1:]] or list(range(1, len(COURSE.scenes) + 1)))
 
 
-SECRET = "one-screen-secret"
-
-
-@pytest.fixture(scope="module")
-def vote_server(tmp_path_factory):
-    port = free_port()
-    proc = start_server(port, env={"VAE_LAB_DATA": str(tmp_path_factory.mktemp("votes")),
-                                   "VAE_LAB_PRESENTER_SECRET": SECRET})
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
 @pytest.mark.slow
 def test_with_a_class_vote_the_join_link_and_after_reveal_the_votes_share_the_first_screen(vote_server, browser):
     """The join link in type a back row reads (20 px and more), beside the scene's parts; after Reveal the votes as
@@ -138,11 +126,7 @@ def test_with_a_class_vote_the_join_link_and_after_reveal_the_votes_share_the_fi
     page = context.new_page()
     page.goto(f"{vote_server}/autoencoder?deck=course&scene=1")  # the sidebar open: start a class vote
     wait_settled(page)
-    page.get_by_text("Lecture deck").click()
-    page.get_by_role("textbox", name="Presenter secret").fill(SECRET)
-    page.get_by_role("textbox", name="Presenter secret").press("Enter")
-    page.get_by_role("button", name="Start a class vote").click()
-    page.wait_for_function("() => /Code: [A-Z0-9]{5}/.test(document.body.innerText)", timeout=30_000)
+    start_class_vote(page)
     page.get_by_text("Lecture mode").click()  # (the same session: a new one would have no class)
     page.wait_for_function("() => /[?&]lecture=1/.test(location.search)", timeout=30_000)
     wait_settled(page)
