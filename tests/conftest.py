@@ -54,3 +54,16 @@ def views_when_waited_for(request, monkeypatch):
     monkeypatch.setattr(runs, "view_soon", deferred)
     yield
     apptest_helpers.MAKING.clear()
+
+
+@pytest.fixture
+def vote_folder(tmp_path, monkeypatch):
+    """The class vote's store in this test's own folder (what VAE_LAB_DATA names), made anew for the app, with no
+    pause between one voter's votes."""
+    from vae_ui import classroom, votes
+
+    monkeypatch.setattr(votes, "DATA_DIR", tmp_path)
+    monkeypatch.setattr(votes, "MIN_SECONDS_BETWEEN_VOTES", 0.0)
+    classroom.store.clear()
+    return tmp_path
+

@@ -23,13 +23,10 @@ CHOICES = ("three points", "one curve", "the data")
 
 
 @pytest.fixture
-def data_dir(tmp_path, monkeypatch):
+def data_dir(vote_folder, monkeypatch):
     """The vote store's folder for this test (what VAE_LAB_DATA names), a fresh store for the app."""
     monkeypatch.setenv("VAE_LAB_PRESENTER_SECRET", SECRET)
-    monkeypatch.setattr(votes, "DATA_DIR", tmp_path)
-    monkeypatch.setattr(votes, "MIN_SECONDS_BETWEEN_VOTES", 0.0)
-    classroom.store.clear()
-    yield tmp_path
+    yield vote_folder
     classroom.store.clear()
 
 

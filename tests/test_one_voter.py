@@ -5,7 +5,7 @@ how many browsers joined beside how many voted (AppTest)."""
 import pytest
 
 from tests.apptest_helpers import app, assert_clean, texts
-from vae_ui import classroom, votes
+from vae_ui import classroom
 from vae_ui.votes import VoteStore
 
 SECRET = "one-voter-secret"
@@ -13,13 +13,10 @@ CHOICES = ("three points", "one curve", "the data")
 
 
 @pytest.fixture
-def lecturer_store(tmp_path, monkeypatch):
+def lecturer_store(vote_folder, monkeypatch):
     """A class showing scene 3's question, in this test's own store; returns (store, code)."""
     monkeypatch.setenv("VAE_LAB_PRESENTER_SECRET", SECRET)
-    monkeypatch.setattr(votes, "DATA_DIR", tmp_path)
-    monkeypatch.setattr(votes, "MIN_SECONDS_BETWEEN_VOTES", 0.0)
-    classroom.store.clear()
-    store = VoteStore(tmp_path / "votes.sqlite3")
+    store = VoteStore(vote_folder / "votes.sqlite3")
     code = store.open_class(SECRET)
     store.show(SECRET, code, 3, "Where do they land?", CHOICES, revealed=False)
     yield store, code
