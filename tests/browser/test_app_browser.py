@@ -263,6 +263,7 @@ def _click(page, locator) -> None:
 @pytest.mark.slow
 def test_play_animates_the_training_then_pause_holds_it(server, page):
     goto(page, f"{server}/?h_epochs=50")
+    wait_settled(page)  # (a click while the ladder's fragment reruns could be lost on a loaded machine)
     _click(page, _play_button(page, "play_arrow"))
     seen, started = [], time.perf_counter()
     while time.perf_counter() - started < 30:
