@@ -18,7 +18,7 @@ CHOICES = ("on the noisy points", "back where the data lies", "all at one point"
 
 
 @pytest.fixture
-def vote_server(tmp_path, monkeypatch):
+def class_server(tmp_path, monkeypatch):
     """A server and, in the same store, a class showing scene 3's question: (url, store, code)."""
     monkeypatch.setenv("VAE_LAB_PRESENTER_SECRET", SECRET)
     store = VoteStore(tmp_path / "votes.sqlite3")
@@ -36,8 +36,8 @@ def vote_in(page, letter: str) -> None:
     page.wait_for_function(f"() => document.body.innerText.includes('Your vote: {letter}')", timeout=30_000)
 
 
-def test_the_join_link_opened_again_in_the_same_browser_is_the_same_voter(vote_server, browser):
-    url, store, code = vote_server
+def test_the_join_link_opened_again_in_the_same_browser_is_the_same_voter(class_server, browser):
+    url, store, code = class_server
     one = offline_context(browser, viewport=(400, 800))
     two = offline_context(browser, viewport=(400, 800))
     try:
@@ -71,8 +71,8 @@ async def _vote_clear_vote(url: str, code: str) -> ProtocolViewer:
     return viewer
 
 
-def test_clear_cache_does_not_make_a_new_voter(vote_server):
-    url, store, code = vote_server
+def test_clear_cache_does_not_make_a_new_voter(class_server):
+    url, store, code = class_server
     with ThreadPoolExecutor(1) as pool:  # its own event loop
         viewer = pool.submit(asyncio.run, _vote_clear_vote(url, code)).result()
     assert viewer.exceptions == [] and any(t.startswith("Your vote: B") for t in viewer.texts), viewer.texts
