@@ -267,6 +267,10 @@ HEADER_CSS = """<style>
 .st-key-scene_talk .stMarkdown p { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .st-key-scene_talk { gap: 0.5rem !important; }
 .st-key-scene_talk [data-testid=stPopover] button { min-height: 1.6rem !important; padding: 0 0.5rem !important; }
+/* The jump list's drop-down (drawn at the page's end, not in the header) as wide as its longest title. */
+[data-testid=stSelectboxVirtualDropdown]:has([role=listbox][aria-label=Scene]) { width: max-content !important;
+  min-width: var(--trigger-width); max-width: 90vw; }
+[data-testid=stSelectboxVirtualDropdown] [role=listbox][aria-label=Scene] [role=option] > div { overflow: visible; }
 </style>"""
 # Should the header still be taller than HEADER_PX (a long question at a narrow window), its text shrinks until it
 # fits, down to 12 px. Our own script, no user content.

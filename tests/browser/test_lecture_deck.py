@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser.harness import SCREENSHOTS, assert_healthy, chart_titled, goto, start_class_vote, wait_ready
+from tests.browser.harness import SCREENSHOTS, assert_healthy, chart_titled, goto, offline_context, start_class_vote, wait_ready
 
 
 def scene_of(page) -> int:
@@ -123,3 +123,21 @@ def test_vote_again_keeps_the_answer_back_on_the_projector(vote_server, page):
     assert "the answer" not in body and "Every reconstruction is g(z)" not in body, body[:600]
     page.get_by_role("button", name="Reveal", exact=True).wait_for(timeout=10_000)
     assert_healthy(page)
+
+
+def test_the_jump_list_shows_every_scene_title_whole(server, browser):
+    """At 1280×720 the jump list is narrow (its box shows "3 / 20 · A denoising a…"), but its drop-down names every
+    scene in full: no option's text is clipped."""
+    context = offline_context(browser, viewport=(1280, 720))
+    page = context.new_page()
+    goto(page, f"{server}/denoising?deck=course&scene=3&lecture=1")
+    page.locator(".st-key-w_jump button[aria-label=Open]").click()
+    options = page.locator("[role=listbox][aria-label=Scene] [role=option]")
+    options.first.wait_for(timeout=10_000)
+    clipped = page.evaluate("""() => [...document.querySelectorAll('[role=listbox][aria-label=Scene] [role=option]')]
+        .filter(o => [o, ...o.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1
+                                                           || e.getBoundingClientRect().right > innerWidth))
+        .map(o => o.innerText)""")
+    assert options.count() == 20 and clipped == [], clipped
+    assert "A denoising autoencoder learns to undo noise" in options.nth(2).inner_text()
+    context.close()
