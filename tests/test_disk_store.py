@@ -214,3 +214,38 @@ def test_two_processes_wanting_one_config_train_it_once(tmp_path):
                                stdout=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=120)[0].split() for p in starts]
     assert sorted(outputs) == [["loaded"], ["trained", "loaded"]]
+
+
+ONE_SCENE = b"""
+title = "one scene"
+[[scenes]]
+page = "autoencoder"
+title = "A short autoencoder"
+talk = "A bottleneck of one."
+[scenes.controls]
+ae_latent = 1
+ae_epochs = 50
+ae_compare = [1]
+"""
+
+
+def test_the_warm_command_trains_a_deck_once(tmp_path, monkeypatch, capsys):
+    """Warming trains the scene's model and the neighbours its page prefetches into the store; run again, nothing."""
+    from vae_ui import deck, warm
+
+    monkeypatch.setenv("VAE_LAB_STORE", str(tmp_path / "store"))
+    disk.use(None)
+    (tmp_path / "deck.toml").write_bytes(ONE_SCENE)
+    try:
+        warm.main([str(tmp_path / "deck.toml")])
+        first = capsys.readouterr().out
+        warm.main([str(tmp_path / "deck.toml")])
+        again = capsys.readouterr().out
+    finally:
+        disk.use(None)
+    needed = warm.needs(deck.read(ONE_SCENE))
+    assert sorted(n.config.latent_dim for n in needed) == [1, 2, 3]  # d = 1, and d = 2, 3 prefetched by the page
+    assert len(list((tmp_path / "store").glob("*.npz"))) == 3
+    total = lambda out: next(line.split() for line in out.splitlines() if line.strip().startswith("all"))  # noqa: E731
+    assert total(first)[1:4] == ["3", "3", "0"]  # models, trained, found
+    assert total(again)[1:4] == ["3", "0", "3"]
