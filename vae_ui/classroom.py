@@ -32,6 +32,11 @@ def store() -> VoteStore:
     return made
 
 
+def announce() -> None:
+    """Print the presenter secret where the app was started (serve.py calls it as the server starts)."""
+    _announce(VoteStore())
+
+
 def _announce(made: VoteStore) -> None:
     """Print the presenter secret once, or, while the store does not work, what is wrong with it."""
     if str(made.path) in _ANNOUNCED:

@@ -121,7 +121,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, extra: tuple[str, ...] = (), script: str = "dashboard.py",
+def start_server(port: int, extra: tuple[str, ...] = (), script: str = "serve.py",
                  env: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen:
     """``streamlit run script`` (a path from the repository root) on 127.0.0.1:port, once it is healthy; ``env``
     adds to the environment; ``log`` receives its output (else it is dropped)."""

@@ -104,3 +104,19 @@ def test_a_killed_servers_training_workers_end_too():
     while any(Path(f"/proc/{pid}").exists() for pid in workers):
         assert time.monotonic() < deadline, "a worker of the killed server lives on"
         time.sleep(0.2)
+
+
+def test_the_presenter_secret_is_printed_as_the_server_starts(tmp_path):
+    """The README's start command (serve.py) prints the presenter secret before any browser has opened the app."""
+    log = tmp_path / "server.log"
+    proc = start_server(free_port(), env={"VAE_LAB_DATA": str(tmp_path)}, log=log)  # healthy: no session opened
+    try:
+        deadline = time.time() + 10
+        while "presenter secret" not in log.read_text() and time.time() < deadline:
+            time.sleep(0.2)
+        printed = log.read_text()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert "VAE Lab: the presenter secret for class votes is " in printed, printed
+    assert "Traceback" not in printed and "No runtime found" not in printed, printed
