@@ -38,7 +38,7 @@ start() {
       echo "replica on :$port already runs"; continue
     fi
     (cd "$ROOT" && STREAMLIT_SERVER_COOKIE_SECRET="$(cat "$RUN/cookie-secret")" exec nohup "$PYTHON" -m streamlit \
-      run dashboard.py --server.port "$port" --server.address 127.0.0.1 --server.headless true \
+      run serve.py --server.port "$port" --server.address 127.0.0.1 --server.headless true \
       --browser.gatherUsageStats false --server.fileWatcherType none > "$RUN/replica-$port.log" 2>&1) &
     echo $! > "$RUN/replica-$port.pid"
   done
