@@ -122,9 +122,11 @@ class EqualAxes:
         return layer(*layers, anchor, title=title)
 
 
-def colour(field: str, title: str) -> alt.Color:
-    """Labels (clusters, digits: 0 … 9, in order as text) in ten distinct colours."""
-    return alt.Color(f"{field}:N", title=title, scale=alt.Scale(range=PALETTE))
+def colour(field: str, title: str, beside: bool = False) -> alt.Color:
+    """Labels (clusters, digits: 0 … 9, in order as text) in ten distinct colours; their legend ``beside`` the plot
+    (two columns) where a legend below would take the height a scatter of equal units needs."""
+    legend = alt.Legend(orient="right", columns=2) if beside else alt.Undefined
+    return alt.Color(f"{field}:N", title=title, scale=alt.Scale(range=PALETTE), legend=legend)
 
 
 def _labelled(df: pd.DataFrame, labels: np.ndarray, field: str) -> pd.DataFrame:
@@ -150,7 +152,7 @@ def _scatter(X: np.ndarray, labels: np.ndarray | None, axes: EqualAxes, x: str =
     enc = {"x": axes.x(x), "y": axes.y(y)}
     if labels is not None:
         _labelled(df, labels[keep], label_title)
-        enc["color"] = colour(label_title, label_title)
+        enc["color"] = colour(label_title, label_title, beside=len(np.unique(labels)) > 3)  # (ten digits: 5 rows)
     return alt.Chart(df).mark_circle(size=size, opacity=0.75, **({} if labels is not None else {"color": color})).encode(**enc)
 
 
