@@ -5,7 +5,10 @@ Run: streamlit run dashboard.py
 
 import streamlit as st
 
-from vae_ui import authoring, classroom, controls, guard, memory, present, shell
+from vae_ui.lecture import authoring, classroom, present
+from vae_ui.page import shell
+from vae_ui.service import memory
+from vae_ui.session import controls, guard, stage
 
 guard.install()  # a widget value no browser sends is dropped with a note, not a traceback
 memory.give_back()  # large arrays freed go back to the system (a fixed mmap threshold)
@@ -17,7 +20,7 @@ if controls.student():  # a class's join link: the vote page alone, nothing of t
     st.navigation([st.Page("app_pages/vote.py", title="Class vote", url_path="vote")], position="hidden").run()
     st.stop()
 classroom.store()  # the class vote's store: on the first visit it prints the presenter secret in the terminal
-present.begin()  # a deck's scene sets the controls up (before any widget is drawn)
+stage.begin()  # a deck's scene sets the controls up (before any widget is drawn)
 st.set_page_config(page_title="VAE Lab", page_icon="assets/favicon.png", layout="wide",  # a local icon: no CDN
                    initial_sidebar_state="collapsed" if shell.lecture() else "auto")  # a projector needs the width
 st.session_state["page_keys"] = []  # the controls drawn in this run, for the URL
@@ -33,7 +36,7 @@ pages = {"VAE Lab": [home], "Autoencoders": [autoencoder, denoising], "Variation
 page = st.navigation(pages)
 st.session_state["page_path"] = page.url_path
 shell.show_notes()
-by_name = {present.page_name(p.url_path): p for group in pages.values() for p in group}
+by_name = {stage.page_name(p.url_path): p for group in pages.values() for p in group}
 present.follow(by_name, page.url_path)  # a scene opens its page, its title on top
 page.run()
 present.prepare_next()

@@ -13,7 +13,7 @@ import streamlit as st
 
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
-    from vae_ui import classroom  # (imported once the runtime is up: its caches are made by it)
+    from vae_ui.lecture import classroom
 
     classroom.announce()  # the lecturer reads the secret in this terminal before any browser is open
     yield

@@ -12,8 +12,12 @@ import streamlit as st
 
 import vae_core as vc
 from vae_core import generate
-from vae_ui import charts, configs, controls, figures, latent_charts, runs, settings, shell, training
-from vae_ui.data import Data
+from vae_ui import configs, settings
+from vae_ui.charts import axes, images, latents
+from vae_ui.page import figures, shell, training
+from vae_ui.service import runs
+from vae_ui.service.datasets import Data
+from vae_ui.session import controls
 
 N_SAMPLES = 300  # z drawn for each model's samples
 STEPS = 9  # points of the interpolated path, ends included
@@ -91,7 +95,7 @@ def section(data: Data, label: str) -> None:
     cols = shell.columns(2)
     for col, (name, (run, g)) in zip(cols, found.items()):
         with col:
-            figures.show(lambda g=g, name=name: latent_charts.codes(g.codes, data.y, label, list(titles[name]), g.mean, g.cov,
+            figures.show(lambda g=g, name=name: latents.codes(g.codes, data.y, label, list(titles[name]), g.mean, g.cov,
                                                              g.path),
                          f"codes_{name}", (run.config, start, end),
                          height=shell.height(380, 440) + (CODES_LEGEND_PX if data.image_shape else 0))
@@ -108,18 +112,18 @@ def section(data: Data, label: str) -> None:
             with col:
                 st.subheader(f"{name}: samples, and the path")
                 if shell.shown(f"generated_{name}", 160):
-                    st.image(charts.image_rows([g.samples[:N_IMAGES], g.decoded], data.image_shape), output_format="PNG")
+                    st.image(images.image_rows([g.samples[:N_IMAGES], g.decoded], data.image_shape), output_format="PNG")
                 st.caption(f"Top: g(z) for {N_IMAGES} z drawn from {'the prior' if name == 'VAE' else 'the fitted Gaussian'}"
                            f". Bottom: g(z) along the line from test point {start} to test point {end}.")
         shell.look_for("how many images of each top row you can name: where the fitted Gaussian covers space the "
                        "autoencoder's codes leave empty, its samples blur into no digit; the VAE's decoder was trained "
                        "on z spread over its prior. With d = 2 both are blurred: two numbers hold little of a digit.")
         return
-    box = charts.domain(data.X, *(g.samples for _, g in found.values()), *(g.decoded for _, g in found.values()), pad=0.3)
+    box = axes.domain(data.X, *(g.samples for _, g in found.values()), *(g.decoded for _, g in found.values()), pad=0.3)
     for col, (name, (run, g)) in zip(cols, found.items()):
         with col:
             source = "from the fitted Gaussian" if name == "autoencoder" else "from the prior"
-            figures.show(lambda g=g, name=name, source=source: latent_charts.samples_and_path(
+            figures.show(lambda g=g, name=name, source=source: latents.samples_and_path(
                              g.samples, g.decoded, data.X, box, [f"{name}: g(z), z {source}", "orange: the decoded path"]),
                          f"generated_{name}", (run.config, start, end), height=shell.height(380, 440))
             if g.log_p_data is not None:

@@ -7,9 +7,15 @@ import streamlit as st
 
 import vae_core as vc
 from app_pages import ae_generation
-from vae_ui import charts, configs, controls, curves, figures, present, runs, settings, shell, training
-from vae_ui.data import Data, page_data
-from vae_ui.text import formula, source
+from vae_ui import configs, deck, settings
+from vae_ui.charts import curves, images, spaces
+from vae_ui.lecture import present
+from vae_ui.page import figures, focus_area, shell, training
+from vae_ui.page.data import page_data
+from vae_ui.page.text import formula, source
+from vae_ui.service import runs
+from vae_ui.service.datasets import Data
+from vae_ui.session import controls, stage
 
 N_IMAGES = 8  # images shown per row (64 px each)
 N_COMPARE = 4  # images per row in each column of the side-by-side comparison
@@ -60,6 +66,7 @@ data = page_data()
 
 # -- controls -> config -> run ---------------------------------------------------------------------
 latent, *_ = shell.control_row(["ae_latent"], ["ae_width", "ae_activation", "ae_epochs", "ae_lr"])
+present.focus()
 
 
 def config(d: int) -> runs.RunConfig:
@@ -77,9 +84,9 @@ z, recon = view.z, view.recon
 
 def latent_chart():
     if latent == 1:
-        return charts.selectable(charts.latent_strip(z[:, 0], data.y, "Latent codes z = f(x): click one", _label()),
-                                 size=charts.TICK)
-    return charts.selectable(charts.points(z[:, :2], data.y, "Latent codes (dims 1, 2): click one", x="z1", y="z2",
+        return spaces.selectable(spaces.latent_strip(z[:, 0], data.y, "Latent codes z = f(x): click one", _label()),
+                                 size=spaces.TICK)
+    return spaces.selectable(spaces.points(z[:, :2], data.y, "Latent codes (dims 1, 2): click one", x="z1", y="z2",
                                            label_title=_label()))
 
 
@@ -112,19 +119,19 @@ if data.image_shape:
     with right:
         st.subheader("Test images (top) and their reconstructions")
         if shell.shown("ae_reconstruction"):
-            st.image(charts.image_rows([data.X_test[:N_IMAGES], view.test_recon[:N_IMAGES]], data.image_shape), output_format="PNG")
+            st.image(images.image_rows([data.X_test[:N_IMAGES], view.test_recon[:N_IMAGES]], data.image_shape), output_format="PNG")
         shell.look_for("with a small d only the digit's rough shape survives; raise d and the strokes come back.")
 else:
     with middle:
-        figures.show(lambda: charts.reconstruction_pairs(data.X, recon, data.y, "Data → reconstruction (hollow)"),
+        figures.show(lambda: spaces.reconstruction_pairs(data.X, recon, data.y, "Data → reconstruction (hollow)"),
                      "ae_reconstruction", run.config, height=tall)
-        held = present.kept_back("ae_reconstruction")  # (the question asks where they land)
+        held = stage.kept_back("ae_reconstruction")  # (the question asks where they land)
         shell.look_for("each point's line to its reconstruction"
                        + (": where do they land?" if held else ": with d = 1 every point is moved onto one curve."))
     with right:
         if view.curve is not None:
             title = ("The learned line g(z)" if view.pca_line is not None else "The learned manifold: the curve g(z)")
-            figures.show(lambda: charts.curve_over_data(data.X, data.y, view.curve, title,
+            figures.show(lambda: spaces.curve_over_data(data.X, data.y, view.curve, title,
                                                         None if picked is None else recon[picked:picked + 1],
                                                         view.pca_line),
                          "ae_manifold", (run.config, picked), height=tall)
@@ -154,15 +161,15 @@ if view.curve is not None:
     source(vc.Autoencoder.decode)
 
 # -- side by side: several bottlenecks on the same points ------------------------------------------
-on_slide = shell.deck_covers(shell.shows(), "ae_compare")
+on_slide = deck.covers(stage.shows(), "ae_compare")
 if on_slide:  # (a slide shows the comparison, its choice of d is set by the scene and stays here, below)
     compare = sorted(controls.widget("ae_compare"))
-with shell.part("ae_compare"):
+with focus_area.part("ae_compare"):
     if not on_slide:
         st.header("Side by side: how big must the bottleneck be?")
         compare = sorted(controls.widget("ae_compare"))
     cols = st.columns(len(compare))
-    side_height = shell.fit(shell.height(min(460, max(260, 1000 // len(compare))),
+    side_height = focus_area.fit(shell.height(min(460, max(260, 1000 // len(compare))),
                                          min(520, max(300, 1200 // len(compare)))), spare=COMPARE_SPARE)
     for col, d in zip(cols, compare):
         with col:
@@ -173,10 +180,10 @@ with shell.part("ae_compare"):
             shown = data.X_test[:len(v.test_recon)]
             if data.image_shape:
                 if shell.shown(f"ae_compare_d{d}", 120):
-                    st.image(charts.image_rows([shown[:N_COMPARE], v.test_recon[:N_COMPARE]], data.image_shape),
+                    st.image(images.image_rows([shown[:N_COMPARE], v.test_recon[:N_COMPARE]], data.image_shape),
                              output_format="PNG")
             else:
-                figures.show(lambda: charts.reconstruction_pairs(shown, v.test_recon, data.y_test[:len(shown)],
+                figures.show(lambda: spaces.reconstruction_pairs(shown, v.test_recon, data.y_test[:len(shown)],
                                                                  f"d = {d}"),
                              f"ae_compare_d{d}", r.config, height=side_height)
             shell.metric(st, f"Test error, d = {d}", f"{v.test_error:.4f}")

@@ -7,9 +7,15 @@ import pandas as pd
 import streamlit as st
 
 import vae_core as vc
-from vae_ui import charts, configs, controls, curves, figures, present, runs, settings, shell, training, truth
-from vae_ui.data import Data, page_data
-from vae_ui.text import formula, source
+from vae_ui import configs, settings
+from vae_ui.charts import axes, curves, images, spaces
+from vae_ui.lecture import present
+from vae_ui.page import figures, shell, training, truth
+from vae_ui.page.data import page_data
+from vae_ui.page.text import formula, source
+from vae_ui.service import runs
+from vae_ui.service.datasets import Data
+from vae_ui.session import controls, stage
 
 TEST_SIGMAS = np.linspace(0.0, 1.5, 16)  # the test noise levels of the error curve
 FIELD_POINTS = 11  # grid points per axis of the denoising field
@@ -124,6 +130,7 @@ data = page_data()
 
 # -- controls -> config -> runs ----------------------------------------------------------------------
 sigma, *_ = shell.control_row(["dae_sigma"], ["dae_latent", "dae_epochs"])
+present.focus()
 
 dae_config, ae_config = configs.denoising(controls.values(), data.spec)
 dae_run = training.train(dae_config, data.X, f"the denoising AE (σ = {sigma:g})")
@@ -143,21 +150,21 @@ if data.image_shape:
     with cols[0]:
         st.subheader("Clean (top), noisy, reconstructed")
         if shell.shown("dae_reconstructed"):
-            st.image(charts.image_rows([data.X_test[:N_IMAGES], dae.noisy[:N_IMAGES], dae.cleaned[:N_IMAGES]], data.image_shape),
+            st.image(images.image_rows([data.X_test[:N_IMAGES], dae.noisy[:N_IMAGES], dae.cleaned[:N_IMAGES]], data.image_shape),
                      clamp=True, output_format="PNG")
-        shell.look_for("the rows: clean, noisy, reconstructed." if present.kept_back("numbers")
+        shell.look_for("the rows: clean, noisy, reconstructed." if stage.kept_back("numbers")
                        else digits_verdict(dae, latent))
     metrics_column = cols[1]
 else:
-    box = charts.domain(data.X_test, dae.noisy, dae.cleaned, pad=0.2)
+    box = axes.domain(data.X_test, dae.noisy, dae.cleaned, pad=0.2)
     for col, X, title, name in zip(shell.columns(3), (data.X_test, dae.noisy, dae.cleaned),
                                    ("Clean x", f"Noisy x̃ = x + ε (σ = {sigma:g})", "Reconstructed g(f(x̃))"),
                                    ("clean", "noisy", "reconstructed")):
         with col:
-            figures.show(lambda: charts.points(X, data.y_test, title, box=box, beneath=None if name == "clean" else data.X_test),
+            figures.show(lambda: spaces.points(X, data.y_test, title, box=box, beneath=None if name == "clean" else data.X_test),
                          f"dae_{name}", dae_run.config, height=shell.height(360, 440))
     shell.look_for("the noisy points (middle) spread off the clean data (grey, beneath)"
-                   + ("." if present.kept_back("numbers") else "; on the right, " + verdict(dae, latent, D)))
+                   + ("." if stage.kept_back("numbers") else "; on the right, " + verdict(dae, latent, D)))
     metrics_column = None
 
 left, middle, right = shell.columns([1.2, 1.2, 0.8])
@@ -191,7 +198,7 @@ with left:
         grid, ends = dae.field
         title = (["Bayes-optimal field x̃ → E[x | x̃] (orange)", "over the DAE's x̃ → g(f(x̃)) (black)"] if optimal
                  else "Denoising field: x̃ → g(f(x̃))")
-        figures.show(lambda: charts.arrows(grid, ends, data.X, data.y, title, second=bayes.field if optimal else None),
+        figures.show(lambda: spaces.arrows(grid, ends, data.X, data.y, title, second=bayes.field if optimal else None),
                      "dae_field", (dae_run.config, optimal), height=shell.height(420, 460))
         near = _share_near_data(ends, data.X)
         if optimal:
@@ -244,15 +251,15 @@ def score_section() -> None:
     _, end, log_p, log_p_test = runs.view(by_score, ae_run, data)  # the same for every σ and d
     left, right = shell.columns([1.2, 1])
     with left:
-        figures.show(lambda: charts.points(end, None, ["Made from noise by the score alone", "(grey: the data)"],
-                                           box=charts.domain(data.X, end, pad=0.3), beneath=data.X),
+        figures.show(lambda: spaces.points(end, None, ["Made from noise by the score alone", "(grey: the data)"],
+                                           box=axes.domain(data.X, end, pad=0.3), beneath=data.X),
                      "score_samples", ae_run.config, height=shell.height(380, 440))
     with right:
         levels = vc.truth.LANGEVIN_SIGMAS
         st.markdown(f"The Bayes denoiser's arrow divided by σ² is the score ∇log p_σ. Start {SAMPLED} points as noise "
                     f"N(0, 3²I); at each σ from {levels[0]:g} down to {levels[-1]:g} take {vc.truth.LANGEVIN_STEPS} "
                     "small steps along the score plus fresh noise (annealed Langevin dynamics; Song & Ermon 2019). "
-                    + ("Where do the points end?" if present.kept_back("score_samples") else
+                    + ("Where do the points end?" if stage.kept_back("score_samples") else
                        "The points end on the data: a denoiser, trained at every noise level, is a generator. That is "
                        "the idea of diffusion models (Ho et al. 2020), whose network is a denoiser like this page's "
                        "DAE."))

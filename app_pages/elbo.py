@@ -6,9 +6,13 @@ import streamlit as st
 import vae_core as vc
 from app_pages import elbo_beta, elbo_gap
 from vae_core import theory
-from vae_ui import controls, curves, figures, runs, shell
-from vae_ui.data import page_data
-from vae_ui.text import formula, source
+from vae_ui.charts import curves
+from vae_ui.lecture import present
+from vae_ui.page import figures, focus_area, shell
+from vae_ui.page.data import page_data
+from vae_ui.page.text import formula, source
+from vae_ui.service import runs
+from vae_ui.session import controls
 
 shell.title("The ELBO and the KL divergence")
 kl_tab, gap_tab, beta_tab, scale_tab = controls.tabs("el_tab")
@@ -17,6 +21,7 @@ kl_tab, gap_tab, beta_tab, scale_tab = controls.tabs("el_tab")
 if kl_tab.open:
     with kl_tab:
         mu, sigma, mu2, sigma2, n = shell.control_row(["kl_mu", "kl_sigma"], ["kl_mu2", "kl_sigma2", "kl_n"])
+        present.focus()
         log_var = np.log(np.array([sigma, sigma2]) ** 2)
         means = np.array([mu, mu2])
         kl_1d = float(vc.losses.kl_standard_normal(means[None, :1], log_var[None, :1])[0][0])
@@ -69,11 +74,11 @@ if scale_tab.open:
         if bernoulli:  # a Bernoulli decoder has no variance: only the reduction hides a β
             reduction = controls.widget("ls_reduction")
             beta_eff = theory.effective_beta(1.0, 1.0, reduction, D)
-            shell.focus()
         else:
             reduction, sigma_x = shell.control_row(["ls_reduction", "ls_sigma_x"])
             beta_eff = theory.effective_beta(1.0, sigma_x, reduction, D)
-        with shell.part("effective_beta"):
+        present.focus()
+        with focus_area.part("effective_beta"):
             shell.metric(st, f"Effective β of a loss written with β = 1 (D = {D})", f"{beta_eff:.4g}")
             if bernoulli:
                 formula(r"-\sum_d \big[x_d\log\hat x_d + (1-x_d)\log(1-\hat x_d)\big] + \beta\,\mathrm{KL},\qquad"

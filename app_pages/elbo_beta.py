@@ -12,9 +12,14 @@ import streamlit as st
 
 import vae_core as vc
 from vae_core import theory
-from vae_ui import charts, configs, controls, curves, figures, present, runs, settings, shell, training, truth
-from vae_ui.data import Data
-from vae_ui.text import formula, source
+from vae_ui import configs, settings
+from vae_ui.charts import axes, curves, images, spaces
+from vae_ui.lecture import present
+from vae_ui.page import figures, focus_area, shell, training, truth
+from vae_ui.page.text import formula, source
+from vae_ui.service import runs
+from vae_ui.service.datasets import Data
+from vae_ui.session import controls, stage
 
 SWEEP = configs.BETA_SWEEP  # β values of the rate-distortion sweep
 POLL_SECONDS = 1.0  # while the sweep trains in the background, the figures look for new models this often
@@ -102,7 +107,7 @@ def section(data: Data) -> None:
     last_point = truth.eval_points(data) - 1
     beta, latent, k, beta2, point, *_ = shell.control_row(
         ["vb_beta", "vb_latent"], ["vb_k", "vb_beta2", "vb_point", "vb_warmup", "vb_free_bits"],
-        overrides={"vb_point": {"max_value": last_point}}, focus_below=False)
+        overrides={"vb_point": {"max_value": last_point}})
     config = configs.beta_vae(controls.values(), data.spec)
     run = training.train(config, data.X, f"the β-VAE (β = {beta:g})")
     if run is None:
@@ -235,8 +240,8 @@ def _measuring(run: runs.Run, data: Data, k: int) -> bool:
 def _bounds(run: runs.Run, data: Data, k: int) -> None:
     """ELBO ≤ IWAE_k ≤ log p(x) against the truth, once a thread has measured them."""
     found = runs.view_soon(truth.ladder, run, data, k)
-    with shell.part("bounds"):  # (on a slide: the numbers; their formula and caption follow below)
-        if not shell.in_focus():
+    with focus_area.part("bounds"):  # (on a slide: the numbers; their formula and caption follow below)
+        if not focus_area.in_focus():
             st.subheader("ELBO ≤ IWAE_k ≤ log p(x), and the truth")
         if found is None:
             truth.show_measuring(data, k)
@@ -246,7 +251,7 @@ def _bounds(run: runs.Run, data: Data, k: int) -> None:
             r"\qquad \mathrm{ELBO} = \mathrm{IWAE}_1 \le \mathrm{IWAE}_k \le \log p(x)")
     if found is None:
         return
-    held = "" if present.kept_back("numbers") else "The ordering holds for the expectations, not for each estimate: "
+    held = "" if stage.kept_back("numbers") else "The ordering holds for the expectations, not for each estimate: "
     st.caption(f"Mean over {truth.eval_points(data)} test points. {held}"
                f"ELBO and IWAE_k are Monte Carlo estimates (the mean of {truth.REPEATS} "
                "independent repeats, ± two standard errors), and log p(x) is exact (quadrature). When two intervals "
@@ -294,7 +299,7 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
     if timed and not waiting:  # the last one arrived: one full run draws the page and stops the timer
         st.rerun()
     now = runs.view(summary, run, data)
-    shell.focus()  # a scene's parts first (this fragment draws them: it opens its own focus area)
+    present.focus()  # a scene's parts first (this fragment draws them: it opens its own focus area)
     left, middle, right = shell.columns([1.25, 1.1, 0.8])
     with left:
         trained = sweep_runs(run, beta)
@@ -338,14 +343,14 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
         cols = shell.columns(3) if data.is_2d else shell.columns(2)
         with cols[0]:
             grid, density, mean, std, q, held = runs.view(posterior, run, data, point)
-            figures.show(lambda: charts.posterior_vs_q(grid, density, mean, std, q), "posterior_vs_q", (config, point),
+            figures.show(lambda: spaces.posterior_vs_q(grid, density, mean, std, q), "posterior_vs_q", (config, point),
                          height=shell.height(360, 430))
             st.caption(f"The window holds {held:.2%} of the exact posterior (at least {WINDOW_MASS:.1%}), wherever it "
                        "is, not only around q.")
             shell.look_for("where q (orange) misses the exact posterior (shade), the ELBO falls below log p(x).")
         spots, decoded, z_agg = runs.view(holes, run, data)
         with cols[1]:
-            figures.show(lambda: charts.aggregate_posterior(z_agg, data.y, spots), "aggregate_posterior", config,
+            figures.show(lambda: spaces.aggregate_posterior(z_agg, data.y, spots), "aggregate_posterior", config,
                          height=shell.height(360, 430))
             ratio, bulk = vc.evaluate.HOLE_RATIO, vc.evaluate.PRIOR_BULK
             if len(spots):
@@ -363,9 +368,9 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
                        + (f" Over the first {split['rows']:,} training rows." if split["rows"] < len(data.X) else ""))
         if data.is_2d and len(spots):
             with cols[2]:
-                figures.show(lambda: charts.holes_decoded(data.X, data.y, decoded, ["Data, and g(z) for", "z in the holes (◆)"]),
+                figures.show(lambda: spaces.holes_decoded(data.X, data.y, decoded, ["Data, and g(z) for", "z in the holes (◆)"]),
                              "holes_decoded", config, height=shell.height(360, 430))
-                if not present.kept_back("holes_decoded"):  # (a question asks what it makes of them)
+                if not stage.kept_back("holes_decoded"):  # (a question asks what it makes of them)
                     shell.look_for("what the decoder makes where no data was: points off the data.")
         source(vc.evaluate.iwae_bound, vc.evaluate.log_likelihood_quadrature)
     else:
@@ -373,7 +378,7 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
 
     st.subheader(f"β = {beta:g} and β = {beta2:g} side by side")
     cols = st.columns(2)
-    box = charts.domain(data.X, pad=0.5)  # the same axes for both
+    box = axes.domain(data.X, pad=0.5)  # the same axes for both
     shown: dict[float, np.ndarray] = {}
     for slot, (col, b) in enumerate(zip(cols, (beta, beta2))):
         with col:
@@ -389,10 +394,10 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
             shown[b] = recon
             if data.image_shape:
                 if shell.shown(f"beta_side_{slot}"):
-                    st.image(charts.image_rows([data.X_test[:N_IMAGES], recon[:N_IMAGES], samples[:N_IMAGES]], data.image_shape),
+                    st.image(images.image_rows([data.X_test[:N_IMAGES], recon[:N_IMAGES], samples[:N_IMAGES]], data.image_shape),
                              caption=f"β = {b:g}: data · reconstructions · prior samples", output_format="PNG")
             else:
-                figures.show(lambda: charts.reconstructions_and_samples(
+                figures.show(lambda: spaces.reconstructions_and_samples(
                                  recon, data.y_test, samples, data.X, box,
                                  [f"β = {b:g}: reconstructions (colour)", "and prior samples (black)"]),
                              f"beta_side_{slot}", r.config, height=shell.height(440, 520))

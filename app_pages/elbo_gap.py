@@ -8,8 +8,11 @@ import numpy as np
 import streamlit as st
 
 from vae_core import theory
-from vae_ui import controls, curves, figures, latent_charts, present, shell
-from vae_ui.text import formula, source
+from vae_ui.charts import curves, latents
+from vae_ui.lecture import present
+from vae_ui.page import figures, shell
+from vae_ui.page.text import formula, source
+from vae_ui.session import controls, stage
 
 MODEL = theory.LinearGaussianModel(W=np.array([[2.0], [1.0]]), b=np.array([0.0, 0.0]), sigma_x=0.7)
 POINTS = np.array([[1.5, 0.5], [-2.0, -0.8], [0.3, 1.2], [3.0, 1.8], [-0.5, 0.6]])  # the data points x to choose from
@@ -34,6 +37,7 @@ def section() -> None:
     if not shell.lecture():
         st.markdown(INTRO)
     i, mu, sigma = shell.control_row(["lg_point", "lg_mu", "lg_sigma"])
+    present.focus()
     x = POINTS[i]
     m, S = MODEL.posterior(x)
     q_m, q_S = np.array([mu]), np.array([[sigma**2]])
@@ -64,7 +68,7 @@ def section() -> None:
             r"\mathbb E_{q(z)}\Big[\log\frac{p(x,z)}{q(z)}\Big] = \mathrm{ELBO}(q)",
             "Jensen's inequality: log is concave, so the log of a mean is at least the mean of the log.")
     formula(r"\log p(x) = \mathrm{ELBO}(q) + \mathrm{KL}\big(q(z)\,\|\,p(z|x)\big)",
-            "The gap is a KL divergence" + (": what is it when q is the posterior?" if present.kept_back("numbers")
+            "The gap is a KL divergence" + (": what is it when q is the posterior?" if stage.kept_back("numbers")
                                             else ": zero exactly when q is the posterior."))
     source(theory.LinearGaussianModel.elbo, theory.LinearGaussianModel.posterior)
     direction()
@@ -81,13 +85,13 @@ def direction() -> None:
     gaps = {name: MODEL_2D.gap(POINT_2D, *q) for name, q in fits.items()}
     left, right = shell.columns([1.25, 1])
     with left:
-        figures.show(lambda: latent_charts.gaussians(named, ["A correlated posterior (grey)", "and two diagonal q"]),
+        figures.show(lambda: latents.gaussians(named, ["A correlated posterior (grey)", "and two diagonal q"]),
                      "kl_direction", "kl_direction", height=shell.height(380, 440))
     with right:
         (_, S_rev), _ = fits.values()
         ratios = np.sqrt(np.diag(S_rev) / np.diag(S))
         area = float(np.sqrt(np.linalg.det(S_rev) / np.linalg.det(S)))
-        held = present.kept_back("kl_direction")  # (a question asks how wide the ELBO's q is)
+        held = stage.kept_back("kl_direction")  # (a question asks how wide the ELBO's q is)
         st.markdown(f"z ~ N(0, I₂), x | z ~ N(Wz, {MODEL_2D.sigma_x:g}² I₃): both latent numbers explain nearly the "
                     f"same direction of x, so given x = ({', '.join(f'{v:g}' for v in POINT_2D)}) they are "
                     f"correlated {S[0, 1] / np.sqrt(S[0, 0] * S[1, 1]):.2f}. A diagonal q cannot tilt. The ELBO "
@@ -104,5 +108,5 @@ def direction() -> None:
     formula(r"\min_{q\ \text{diagonal}} \mathrm{KL}(q\,\|\,p):\ \sigma_j^2 = 1/\Lambda_{jj},\qquad"
             r"\min_{q\ \text{diagonal}} \mathrm{KL}(p\,\|\,q):\ \sigma_j^2 = S_{jj},\qquad \Lambda = S^{-1}",
             "Bishop, PRML §10.1.2: 1/Λⱼⱼ, the variance of zⱼ given the other coordinate, is never above Sⱼⱼ.")
-    if not present.kept_back("kl_direction"):  # its docstring says what the question asks
+    if not stage.kept_back("kl_direction"):  # its docstring says what the question asks
         source(theory.best_diagonal_gaussian)

@@ -13,10 +13,16 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc
-from vae_ui import charts, configs, controls, curves, figures, latent_charts, runs, settings, shell, training, truth
-from vae_ui.data import Data, page_data
-from vae_ui.example import show_example_file
-from vae_ui.text import formula, source
+from vae_ui import configs, settings
+from vae_ui.charts import axes, curves, images, latents, spaces
+from vae_ui.lecture import present
+from vae_ui.page import figures, focus_area, shell, training, truth
+from vae_ui.page.data import page_data
+from vae_ui.page.example import show_example_file
+from vae_ui.page.text import formula, source
+from vae_ui.service import runs
+from vae_ui.service.datasets import Data
+from vae_ui.session import controls
 
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 FRAME_SECONDS = 0.1  # while playing, the browser asks for the next snapshot this often (or as soon as it can)
@@ -89,9 +95,9 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
     if playing:
         stored = min(stored + every, epochs)
     controls.set_value("h_replay", run.snapshot_epoch(stored))  # one press, one snapshot
-    shell.focus()  # a scene's parts first (this fragment draws them: it opens its own focus area)
+    present.focus()  # a scene's parts first (this fragment draws them: it opens its own focus area)
     left, middle, right = shell.columns([1.1, 1.3, 1.2], [1.15, 1.3, 1.15])
-    with left, shell.part("replay"):
+    with left, focus_area.part("replay"):
         slider, button = st.columns([3, 1], vertical_alignment="bottom")
         with slider:
             if playing:  # (the epoch is said once, by the marker on the training curves: text drawn at once would
@@ -126,15 +132,15 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
         shell.look_for("the reconstruction term falls while the KL rises: the two pull against each other.")
     if data.image_shape:
         cols = shell.columns(2)
-        with cols[0], shell.part("reconstructions"):
+        with cols[0], focus_area.part("reconstructions"):
             st.subheader("Data (top) and reconstructions")
             if shell.shown("reconstructions"):
-                st.image(charts.image_rows([data.X[:N_IMAGES], view.recon[:N_IMAGES]], data.image_shape), output_format="PNG")
+                st.image(images.image_rows([data.X[:N_IMAGES], view.recon[:N_IMAGES]], data.image_shape), output_format="PNG")
             shell.look_for("each reconstruction keeps its digit's shape, blurred: the decoder's probability per pixel.")
-        with cols[1], shell.part("prior_samples"):
+        with cols[1], focus_area.part("prior_samples"):
             st.subheader("New samples from the prior")
             if shell.shown("prior_samples"):
-                st.image(charts.image_rows([view.samples[:N_IMAGES], view.full_samples[:N_IMAGES]], data.image_shape),
+                st.image(images.image_rows([view.samples[:N_IMAGES], view.full_samples[:N_IMAGES]], data.image_shape),
                          output_format="PNG")
             shell.look_for("top: the decoder's probabilities g(z) for z ~ N(0, I), digit-like, some between two digits; "
                            "bottom: full samples x ~ p(x|z) of the same z, each pixel on with its probability.")
@@ -168,12 +174,12 @@ def _manifold(view: View, data: Data, config: runs.RunConfig, epoch: int, downlo
     st.subheader("The latent manifold: g(z) on a grid of the prior's quantiles")
     left, right = shell.columns([1, 1])
     with left:
-        figures.show(lambda: latent_charts.grid_over_codes(view.mu, data.y, view.grid, "digit",
+        figures.show(lambda: latents.grid_over_codes(view.mu, data.y, view.grid, "digit",
                                                     ["Codes μ(x), and the grid's z (+)", "each + is one image →"]),
                      "manifold_grid", (config, epoch), height=shell.height(420, 470), downloads=downloads)
     with right:
         if shell.shown("manifold", 420):
-            st.image(latent_charts.mosaic(view.manifold, data.image_shape), output_format="PNG")
+            st.image(images.mosaic(view.manifold, data.image_shape), output_format="PNG")
     grid_formula = r"z_{rc} = \big(\Phi^{-1}(\tfrac{c + 1/2}{m}),\ \Phi^{-1}(\tfrac{m - r - 1/2}{m})\big)"
     formula(grid_formula, f"Row r, column c of the mosaic (m = {MOSAIC}): each cell of the grid holds the same prior "
                         "mass 1/m², so the mosaic shows the decoder where the prior puts its mass.")
@@ -217,25 +223,25 @@ def frame(run: runs.Run, data: Data, view: View, epoch: int, lecture: bool) -> d
     tall, low = (470, 420) if lecture else (380, 340)
     if latent == 1:
         def latent_chart() -> alt.TopLevelMixin:
-            return charts.latent_strip(view.mu[:, 0], data.y, "Latent space: μ(x)", _label(data))
+            return spaces.latent_strip(view.mu[:, 0], data.y, "Latent space: μ(x)", _label(data))
     else:
         dims = tuple(int(i) for i in np.sort(np.argsort(view.kl_dims)[::-1][:2]))
         title = ["Latent space: μ(x), 1σ of q(z|x)"] + ([] if latent == 2 else [f"dims {dims[0] + 1}, {dims[1] + 1}: "
                                                                                "the two with most KL"])
 
         def latent_chart() -> alt.TopLevelMixin:
-            return charts.latent_space(view.mu, view.log_var, data.y, title, dims=dims, label_title=_label(data))
+            return spaces.latent_space(view.mu, view.log_var, data.y, title, dims=dims, label_title=_label(data))
     made: dict[str, Made] = {
         "latent_space": (latent_chart, "latent_space", key, tall),
         "training_curves": (lambda: curves.loss_curves({"recon": run.recon, "KL": run.kl, "recon + β·KL": run.loss},
                                                        epoch=epoch), "training_curves", key, tall)}
     if not data.image_shape:
-        box = charts.domain(data.X, view.recon, view.samples, view.full_samples, pad=0.3)
+        box = axes.domain(data.X, view.recon, view.samples, view.full_samples, pad=0.3)
         made |= {
-            "data": (lambda: charts.points(data.X, data.y, "Data", box=box), "data", key, low),
-            "reconstructions": (lambda: charts.points(view.recon, data.y, "Reconstructions g(μ(x))", box=box,
+            "data": (lambda: spaces.points(data.X, data.y, "Data", box=box), "data", key, low),
+            "reconstructions": (lambda: spaces.points(view.recon, data.y, "Reconstructions g(μ(x))", box=box,
                                                       beneath=data.X), "reconstructions", key, low),
-            "prior_samples": (lambda: charts.prior_samples(view.samples, view.full_samples, data.X, box,
+            "prior_samples": (lambda: spaces.prior_samples(view.samples, view.full_samples, data.X, box,
                                                            "Samples, z ~ N(0, I)"), "prior_samples", key, low)}
     return made
 
@@ -248,7 +254,7 @@ def _make_ahead(run: runs.Run, data: Data, epoch: int) -> None:
     """While Play shows one snapshot and the browser draws it, a thread makes the views and figures of the next few:
     the server's part of a frame then overlaps the browser's."""
     lecture, views, specs = shell.lecture(), runs.view_store(), figures.spec_store()
-    fitted = shell.fitted  # (read here, in the script's thread: a presented scene's parts are drawn to its room)
+    fitted = focus_area.fitted  # (read here, in the script's thread: a presented scene's parts are drawn to its room)
     sizes = {name: fitted(name, height) for name, (_, _, _, height) in frame(run, data, runs.view(
         view_of, run, data, epoch, store=views), epoch, lecture).items()}
     every = runs.snapshot_every(run.config.epochs)
@@ -279,7 +285,7 @@ data = page_data()
 # -- controls -> config -> run ---------------------------------------------------------------------
 bernoulli = runs.likelihood_for(data.X) == "bernoulli"
 beta, latent, *_ = shell.control_row(["h_beta", "h_latent", "h_sigma_x"], ["h_epochs", "h_lr"],
-                                     {"h_sigma_x": {"disabled": bernoulli}}, focus_below=False)
+                                     {"h_sigma_x": {"disabled": bernoulli}})
 
 config = configs.home(controls.values(), data.spec)
 run = training.train(config, data.X, "the VAE")

@@ -6,8 +6,12 @@ import streamlit as st
 
 import vae_core as vc
 from vae_core import theory
-from vae_ui import charts, controls, curves, figures, settings, shell
-from vae_ui.text import formula, source
+from vae_ui import settings
+from vae_ui.charts import curves, spaces
+from vae_ui.lecture import present
+from vae_ui.page import figures, focus_area, shell
+from vae_ui.page.text import formula, source
+from vae_ui.session import controls
 
 shell.title("The reparameterisation trick",
             "Sampling z ~ N(μ, σ²) directly is a dead end for gradients: the sample does not say how it depends on μ "
@@ -18,7 +22,8 @@ seed = int(controls.value("seed"))
 
 def graph(name: str, body: str) -> str:
     """A computation graph in Graphviz's dot language, laid out for the page's column and type size."""
-    return (f"digraph {name} {{ rankdir={'TB' if shell.lecture() and not shell.in_focus() else 'LR'}; nodesep=0.35; ranksep=0.35; "
+    across = "TB" if shell.lecture() and not focus_area.in_focus() else "LR"
+    return (f"digraph {name} {{ rankdir={across}; nodesep=0.35; ranksep=0.35; "
             f'node [shape=box, style="rounded,filled", fillcolor="#eef4fb", fontname="Helvetica", '
             f"fontsize={shell.graph_font()}]; edge [fontname=\"Helvetica\", fontsize={shell.graph_font()}]; {body} }}")
 
@@ -37,6 +42,7 @@ REPARAM_GRAPH = """eps [label="ε ~ N(0, I)", shape=ellipse, fillcolor="#fdf1dc"
     z -> sigma [color="#2a7a3b", label="diag(ε)"];"""
 
 mu1, mu2, s1, s2 = shell.control_row(["rp_mu1", "rp_mu2", "rp_s1", "rp_s2"])
+present.focus()
 mu, sigma = np.array([mu1, mu2]), np.array([s1, s2])
 
 # -- 1. the same ε cloud, mapped by (μ, σ) -------------------------------------------------------------
@@ -44,9 +50,9 @@ eps = np.random.default_rng(seed).standard_normal((300, 2))  # persistent for a 
 z, _ = vc.losses.reparameterize(mu[None], np.log(sigma**2)[None], eps)
 left, right = shell.columns([1.2, 1], [1.25, 1])
 with left:
-    figures.show(lambda: charts.epsilon_to_z(eps, z), "eps_to_z", (seed, mu1, mu2, s1, s2), height=shell.height(400, 480))
+    figures.show(lambda: spaces.epsilon_to_z(eps, z), "eps_to_z", (seed, mu1, mu2, s1, s2), height=shell.height(400, 480))
     shell.look_for("the same grey ε points, moved: μ shifts the blue cloud, σ stretches it, axis by axis.")
-with right, shell.part("sampling_graph"):
+with right, focus_area.part("sampling_graph"):
     naive = controls.widget("rp_naive")
     if naive:
         st.graphviz_chart(graph("naive", NAIVE_GRAPH), width="content")

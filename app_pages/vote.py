@@ -10,10 +10,10 @@ reload, or the join link opened again, is the same voter) and in the URL (so is 
 
 import streamlit as st
 
-from vae_ui import classroom
 from vae_ui.deck import LETTERS
-from vae_ui.text import escape
-from vae_ui.votes import Refused, Unavailable
+from vae_ui.lecture import classroom
+from vae_ui.lecture.vote_file import Refused, Unavailable
+from vae_ui.session.user_text import escape
 
 POLL_SECONDS = 2.0
 COOKIE, PARAM = "vae_lab_voter", "voter"  # where this browser keeps its voter token

@@ -29,7 +29,8 @@ from urllib.parse import urlencode
 from benchmarks.protocol_viewer import ProtocolViewer
 from benchmarks.usage import CORES, MemorySampler, cpu_seconds, rss_mb, server_cpu
 from tests.browser.harness import free_port, start_server
-from vae_ui import runs, settings
+from vae_ui import settings
+from vae_ui.service import runs
 
 PAGES = {  # page path and link query -> the sliders a student moves there (control keys)
     ("", ""): ("h_beta", "h_latent", "h_epochs", "h_lr"),

@@ -26,8 +26,8 @@ import numpy as np
 
 from benchmarks.protocol_viewer import ProtocolViewer
 from tests.browser.harness import CHART_INK, READY, free_port, launch, offline_context, start_server
-from vae_ui.classroom import COUNT_SECONDS
-from vae_ui.votes import VoteStore
+from vae_ui.lecture.classroom import COUNT_SECONDS
+from vae_ui.lecture.votes import VoteStore
 
 SECRET = "benchmark-secret"
 CHOICES = ("A", "B", "C", "D")

@@ -14,7 +14,8 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc
-from vae_ui import charts, figures
+from vae_ui.charts import axes, look, spaces
+from vae_ui.page import figures
 from vae_ui.settings import BETAS
 
 PNG = "png" in sys.argv[1:]
@@ -26,7 +27,7 @@ def picture(spec_json: str) -> bytes:
 
 
 def show(chart) -> None:
-    figure = figures.prepare(charts.style(chart))
+    figure = figures.prepare(look.style(chart))
     if PNG:
         st.image(picture(figure.with_values()), width="stretch")
     else:
@@ -40,19 +41,19 @@ X, y = data.X, data.y
 shrink = 1.0 / (1.0 + beta)  # stands in for what β does to the model: every figure's data changes
 epochs = np.arange(1, 301)
 samples = np.random.default_rng(0).standard_normal((300, 2)) * (1.0 + shrink)
-domain = charts.domain(X)
+domain = axes.domain(X)
 
 left, right = st.columns(2)
 with left:
-    show(charts.latent_space(X * shrink, np.full_like(X, np.log(0.05 + shrink)), y, "Latent space"))
+    show(spaces.latent_space(X * shrink, np.full_like(X, np.log(0.05 + shrink)), y, "Latent space"))
 with right:
     curves = {"reconstruction": 3 * shrink + 2 / np.sqrt(epochs), "KL": shrink + 1 / epochs,
               "loss": 4 * shrink + 3 / np.sqrt(epochs)}
-    show(charts.loss_curves(curves))
+    show(spaces.loss_curves(curves))
 cols = st.columns(3)
 with cols[0]:
-    show(charts.points(X, y, "Data", domain=domain))
+    show(spaces.points(X, y, "Data", domain=domain))
 with cols[1]:
-    show(charts.points(X * (0.5 + shrink), y, "Reconstructions", domain=domain))
+    show(spaces.points(X * (0.5 + shrink), y, "Reconstructions", domain=domain))
 with cols[2]:
-    show(charts.points(samples, None, "Samples"))
+    show(spaces.points(samples, None, "Samples"))

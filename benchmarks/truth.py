@@ -13,8 +13,10 @@ import time
 import numpy as np
 
 import vae_core as vc
-from vae_ui import configs, runs, settings, truth
-from vae_ui.data import generated
+from vae_ui import configs, settings
+from vae_ui.page import truth
+from vae_ui.service import runs
+from vae_ui.service.datasets import generated
 
 FRESH = 4000  # fresh points from each generator for the KL on new data
 NAMES = ("three_clusters", "two_moons", "rings", "spiral")

@@ -1,7 +1,7 @@
 """What processes use, read from Linux's /proc: CPU seconds so far and resident memory.
 
 Shared by the load test and the browser-cost benchmark. The server is counted with its descendants (its
-training process, vae_ui.trainer); the browsers are every Chromium process on the machine; the harness is
+training process, vae_ui.service.trainer); the browsers are every Chromium process on the machine; the harness is
 the benchmark script itself and Playwright's driver.
 """
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 
-from vae_ui import runs
-from vae_ui.data import generated
+from vae_ui.service import runs
+from vae_ui.service.datasets import generated
 
 SET_UPS = [  # (what, config on its data)
     ("worked example VAE", runs.RunConfig("vae", generated("three_clusters", 0).spec)),

@@ -38,7 +38,7 @@ def wait_idle(store=None, timeout: float = 120.0) -> None:
     example's ladder)."""
     import time
 
-    from vae_ui import runs
+    from vae_ui.service import runs
 
     MAKING.set()  # from now on this test wants what the page asks for soon
     store = store or runs.store()

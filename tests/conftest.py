@@ -12,7 +12,7 @@ import pytest
 from streamlit.components.v2 import manifest_scanner
 
 from tests import apptest_helpers
-from vae_ui import runs
+from vae_ui.service import runs
 
 # Every AppTest scans the installed packages for Streamlit components (about 0.1 s each, 9 s a run); they do not
 # change during a run, so the scan is made once.
@@ -60,9 +60,9 @@ def views_when_waited_for(request, monkeypatch):
 def vote_folder(tmp_path, monkeypatch):
     """The class vote's store in this test's own folder (what VAE_LAB_DATA names), made anew for the app, with no
     pause between one voter's votes."""
-    from vae_ui import classroom, votes
+    from vae_ui.lecture import classroom, vote_file, votes
 
-    monkeypatch.setattr(votes, "DATA_DIR", tmp_path)
+    monkeypatch.setattr(vote_file, "DATA_DIR", tmp_path)
     monkeypatch.setattr(votes, "MIN_SECONDS_BETWEEN_VOTES", 0.0)
     classroom.store.clear()
     return tmp_path

@@ -11,10 +11,12 @@ import pytest
 
 import vae_core as vc
 from vae_core import theory
-from vae_ui import configs, deck, runs, settings, truth
-from vae_ui.data import generated
+from vae_ui import configs, deck, deck_file, settings
+from vae_ui.page import truth
+from vae_ui.service import runs
+from vae_ui.service.datasets import generated
 
-COURSE = deck.read((Path(__file__).resolve().parents[1] / "decks" / "course.toml").read_bytes())
+COURSE = deck_file.read((Path(__file__).resolve().parents[1] / "decks" / "course.toml").read_bytes())
 
 
 def scene(title: str) -> tuple[deck.Scene, dict]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.apptest_helpers import app, assert_clean, metrics, texts
-from vae_ui import data
+from vae_ui.page import data
 
 GOOD_CSV = b"a,b,c\n" + b"".join(f"{i % 7},{(i * 3) % 11},{i % 5}\n".encode() for i in range(200))
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from vae_ui import deck
+from vae_ui import deck, deck_file, settings
 from vae_ui.settings import REGISTRY
 
 COURSE = Path(__file__).resolve().parents[1] / "decks" / "course.toml"
@@ -40,7 +40,7 @@ choices = ["sharp reconstructions", "good samples", "both"]
 
 
 def test_a_deck_reads_and_writes_back_to_the_same_deck():
-    read = deck.read(GOOD.encode())
+    read = deck_file.read(GOOD.encode())
     assert read.title == "A small deck" and len(read.scenes) == 2
     first, second = read.scenes
     assert first.values()["ae_latent"] == 3 and first.values()["ae_compare"] == (1, 3)
@@ -50,18 +50,18 @@ def test_a_deck_reads_and_writes_back_to_the_same_deck():
     assert second.question.answer is None and second.question.right is None  # a poll
     assert first.link() == "autoencoder?ae_latent=3&ae_compare=1,3&seed=7"
     assert second.link() == "elbo?el_tab=β-VAE&vb_beta=4"
-    assert deck.read(deck.to_toml(read).encode()) == read
+    assert deck_file.read(deck_file.to_toml(read).encode()) == read
 
 
 def test_text_with_quotes_newlines_and_control_characters_round_trips():
     text = 'He said "z = μ + σ⊙ε"\\n\tthen \\ left.\n\x7f\x01 ok'
     made = deck.Deck("t", (deck.Scene("home", "x", text),))
-    assert deck.read(deck.to_toml(made).encode()) == made
+    assert deck_file.read(deck_file.to_toml(made).encode()) == made
 
 
 def _problems(text: str) -> list[str]:
-    with pytest.raises(deck.DeckError) as err:
-        deck.read(text.encode() if isinstance(text, str) else text)
+    with pytest.raises(deck_file.DeckError) as err:
+        deck_file.read(text.encode() if isinstance(text, str) else text)
     return err.value.problems
 
 
@@ -96,7 +96,7 @@ def _scene(body: str) -> str:
     (_scene("hide = ['latent_space']"), "only a scene with a question keeps figures back"),
     (_scene("hide = ['ae_manifold']\n[scenes.question]\nprompt = 'q'\nchoices = ['a', 'b']"),
      "'ae_manifold' is not a figure of the home page"),
-    ("".join(_scene("") for _ in range(deck.MAX_SCENES + 1)), f"a deck has at most {deck.MAX_SCENES}"),
+    ("".join(_scene("") for _ in range(settings.MAX_SCENES + 1)), f"a deck has at most {settings.MAX_SCENES}"),
 ])
 def test_each_mistake_is_named_with_its_scene_and_field(text, expected):
     problems = _problems(text)
@@ -105,7 +105,7 @@ def test_each_mistake_is_named_with_its_scene_and_field(text, expected):
 
 def test_a_file_that_is_not_utf8_or_too_big_is_refused():
     assert "not UTF-8" in _problems(b'title = "\xff\xfe"')[0]
-    assert "at most 200,000" in _problems(b"#" * (deck.MAX_BYTES + 1))[0]
+    assert "at most 200,000" in _problems(b"#" * (deck_file.MAX_BYTES + 1))[0]
 
 
 def test_every_problem_is_listed_not_only_the_first():
@@ -114,7 +114,7 @@ def test_every_problem_is_listed_not_only_the_first():
 
 
 def test_the_course_deck_is_valid_and_tells_the_whole_course():
-    course = deck.read(COURSE.read_bytes())
+    course = deck_file.read(COURSE.read_bytes())
     assert 12 <= len(course.scenes) <= 20
     assert sum(s.question is not None and s.question.answer is not None for s in course.scenes) >= 5
     assert {s.page for s in course.scenes} == set(deck.PAGES)

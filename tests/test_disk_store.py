@@ -15,12 +15,7 @@ import numpy as np
 import pytest
 
 import vae_core as vc
-from vae_ui.service import disk
-
-try:  # (the run store moves into vae_ui.service with the rooms)
-    from vae_ui.service import runs
-except ImportError:
-    from vae_ui import runs
+from vae_ui.service import disk, runs
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = runs.RunConfig("autoencoder", hidden=(8,), epochs=6, seed=3)
@@ -231,7 +226,7 @@ ae_compare = [1]
 
 def test_the_warm_command_trains_a_deck_once(tmp_path, monkeypatch, capsys):
     """Warming trains the scene's model and the neighbours its page prefetches into the store; run again, nothing."""
-    from vae_ui import deck, warm
+    from vae_ui import deck_file, warm
 
     monkeypatch.setenv("VAE_LAB_STORE", str(tmp_path / "store"))
     disk.use(None)
@@ -243,7 +238,7 @@ def test_the_warm_command_trains_a_deck_once(tmp_path, monkeypatch, capsys):
         again = capsys.readouterr().out
     finally:
         disk.use(None)
-    needed = warm.needs(deck.read(ONE_SCENE))
+    needed = warm.needs(deck_file.read(ONE_SCENE))
     assert sorted(n.config.latent_dim for n in needed) == [1, 2, 3]  # d = 1, and d = 2, 3 prefetched by the page
     assert len(list((tmp_path / "store").glob("*.npz"))) == 3
     total = lambda out: next(line.split() for line in out.splitlines() if line.strip().startswith("all"))  # noqa: E731

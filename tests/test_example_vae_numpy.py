@@ -16,8 +16,8 @@ import vae_core as vc
 from tests.apptest_helpers import ROOT, app
 from tests.gradcheck import numerical_gradient, relative_error
 from vae_ui import configs
-from vae_ui.data import N_POINTS, TEST_FRACTION
-from vae_ui.runs import DataSpec
+from vae_ui.service.datasets import N_POINTS, TEST_FRACTION
+from vae_ui.service.runs import DataSpec
 from vae_ui.settings import REGISTRY
 
 EXAMPLE = ROOT / "examples" / "vae_numpy.py"
@@ -29,7 +29,7 @@ EPOCHS = 4  # 32 steps: 480 training rows make 7 minibatches of 64 and one of 32
 
 
 def _data(seed: int):
-    """The worked example's data as the app makes it (vae_ui.data.generated): train and test rows."""
+    """The worked example's data as the app makes it (vae_ui.service.datasets.generated): train and test rows."""
     ds = vc.data.load("three_clusters", n=N_POINTS, seed=seed)
     return vc.data.train_test_split(ds.X, ds.y, TEST_FRACTION, seed=seed)
 

@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.apptest_helpers import app, assert_clean, texts
-from vae_ui import classroom, votes
-from vae_ui.votes import VoteStore
+from vae_ui.lecture import classroom, vote_file, votes
+from vae_ui.lecture.votes import VoteStore
 
 SECRET = "faults-test-secret"
 CHOICES = ("three points", "one curve", "the data")
@@ -93,7 +93,7 @@ def test_a_store_file_that_is_not_a_database_leaves_every_page_working(data_dir)
 
 def test_a_data_folder_that_cannot_be_made_leaves_every_page_working(data_dir, monkeypatch):
     (data_dir / "a_file").write_text("not a folder")
-    monkeypatch.setattr(votes, "DATA_DIR", data_dir / "a_file" / "votes")
+    monkeypatch.setattr(vote_file, "DATA_DIR", data_dir / "a_file" / "votes")
     at = app("home")
     assert_clean(at)
     assert sidebar_says(at, "cannot be made") and sidebar_says(at, "VAE_LAB_DATA"), texts(at.sidebar, "warning")
@@ -163,7 +163,7 @@ def test_a_locked_store_says_busy_within_seconds_instead_of_waiting(data_dir):
     assert_clean(pupil)
     assert any("the vote store is busy, try again" in unescaped(w) for w in texts(pupil, "warning")), \
         texts(pupil, "warning")
-    assert waited < votes.BUSY_SECONDS + 3, waited
+    assert waited < vote_file.BUSY_SECONDS + 3, waited
 
 
 def test_a_short_busy_timeout_still_counts_a_class_voting_at_once(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""Figures as sent to the browser: a data-free spec plus Arrow datasets (vae_ui.figures.prepare)."""
+"""Figures as sent to the browser: a data-free spec plus Arrow datasets (vae_ui.page.figures.prepare)."""
 
 import json
 
@@ -6,14 +6,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from vae_ui import charts, curves, figures
+from vae_ui.charts import curves, look, spaces
+from vae_ui.page import figures
 
 
 def _latent_figure(seed: int) -> figures.Figure:
     rng = np.random.default_rng(seed)
     mu, log_var = rng.normal(size=(300, 2)) * (1 + seed), rng.normal(size=(300, 2)) - 1
     labels = np.repeat(np.arange(3), 100)
-    return figures.prepare(charts.style(charts.latent_space(mu, log_var, labels, "Latent space")))
+    return figures.prepare(look.style(spaces.latent_space(mu, log_var, labels, "Latent space")))
 
 
 def test_a_figure_keeps_its_spec_and_dataset_order_when_only_the_data_changes():
@@ -31,7 +32,7 @@ def test_a_figure_keeps_its_spec_and_dataset_order_when_only_the_data_changes():
 def test_the_datasets_hold_the_chart_data():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(50, 2))
-    fig = figures.prepare(charts.points(X, np.zeros(50, dtype=int), "Data"))
+    fig = figures.prepare(spaces.points(X, np.zeros(50, dtype=int), "Data"))
     [(name, data)] = [(n, d) for n, d in fig.datasets.items() if n != "equal_axes"]
     cx, cy, hx, hy = pa.ipc.open_stream(fig.datasets["equal_axes"]).read_all().to_pylist()[0].values()  # the box, as data
     np.testing.assert_allclose([cx - hx, cx + hx], [X[:, 0].min() - 0.5, X[:, 0].max() + 0.5], atol=1e-9)
@@ -59,18 +60,18 @@ def test_the_latent_ellipses_are_the_one_sigma_contours_each_a_closed_piece_of_i
     rng = np.random.default_rng(2)
     mu, log_var = rng.normal(size=(90, 3)), rng.normal(size=(90, 3)) - 1
     labels = np.repeat(np.arange(3), 30)
-    chart = charts.latent_space(mu, log_var, labels, dims=(0, 2), n_ellipses=12)
+    chart = spaces.latent_space(mu, log_var, labels, dims=(0, 2), n_ellipses=12)
     frame = chart.layer[0].data
     ex, ey = frame["ex"].to_numpy().reshape(12, 34), frame["ey"].to_numpy().reshape(12, 34)
     assert np.isnan(ex[:, -1]).all() and not np.isnan(ex[:, :-1]).any()  # each piece ends in a break
-    k = charts.thin(90, 12)  # the examples whose ellipses are drawn
+    k = look.thin(90, 12)  # the examples whose ellipses are drawn
     std = np.exp(0.5 * log_var)
     radius = ((ex[:, :-1] - mu[k, 0, None]) / std[k, 0, None]) ** 2 + ((ey[:, :-1] - mu[k, 2, None]) / std[k, 2, None]) ** 2
     np.testing.assert_allclose(radius, 1.0, atol=1e-12)  # on the 1-σ contour of q(z|x) in dims 1 and 3
     np.testing.assert_allclose(ex[:, 0], ex[:, -2], atol=1e-12)  # closed
     assert (frame["cluster"].to_numpy().reshape(12, 34) == labels[k, None].astype(str)).all()
     assert list(frame["order"]) == sorted(frame["order"])  # drawn in row order within each cluster's line
-    fig = figures.prepare(charts.style(chart))
+    fig = figures.prepare(look.style(chart))
     table = pa.ipc.open_stream(fig.datasets["figure_data_0"]).read_all()
     assert table.column("ex").null_count == 12  # the breaks reach the browser as nulls (a line gap in Vega)
     assert '"aria":false' in fig.spec
@@ -126,9 +127,9 @@ def test_scatters_keep_equal_units_on_both_axes_at_any_size():
     import vl_convert
 
     z = np.random.default_rng(3).normal(size=(200, 2)) * [2.5, 0.5]  # a wide cloud: the axes' ranges differ a lot
-    chart = charts.aggregate_posterior(z, np.zeros(200, dtype=int), np.zeros((3, 2)))
+    chart = spaces.aggregate_posterior(z, np.zeros(200, dtype=int), np.zeros((3, 2)))
     for width, height in ((600, 250), (250, 600)):
-        fig = figures.prepare(charts.style(chart.properties(width=width), height=height))
+        fig = figures.prepare(look.style(chart.properties(width=width), height=height))
         circles = _line_boxes(vl_convert.vegalite_to_scenegraph(fig.with_values()))
         assert circles, "the prior's circles are drawn"
         for w, h in circles:

@@ -5,7 +5,8 @@ use stays (AppTest, through the sidebar's uploader)."""
 import pytest
 
 from tests.apptest_helpers import app, assert_clean, texts
-from vae_ui import deck, present
+from vae_ui import deck_file
+from vae_ui.session import stage
 
 
 def unescaped(text: str) -> str:
@@ -34,14 +35,14 @@ HOSTILE_DECKS = {  # name -> (file, what the message names)
 @pytest.mark.parametrize("name", HOSTILE_DECKS)
 def test_a_hostile_deck_is_refused_with_a_sentence_naming_its_scene_and_field(name):
     content, where = HOSTILE_DECKS[name]
-    with pytest.raises(deck.DeckError) as refused:
-        deck.read(content)
+    with pytest.raises(deck_file.DeckError) as refused:
+        deck_file.read(content)
     assert any(where in problem for problem in refused.value.problems), refused.value.problems
     assert all(len(problem) < 400 for problem in refused.value.problems), "a message shows a value, not all of it"
 
 
 def test_the_deck_in_use_stays_when_a_hostile_deck_is_uploaded():
-    course = present.shipped("course")
+    course = stage.shipped("course")
     at = app("home")
     at.button(key="deck_copy").click().run()
     at.button(key="present_yours").click().run()

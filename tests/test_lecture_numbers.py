@@ -3,9 +3,10 @@
 import numpy as np
 
 from vae_core import theory
-from vae_ui import deck, present, settings
+from vae_ui import deck_file, settings
+from vae_ui.session import stage
 
-COURSE = deck.read((present.DECKS_DIR / "course.toml").read_bytes())
+COURSE = deck_file.read((stage.DECKS_DIR / "course.toml").read_bytes())
 
 
 def test_scene_11_says_the_estimators_variances_of_its_own_set_up():

@@ -1,4 +1,4 @@
-"""The caches shared by every session: the bounded LRU (vae_ui.lru), read-only values, and the keys of views of runs."""
+"""The caches shared by every session: the bounded LRU (vae_ui.service.lru), read-only values, and the keys of views of runs."""
 
 import dataclasses
 import threading
@@ -6,9 +6,9 @@ import time
 
 import numpy as np
 
-from vae_ui import runs
-from vae_ui.data import DataSpec
-from vae_ui.lru import LRU, read_only
+from vae_ui.service import runs
+from vae_ui.service.datasets import DataSpec
+from vae_ui.service.lru import LRU, read_only
 
 
 def test_the_least_recently_used_entry_goes_first():
@@ -79,7 +79,7 @@ def test_read_only_reaches_every_array_of_a_cached_value():
 
 
 def test_caches_sharing_a_budget_stay_within_its_bytes_dropping_the_least_recently_used_of_any():
-    from vae_ui.lru import Budget, nbytes
+    from vae_ui.service.lru import Budget, nbytes
 
     budget = Budget(3 * 80_000 + 1000)  # room for three arrays of 80 kB (and their bookkeeping)
     runs_, views = LRU(100, budget), LRU(100, budget)
@@ -94,7 +94,7 @@ def test_caches_sharing_a_budget_stay_within_its_bytes_dropping_the_least_recent
 
 
 def test_an_entry_larger_than_the_budget_is_kept_until_the_next_one_alone():
-    from vae_ui.lru import Budget
+    from vae_ui.service.lru import Budget
 
     budget = Budget(1000)
     cache = LRU(10, budget)
@@ -107,7 +107,7 @@ def test_an_entry_larger_than_the_budget_is_kept_until_the_next_one_alone():
 def test_a_cache_no_longer_referenced_stops_counting():
     import gc
 
-    from vae_ui.lru import Budget
+    from vae_ui.service.lru import Budget
 
     budget = Budget(10**6)
     cache = LRU(10, budget)

@@ -1,4 +1,4 @@
-"""The source expanders show the core's docstrings without raw LaTeX (vae_ui.mathtext)."""
+"""The source expanders show the core's docstrings without raw LaTeX (vae_ui.page.mathtext)."""
 
 import inspect
 import re
@@ -6,7 +6,7 @@ import re
 import pytest
 
 import vae_core as vc
-from vae_ui import mathtext, text
+from vae_ui.page import mathtext, text
 
 
 @pytest.mark.parametrize("tex, shown", [

@@ -5,7 +5,9 @@ import socket
 
 import pytest
 
-from vae_ui import classroom, network, shell
+from vae_ui.lecture import classroom
+from vae_ui.page import shell
+from vae_ui.service import network
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "127.0.1.1", "[::1]", "::1", "app.localhost"])

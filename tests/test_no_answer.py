@@ -8,9 +8,9 @@ every part, with the question's own prompt and choices set aside (a choice is th
 import pytest
 
 from tests.apptest_helpers import app, assert_clean, charts
-from vae_ui import present
+from vae_ui.session import stage
 
-COURSE = present.shipped("course")
+COURSE = stage.shipped("course")
 QUESTIONS = [(number, scene) for number, scene in enumerate(COURSE.scenes, 1)
              if scene.question is not None and scene.question.answer is not None]
 # What states each answer, beyond its explanation: what the rehearsal saw on screen before Reveal (issue 28 §2).

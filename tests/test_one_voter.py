@@ -5,8 +5,8 @@ how many browsers joined beside how many voted (AppTest)."""
 import pytest
 
 from tests.apptest_helpers import app, assert_clean, texts
-from vae_ui import classroom
-from vae_ui.votes import VoteStore
+from vae_ui.lecture import classroom
+from vae_ui.lecture.votes import VoteStore
 
 SECRET = "one-voter-secret"
 CHOICES = ("three points", "one curve", "the data")

@@ -4,8 +4,9 @@ shown, moving a slider back reuses the cache, the URL restores the controls, bad
 import pytest
 
 from tests.apptest_helpers import app, assert_clean, chart, chart_rows, charts, metrics, texts
-from vae_ui import configs, runs, settings
-from vae_ui.data import generated
+from vae_ui import configs, settings
+from vae_ui.service import runs
+from vae_ui.service.datasets import generated
 
 
 def trainings() -> int:
@@ -211,7 +212,7 @@ def test_the_smallest_csv_allowed_works_on_every_section_that_uses_it():
 
 
 def test_escaped_text_has_no_markup_and_no_autolink_left():
-    from vae_ui.text import ZERO_WIDTH, escape
+    from vae_ui.session.user_text import ZERO_WIDTH, escape
 
     for raw in ("http://e.vil/x", "https://e.vil", "www.e.vil", "WWW.E.VIL", "me@e.vil", "[X](y)", "![](z)", "<b>"):
         shown = escape(raw)

@@ -1,4 +1,4 @@
-"""Background training of the models a class is likely to ask for next (vae_ui.runs.prefetch)."""
+"""Background training of the models a class is likely to ask for next (vae_ui.service.runs.prefetch)."""
 
 import math
 import time
@@ -9,7 +9,8 @@ import streamlit as st
 
 import vae_core as vc
 from tests.apptest_helpers import app, assert_clean, metrics, wait_idle
-from vae_ui import runs, settings, trainer
+from vae_ui import settings
+from vae_ui.service import runs, trainer
 
 X = vc.data.load("three_clusters", n=120, seed=0).X
 SMALL = runs.RunConfig("vae", epochs=20, hidden=(8,))

@@ -4,10 +4,11 @@ adding the current view to a deck, uploading a deck (a bad one leaves the deck i
 import pytest
 
 from tests.apptest_helpers import app, assert_clean, charts, metrics, texts
-from vae_ui import deck, present
-from vae_ui.text import escape
+from vae_ui import deck, deck_file, settings
+from vae_ui.session import stage
+from vae_ui.session.user_text import escape
 
-COURSE = present.shipped("course")
+COURSE = stage.shipped("course")
 
 
 
@@ -19,7 +20,7 @@ def shows(at, number: int, scene: deck.Scene) -> None:
     """The app is on scene ``number``: its page, every control at the scene's value, its title on top."""
     assert_clean(at)
     assert values(at)["scene"] == number
-    assert at.session_state["page_path"] == present.page_path(scene.page), (number, scene.title)
+    assert at.session_state["page_path"] == stage.page_path(scene.page), (number, scene.title)
     wanted = scene.values()
     assert {k: values(at)[k] for k, _ in scene.controls} == {k: wanted[k] for k, _ in scene.controls}
     assert f"**{escape(scene.title)}**" == at.markdown[0].value  # its title on top, as text
@@ -116,7 +117,7 @@ def test_a_deck_file_round_trips_and_a_bad_upload_leaves_the_deck_in_use():
     at = app("home")
     at.button(key="deck_copy").click().run()
     assert at.session_state["your_deck"] == COURSE
-    good = deck.to_toml(COURSE).encode()
+    good = deck_file.to_toml(COURSE).encode()
     upload = at.get("file_uploader")
     uploader = next(u for u in upload if u.proto.id.endswith("deck_file") or "deck" in u.label.lower())
     uploader.set_value(("broken.toml", b"[[scenes]]\npage = 'nowhere'\ntitle = 'x'", "application/toml")).run()
@@ -126,7 +127,7 @@ def test_a_deck_file_round_trips_and_a_bad_upload_leaves_the_deck_in_use():
     assert any("was not loaded" in e and "nowhere" in e for e in errors), errors
     small = deck.Deck("<b>mine</b> **bold**", COURSE.scenes[:2])
     uploader = next(u for u in at.get("file_uploader") if "deck" in u.label.lower())
-    uploader.set_value(("mine.toml", deck.to_toml(small).encode(), "application/toml")).run()
+    uploader.set_value(("mine.toml", deck_file.to_toml(small).encode(), "application/toml")).run()
     assert at.session_state["your_deck"] == small and len(good) > 0
     assert any("Loaded" in s and "\\<b\\>mine" in s for s in texts(at, "success"))  # shown as text
 
@@ -135,8 +136,9 @@ def test_a_deck_file_round_trips_and_a_bad_upload_leaves_the_deck_in_use():
 @pytest.mark.prefetch
 def test_the_next_scenes_models_train_in_the_background_while_the_lecturer_talks():
     from tests.apptest_helpers import wait_idle
-    from vae_ui import configs, runs
-    from vae_ui.data import generated
+    from vae_ui import configs
+    from vae_ui.service import runs
+    from vae_ui.service.datasets import generated
 
     number = next(i for i, s in enumerate(COURSE.scenes, 1) if s.title == "The worked example: a VAE in NumPy") - 1
     following = COURSE.scenes[number]  # the scene after ``number``: the worked example
@@ -166,7 +168,7 @@ BAD_DECKS = {  # one file per family of mistakes (tests/test_deck.py checks each
     "wrong type": b"[[scenes]]\npage = 'home'\ntitle = 'x'\n[scenes.controls]\nh_beta = 'big'",
     "answer not a choice": b"[[scenes]]\npage = 'home'\ntitle = 'x'\n[scenes.question]\nprompt = 'q'\n"
                            b"choices = ['a', 'b']\nanswer = 'c'",
-    "too many scenes": b"[[scenes]]\npage = 'home'\ntitle = 'x'\n" * (deck.MAX_SCENES + 1),
+    "too many scenes": b"[[scenes]]\npage = 'home'\ntitle = 'x'\n" * (settings.MAX_SCENES + 1),
     "text too long": b"[[scenes]]\npage = 'home'\ntitle = '" + b"x" * 500 + b"'",
     "not UTF-8": b'title = "\xff\xfe"',
 }
@@ -187,7 +189,7 @@ def test_the_deck_in_use_survives_every_kind_of_bad_file():
 
 
 def test_vote_again_opens_round_two_and_keeps_the_answer_back_again(monkeypatch):
-    from vae_ui import classroom
+    from vae_ui.lecture import classroom
 
     monkeypatch.setenv("VAE_LAB_PRESENTER_SECRET", "lecture-test")
     at = app("home", deck="course", scene="1")

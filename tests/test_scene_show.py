@@ -3,9 +3,11 @@ to a scene the lecturer saves, and the header's talking point folds to its first
 
 import pytest
 
-from vae_ui import deck, present
+from vae_ui import deck, deck_file
+from vae_ui.lecture import present
+from vae_ui.session import stage
 
-COURSE = deck.read((present.DECKS_DIR / "course.toml").read_bytes())
+COURSE = deck_file.read((stage.DECKS_DIR / "course.toml").read_bytes())
 
 
 def _one(fields: str) -> str:
@@ -25,13 +27,13 @@ def test_every_course_scene_shows_parts_of_its_page():
     ('show = ["ae_compare", "ae_compare"]', "a figure named twice"),
 ])
 def test_a_show_that_is_not_parts_of_the_page_is_refused_with_a_sentence(fields, said):
-    with pytest.raises(deck.DeckError) as err:
-        deck.read(_one(fields).encode())
+    with pytest.raises(deck_file.DeckError) as err:
+        deck_file.read(_one(fields).encode())
     assert any(said in p for p in err.value.problems), err.value.problems
 
 
 def test_show_is_written_back_and_read_the_same():
-    again = deck.read(deck.to_toml(COURSE).encode())
+    again = deck_file.read(deck_file.to_toml(COURSE).encode())
     assert [s.show for s in again.scenes] == [s.show for s in COURSE.scenes]
 
 

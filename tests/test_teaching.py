@@ -12,11 +12,12 @@ import pytest
 import vae_core as vc
 from tests.apptest_helpers import app, assert_clean, chart, chart_rows, metrics, settled, texts
 from vae_core import theory
-from vae_ui import configs, deck, runs, settings
-from vae_ui.data import generated
+from vae_ui import configs, deck, deck_file, settings
+from vae_ui.service import runs
+from vae_ui.service.datasets import generated
 from vae_ui.settings import REGISTRY
 
-COURSE = deck.read((Path(__file__).resolve().parents[1] / "decks" / "course.toml").read_bytes())
+COURSE = deck_file.read((Path(__file__).resolve().parents[1] / "decks" / "course.toml").read_bytes())
 DEFAULTS = {key: control.default for key, control in REGISTRY.items()}
 
 

@@ -1,4 +1,4 @@
-"""The training pool and its scheduler (vae_ui.trainer): the same numbers as vae_core.fit, the scheduler's rules,
+"""The training pool and its scheduler (vae_ui.service.trainer): the same numbers as vae_core.fit, the scheduler's rules,
 and a pool that survives a dead or a hung worker."""
 
 import contextlib
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import vae_core as vc
-from vae_ui import trainer
+from vae_ui.service import trainer
 
 X = vc.data.load("three_clusters", n=150, seed=0).X
 ARGS = {"epochs": 40, "batch_size": 32, "lr": 3e-3, "seed": 2, "snapshot_every": 10}
@@ -164,7 +164,7 @@ def test_a_hung_worker_holds_up_no_unrelated_set_up_and_is_replaced(pool, monkey
 
 
 def test_the_workers_import_numpy_and_the_core_not_streamlit():  # (the scheduler neither)
-    code = ("import sys, vae_ui.trainer, vae_ui.worker; "
+    code = ("import sys, vae_ui.service.trainer, vae_ui.service.worker; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('streamlit', 'altair', 'pandas')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parent.parent)
     assert out.stdout.strip() == "[]"

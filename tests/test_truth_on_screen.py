@@ -6,8 +6,10 @@ import pytest
 import vae_core as vc
 from app_pages import elbo_beta
 from tests.apptest_helpers import app, assert_clean, chart, charts_titled, metrics, settled, texts
-from vae_ui import configs, runs, settings, truth
-from vae_ui.data import generated
+from vae_ui import configs, settings
+from vae_ui.page import truth
+from vae_ui.service import runs
+from vae_ui.service.datasets import generated
 
 
 def worked_data():

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from vae_ui import votes
-from vae_ui.votes import Refused, VoteStore
+from vae_ui.lecture import votes
+from vae_ui.lecture.votes import Refused, VoteStore
 
 CHOICES = ("three points", "one curve", "the data")
 
@@ -57,7 +57,7 @@ def test_a_restart_and_a_second_process_see_the_same_votes(store, tmp_path):
     assert again.counts(secret, code, 3, 1) == {0: 3, 1: 2, 2: 2}
     assert again.presenter_secret()[0] == secret  # the same secret after a restart
     other = subprocess.run([sys.executable, "-c", (
-        "import sys; from vae_ui.votes import VoteStore; s = VoteStore(sys.argv[1]); "
+        "import sys; from vae_ui.lecture.votes import VoteStore; s = VoteStore(sys.argv[1]); "
         "s.vote(sys.argv[2], 3, 1, 'from another process', 2); print(s.presenter_secret()[0])"),
         str(tmp_path / "votes.sqlite3"), code], capture_output=True, text=True, check=True)
     assert other.stdout.strip() == secret

@@ -1,17 +1,19 @@
 """The models each page trains, from its control values: one rule for the page that trains them and for a deck that
 trains the next scene's models in the background while the lecturer talks.
 
-``values`` maps every control's key to its value (:func:`vae_ui.controls.values` on a page, or
+``values`` maps every control's key to its value (:func:`vae_ui.session.controls.values` on a page, or
 :meth:`vae_ui.deck.Scene.values` for a scene not shown yet); ``spec`` names the data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from .runs import DataSpec, RunConfig, replace
-from .settings import FREE_BITS, MAX_EPOCHS, WARMUP_SHARE
+from vae_ui.service.datasets import DataSpec
+from vae_ui.service.runs import RunConfig
+from vae_ui.settings import FREE_BITS, MAX_EPOCHS, WARMUP_SHARE
 
 Values = Mapping[str, Any]
 BETA_SWEEP = (0.1, 0.3, 1.0, 3.0, 10.0)  # β values of the ELBO page's rate-distortion sweep

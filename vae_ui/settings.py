@@ -1,6 +1,6 @@
 """Every control of every page, in one place: defaults, ranges, labels (widgets and tests read them here).
 
-A UI-free module (no Streamlit): :mod:`vae_ui.controls` binds these to widgets and to the URL, the
+A UI-free module (no Streamlit): :mod:`vae_ui.session.controls` binds these to widgets and to the URL, the
 benchmarks and tests read them as they are. (tensorflow/playground's ``state.ts`` plays this part.)
 URL keys are short and page-prefixed: ``h_`` home, ``ae_`` autoencoder, ``dae_`` denoising AE,
 ``kl_``/``lg_``/``vb_``/``ls_`` ELBO & KL explorer, ``rp_`` reparameterisation.
@@ -123,7 +123,7 @@ ELBO_TABS = ("KL in closed form", "The ELBO gap", "β-VAE", "Hidden β")
 
 SHARED = ("dataset", "seed", "lecture", "deck", "scene")  # in the URL on every page
 DECKS = {"": "none", "course": "The course deck", "yours": "Your deck (this session)"}
-MAX_SCENE = 40  # the scenes a deck holds at most (vae_ui.deck.MAX_SCENES)
+MAX_SCENES = 40  # the scenes a deck holds at most
 
 CONTROLS = (
     # shared sidebar
@@ -131,7 +131,7 @@ CONTROLS = (
     Control("seed", "Seed", 0, "number", lo=0, hi=9999, step=1, help="Seeds the data, the initial weights and the noise."),
     Control("lecture", "Lecture mode", False, "toggle", help="Larger type, fewer controls, full-width figures."),
     Control("deck", "Deck", "", "select", options=tuple(DECKS), fmt=DECKS.get),
-    Control("scene", "Scene", 0, "number", lo=0, hi=MAX_SCENE, step=1, help="The scene presented (0: none)."),
+    Control("scene", "Scene", 0, "number", lo=0, hi=MAX_SCENES, step=1, help="The scene presented (0: none)."),
     # home: the worked example
     Control("h_beta", "β (weight of the KL term)", 1.0, "select_slider", options=BETAS),
     Control("h_latent", "Latent dimension d", 2, "slider", lo=1, hi=8, step=1),
@@ -214,7 +214,7 @@ def step(key: str, current: Any, presses: int) -> Any:
 
 def neighbours(key: str, current: Any, steps: int = 2) -> list:
     """The values control ``key`` takes 1 … ``steps`` arrow-key presses either side of ``current``,
-    farthest first: :func:`vae_ui.runs.prefetch` serves its newest wish first, so the nearest ones are
+    farthest first: :func:`vae_ui.service.runs.prefetch` serves its newest wish first, so the nearest ones are
     trained first.
     """
     offsets = [d for k in range(steps, 0, -1) for d in (-k, k)]

@@ -17,9 +17,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import configs, deck, settings
-from .runs import MAX_RUNS, Run, RunConfig, RunStore, replace, too_costly
-from .service import disk
+from vae_ui import configs, deck, deck_file, settings
+from vae_ui.service import disk
+from vae_ui.service.runs import MAX_RUNS, Run, RunConfig, RunStore, replace, too_costly
 
 BAR = 30  # characters of the progress bar
 
@@ -59,7 +59,7 @@ def neighbours(page: str, values: dict, spec) -> list[RunConfig]:
 
 def needs(used: deck.Deck) -> list[Need]:
     """Every model the deck's scenes train or prefetch, each once (the first scene that needs it names it)."""
-    from .data import generated
+    from vae_ui.service.datasets import generated
 
     found: dict[RunConfig, Need] = {}
     for number, scene in enumerate(used.scenes, 1):
@@ -74,7 +74,7 @@ def needs(used: deck.Deck) -> list[Need]:
 
 def warm(used: deck.Deck, out=sys.stderr) -> list[Need]:
     """Train what the deck needs and is not stored yet; the models and what became of each."""
-    from .data import generated
+    from vae_ui.service.datasets import generated
 
     listed, store, runs = needs(used), disk.store(), RunStore(MAX_RUNS, background=False)  # (no prefetch)
     if store.folder is None or not store.writable():
@@ -110,7 +110,7 @@ def warm(used: deck.Deck, out=sys.stderr) -> list[Need]:
 
 
 def runs_workers() -> int:
-    from . import trainer
+    from vae_ui.service import trainer
 
     return trainer.scheduler().workers
 
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     from streamlit import logger
 
     logger.set_log_level("error")  # (its caches warn that no server runs: none is needed)
-    used = deck.read(args.deck.read_bytes())
+    used = deck_file.read(args.deck.read_bytes())
     started = time.monotonic()
     finished = warm(used)
     print(table(used, finished))

@@ -213,7 +213,7 @@ def assert_healthy(page) -> None:
     text = page.inner_text("[data-testid=stApp]")
     assert "Traceback" not in text
     assert "could not be read" not in text and "is not allowed; kept" not in text, \
-        "a value this browser sent was refused as a crafted one (vae_ui.guard, controls.widget)"
+        "a value this browser sent was refused as a crafted one (vae_ui.session.guard, controls.widget)"
 
 
 def charts(page) -> list[dict]:

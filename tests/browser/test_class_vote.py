@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from benchmarks.protocol_viewer import ProtocolViewer
 from tests.browser.harness import free_port, start_server
-from vae_ui.votes import VoteStore
+from vae_ui.lecture.votes import VoteStore
 
 SECRET = "protocol-test-secret"
 CHOICES = ("on the noisy points", "back where the data lies", "all at one point")

@@ -22,11 +22,12 @@ from tests.browser.harness import (
     start_server,
     wait_settled,
 )
-from vae_ui import deck as deck_module
-from vae_ui.present import DECKS_DIR, HEADER_PX
+from vae_ui import deck_file
+from vae_ui.lecture.present import HEADER_PX
+from vae_ui.session.stage import DECKS_DIR
 
 SCREEN = (1280, 720)
-COURSE = deck_module.read((DECKS_DIR / "course.toml").read_bytes())
+COURSE = deck_file.read((DECKS_DIR / "course.toml").read_bytes())
 # The box of the scene's shown parts, and of its header, in CSS px from the top of the screen.
 MEASURE = """names => {
   const boxes = names.map(n => document.querySelector(`.st-key-part_${n}`)).filter(Boolean)

@@ -10,8 +10,8 @@ import pytest
 
 from benchmarks.protocol_viewer import ProtocolViewer
 from tests.browser.harness import assert_healthy, free_port, goto, offline_context, start_server
-from vae_ui import votes
-from vae_ui.votes import VoteStore
+from vae_ui.lecture import votes
+from vae_ui.lecture.votes import VoteStore
 
 SECRET = "one-voter-browser-secret"
 CHOICES = ("on the noisy points", "back where the data lies", "all at one point")

@@ -1,73 +1,26 @@
-"""The data a page works on: a generated data set (or the digits) by name and seed, or the CSV a user
-uploaded, split into training and test rows.
-
-``page_data()`` is what a page calls. Generated data is made once per (name, seed) and shared by every
-session; an upload lives in its session (parsed and standardised once, by the core). Every array is
-read-only: it is shared.
+"""The data a page works on: :func:`page_data` gives the generated data set the controls name (shared by every
+session, :func:`vae_ui.service.datasets.generated`) or the CSV this session uploaded in the sidebar (:func:`upload`:
+parsed and standardised once, by the core; its arrays read-only), with a note when the upload is missing or bad.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import streamlit as st
 
 import vae_core as vc
+from vae_ui.service.datasets import TEST_FRACTION, Data, DataSpec, generated, split
+from vae_ui.service.lru import read_only
+from vae_ui.session import controls
+from vae_ui.session.user_text import escape, shorten
 
-from . import controls
-from .lru import read_only
-from .settings import DATASETS
-from .text import escape, shorten
-
-N_POINTS = 600  # examples drawn for the 2-D data sets
-N_IMAGES = {"digits": 1797, "mnist": 5000}  # every image of scikit-learn's 8x8 digits and of the MNIST sample
-TEST_FRACTION = 0.2  # of every data set, held out to test on
 # An upload's numbers above this are refused: the sum of two of them is infinite in float64, and a value at float64's
 # edge (1.8e308) is usually a placeholder for a missing one (standardising would make its column a flag for that row).
 # vae_core's standardize copes with 1e307 (it divides each column by its largest value first): those are taken.
 HUGE = float(np.finfo(np.float64).max) / 2  # 9.0e307
-
-
-@dataclass(frozen=True)
-class DataSpec:
-    """Which data: a named generator with its seed, or an uploaded CSV by its digest."""
-
-    name: str = "three_clusters"
-    seed: int = 0
-    csv_digest: str = ""  # set for uploaded data
-
-
-@dataclass(frozen=True)
-class Data:
-    """The data a page works on, split into train (X, y) and test (X_test, y_test) rows."""
-
-    spec: DataSpec
-    title: str
-    X: np.ndarray  # (n_train, D)
-    y: np.ndarray  # (n_train,) labels: a cluster, a digit; 0 for an upload
-    X_test: np.ndarray  # (n_test, D)
-    y_test: np.ndarray
-    image_shape: tuple[int, int] | None  # (8, 8) for the digits, (28, 28) for MNIST
-
-    @property
-    def is_2d(self) -> bool:
-        return self.X.shape[1] == 2
-
-
-def split(spec: DataSpec, title: str, X: np.ndarray, y: np.ndarray, image_shape: Any = None) -> Data:
-    """Shuffle and split with the spec's seed; the arrays come back read-only."""
-    X_tr, X_te, y_tr, y_te = vc.data.train_test_split(X, y, TEST_FRACTION, seed=spec.seed)
-    return read_only(Data(spec, title, X_tr, y_tr, X_te, y_te, image_shape))
-
-
-@st.cache_resource(max_entries=32)
-def generated(name: str, seed: int) -> Data:
-    """A generated data set (or the digits), made once per (name, seed) and shared by every session."""
-    ds = vc.data.load(name, n=N_IMAGES.get(name, N_POINTS), seed=seed)
-    return split(DataSpec(name, seed), DATASETS[name], ds.X, ds.y, ds.image_shape)
 
 
 def digest(content: bytes) -> str:

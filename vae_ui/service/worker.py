@@ -1,4 +1,4 @@
-"""The training workers' side of the pool (:mod:`vae_ui.trainer` is the server's): what runs in each worker process.
+"""The training workers' side of the pool (:mod:`vae_ui.service.trainer` is the server's): what runs in each worker process.
 
 A worker is a fresh interpreter (``spawn``) that imports NumPy and vae_core, not Streamlit or the app. It trains
 one model at a time with ``vae_core.fit``, reports its progress through a queue the server reads, and stops a

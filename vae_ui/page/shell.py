@@ -1,19 +1,19 @@
-"""The page frame: the shared sidebar (data, seed, lecture mode, reset, the link to this slide), the notes
-on a link's values, the page's CSS, and where a page puts its columns and secondary controls."""
+"""The page frame: the shared sidebar (data, seed, lecture mode, reset, the link to this slide), the notes on a
+link's values, the page's CSS, its title, control rows, columns, metrics and "look for" sentences, and what stands in
+for a figure a question scene keeps back until Reveal (:func:`vae_ui.session.stage.kept_back`)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from . import controls, data, present
-from .settings import DATASETS, MAX_EPOCHS, SHARED
-from .text import escape
+from vae_ui.page import data, focus_area
+from vae_ui.session import controls, stage
+from vae_ui.session.user_text import escape
+from vae_ui.settings import DATASETS, MAX_EPOCHS, SHARED
 
 # While a rerun runs, Streamlit dims the page's elements that are not yet redrawn: after 0.5 s each fades to a
 # third of its opacity over 1 s. Without a GPU (Chromium here; many a projector's laptop) every frame of that
@@ -143,15 +143,11 @@ def height(normal: int, lecture_px: int) -> int:
     return lecture_px if lecture() else normal
 
 
-def secondary() -> Any:
-    """Where secondary controls go: folded into an expander in lecture mode."""
-    return st.expander("More controls", icon=":material/tune:") if lecture() else st.container()
-
 
 def title(text: str, intro: str = "") -> None:
     """The page's title and its opening paragraph; in lecture mode the paragraph is the title's tooltip (the
     lecturer says it), so that the page's controls and figures start high on the screen."""
-    if present.current() is not None:
+    if stage.current() is not None:
         return  # the scene's title, on top, stands for the page's
     if lecture():
         st.title(text, help=intro or None)
@@ -161,11 +157,9 @@ def title(text: str, intro: str = "") -> None:
             st.markdown(intro)
 
 
-def control_row(main: Sequence[str], more: Sequence[str] = (), overrides: dict[str, dict] | None = None,
-                focus_below: bool = True) -> tuple:
+def control_row(main: Sequence[str], more: Sequence[str] = (), overrides: dict[str, dict] | None = None) -> tuple:
     """The page's controls side by side, their values in order (``main``, then ``more``): all in one row, or in
-    lecture mode the main ones and, at the row's end, the others folded into "More controls". Under the page's first
-    row, a presented scene's focus area (:func:`focus`; not with ``focus_below=False``: a fragment below makes its own)."""
+    lecture mode the main ones and, at the row's end, the others folded into "More controls"."""
     overrides = {key: _epochs_capped(key) | (overrides or {}).get(key, {}) for key in [*main, *more]}
     if not lecture() or not more:
         cols = st.columns(len(main) + len(more), gap="medium")
@@ -175,8 +169,6 @@ def control_row(main: Sequence[str], more: Sequence[str] = (), overrides: dict[s
         values = [controls.widget(k, col, **overrides.get(k, {})) for k, col in zip(main, cols)]
         with cols[-1].expander("More controls", icon=":material/tune:"):
             values += [controls.widget(k, **overrides.get(k, {})) for k in more]
-    if focus_below and _run.__dict__.get("box") is None:
-        focus()
     return tuple(values)
 
 
@@ -199,9 +191,9 @@ def look_for(text: str) -> None:
 
 def metric(container: Any, label: str, value: str, *args: Any, **kwargs: Any) -> None:
     """``container.metric``, unless a question scene keeps the page's numbers back until the reveal."""
-    if present.kept_back("numbers"):
+    if stage.kept_back("numbers"):
         value, args, kwargs = "?", (), {"help": "Kept back until the reveal: what do you predict?"}
-    if in_focus() and lecture():  # on a slide, a number is one line under its figure
+    if focus_area.in_focus() and lecture():  # on a slide, a number is one line under its figure
         container.markdown(f"{escape(label)}: **{escape(value)}**")
         return
     container.metric(label, value, *args, **kwargs)
@@ -209,107 +201,13 @@ def metric(container: Any, label: str, value: str, *args: Any, **kwargs: Any) ->
 
 def shown(name: str, height: int = 200) -> bool:
     """Whether the picture ``name`` may be drawn now; if not, a placeholder of its height stands in for it."""
-    if present.kept_back(name):
-        present.placeholder(fit(height))
+    if stage.kept_back(name):
+        placeholder(focus_area.fit(height))
         return False
     return True
 
 
-# ------------------------------------------------------------------------------ a scene's focus
-# A presented scene names the parts of its page it is about (deck.Scene.show). The page draws its parts where it
-# always does, each inside ``with part(name):``; a part the scene shows goes instead into the focus area, opened
-# near the top of the page (under its first control row, or at the top of the fragment that draws the parts), side
-# by side with the other shown parts and, on a question scene with a class vote, the vote's panel. So the slide is on
-# the first screen of a 1280×720 projector, and the rest of the page follows below. The area belongs to one run of
-# the script (or of a fragment: a fragment opens its own, as it may write outside itself only where it wrote on the
-# last full run): it is kept per thread, and every run begins with :func:`new_run`.
-# What stands above the focus area on a 1280×720 projector in lecture mode, in px (measured in Chromium by
-# tests/browser/test_one_screen.py): the page's top padding, the scene's header (with a question, without), the page's
-# control row and the ELBO page's tabs, with the gaps between them. A figure in the focus area is as tall as what is
-# left of the first screen (less a margin), and never taller than the page draws it.
-SCREEN_PX, MARGIN_PX = 720, 10
-ABOVE_PX = {"top": 68, "header": 112, "header_question": 150, "control_row": 127, "tabs": 20}
-FOCUS_PX_NORMAL = 480  # (not lecture mode: the page's own heights, up to this)
-_run = threading.local()
-
-
-def new_run() -> None:
-    """At the top of every full run: no focus area yet."""
-    _run.box = _run.parts = _run.inside = None
-
-
-def shows() -> tuple[str, ...]:
-    """The parts of this page the presented scene shows first (none when no scene is presented on this page)."""
-    found = present.current()
-    if found is None or st.session_state.get("page_path", "") != present.page_path(found[1].page):
-        return ()
-    return found[1].show
-
-
-def focus() -> None:
-    """Open the scene's focus area here (once per run, or at the top of a fragment that draws shown parts)."""
-    if not shows():
-        _run.box = None
-        return
-    area = st.container(gap="small", key="scene_focus")
-    outer = area.container(horizontal=True, gap="medium", vertical_alignment="top")
-    _run.box = outer
-    found = present.current()
-    above = ABOVE_PX["top"] + ABOVE_PX["header_question" if found[1].question else "header"] + ABOVE_PX["control_row"]
-    _run.room = SCREEN_PX - MARGIN_PX - above - (ABOVE_PX["tabs"] if found[1].page == "elbo" else 0)
-    _run.parts = outer.container(horizontal=True, gap="medium", width="stretch", key="scene_focus_parts")
-    if found[1].question is not None and classroom_on():
-        present.vote_panel(outer.container(width=VOTE_WIDTH, key="scene_focus_vote"))
-    with area:
-        present.explain_below()  # (after Reveal: under the parts, not above them)
-
-
-def classroom_on() -> bool:
-    return bool(st.session_state.get("class_code"))
-
-
-VOTE_WIDTH = 380  # px: the class vote's column beside the shown parts
-
-
-@contextmanager
-def part(name: str) -> Iterator[None]:
-    """Draw the part ``name`` of the page: into the focus area if the presented scene shows it, else in place."""
-    parts = _run.__dict__.get("parts")
-    if parts is None or in_focus() or not deck_covers(shows(), name):  # (a part inside a shown part: drawn with it)
-        yield
-        return
-    _run.inside = name
-    try:
-        with parts.container(key=f"part_{name}", width="stretch"):
-            yield
-    finally:
-        _run.inside = None
-
-
-def deck_covers(names: tuple[str, ...], name: str) -> bool:
-    from .deck import covers
-
-    return covers(names, name)
-
-
-def in_focus() -> bool:
-    return _run.__dict__.get("inside") is not None
-
-
-def fitted(name: str, px: int) -> int:
-    """The height the figure ``name`` will be drawn at in this run (for what is made ahead by a thread)."""
-    if _run.__dict__.get("parts") is None or not deck_covers(shows(), name):
-        return px
-    _run.inside = name
-    try:
-        return fit(px)
-    finally:
-        _run.inside = None
-
-
-def fit(px: int, spare: int = 0) -> int:
-    """A figure's height: at most what the focus area has room for (less ``spare`` px for what the part draws
-    besides), when the figure is drawn there."""
-    if not in_focus():
-        return px
-    return max(min(px, 160), min(px, (_run.room if lecture() else FOCUS_PX_NORMAL) - spare))
+def placeholder(height: int = 200) -> None:
+    """What stands where a kept-back figure will be."""
+    with st.container(height=height, border=True, vertical_alignment="center", horizontal_alignment="center"):
+        st.markdown("**Kept back until the reveal.** What do you predict?")

@@ -8,7 +8,7 @@ its session state taking a made-up id for a key) raises inside the script: the p
 encountered an error". :func:`install` wraps that reading: a value that does not read is dropped (the widget
 keeps the value the session had) and the session is told (:func:`refused`). The value stays where it is until
 the client sends another; each reading of it fails alike. A value that reads but is not allowed (NaN to the
-seed, a duplicate choice) is the controls' business: :func:`vae_ui.controls.widget` checks each against its
+seed, a duplicate choice) is the controls' business: :func:`vae_ui.session.controls.widget` checks each against its
 declaration.
 """
 
@@ -79,7 +79,7 @@ def _count() -> None:
 def _clear_own_state_only(self: AppSession) -> None:
     """A client's "Clear cache" (``BackMsg.clear_cache``) clears its own session state, as Streamlit's does, but not
     the caches every session shares: any viewer could otherwise wipe the whole class's trained models at will (and
-    each clear left the old run store behind). The shared caches are bounded in bytes (vae_ui.runs.BUDGET)."""
+    each clear left the old run store behind). The shared caches are bounded in bytes (vae_ui.service.runs.BUDGET)."""
     self._session_state.clear()
     _log.info("a client asked to clear the shared caches: only its session state was cleared")
 

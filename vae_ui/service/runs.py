@@ -5,7 +5,7 @@ views and figures share :data:`BUDGET`); moving a slider back to a value seen be
 immutable (read-only arrays); a page rebuilds a fresh model from a run's parameters when it needs one. Two
 sessions asking for the same new config train it once: the second waits for the same training.
 
-Every training runs in a pool of processes, one per core (:mod:`vae_ui.trainer`): a page waiting for one shows
+Every training runs in a pool of processes, one per core (:mod:`vae_ui.service.trainer`): a page waiting for one shows
 its progress and a first picture, and may be interrupted by the next move. While a class looks at one model, the
 models it is likely to ask for next are trained in the background (:func:`prefetch`; the worked example asks for
 β up to two steps either side), on the workers no session is waiting for.
@@ -27,10 +27,9 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc
-
-from . import trainer
-from .data import Data, DataSpec
-from .lru import LRU, Budget, read_only
+from vae_ui.service import trainer
+from vae_ui.service.datasets import Data, DataSpec
+from vae_ui.service.lru import LRU, Budget, read_only
 
 MAX_RUNS = 256  # bound on cached runs by count; the real bound is BUDGET's bytes
 MAX_VIEWS = 1024  # bound on cached views of runs (what a page shows of a run: encodings, bounds, samples)
@@ -161,7 +160,7 @@ def too_costly(config: RunConfig, rows: int, columns: int) -> str | None:
 
 class RunStore:
     """Finished and diverged runs (bounded in bytes, with the views and figures: :data:`BUDGET`), the trainings
-    counted, and the wishes it gave the scheduler (:func:`vae_ui.trainer.scheduler`), which trains in a pool.
+    counted, and the wishes it gave the scheduler (:func:`vae_ui.service.trainer.scheduler`), which trains in a pool.
 
     With ``background=False`` wishes only queue here (``waiting()`` lists them) and nothing is prefetched, for tests.
     """

@@ -14,9 +14,10 @@ import pandas as pd
 import streamlit as st
 
 import vae_core as vc
-
-from . import charts, runs, shell
-from .lru import LRU
+from vae_ui.charts import look
+from vae_ui.page import focus_area, shell
+from vae_ui.service import runs
+from vae_ui.service.lru import LRU
 
 MAX_FIGURES = 1024  # figures kept by count; the real bound is the bytes of runs.BUDGET
 
@@ -24,7 +25,7 @@ MAX_FIGURES = 1024  # figures kept by count; the real bound is the bytes of runs
 @st.cache_resource
 def spec_store() -> LRU:
     """Figures already drawn (:class:`Figure` by key), shared by all sessions: a warm rerun skips building charts.
-    In :data:`vae_ui.runs.BUDGET` with the runs and their views."""
+    In :data:`vae_ui.service.runs.BUDGET` with the runs and their views."""
     return LRU(MAX_FIGURES, runs.BUDGET)
 
 
@@ -107,7 +108,7 @@ def figure(build: Callable[[], alt.TopLevelMixin], name: str, key: Hashable, hei
     session (``key`` names everything the chart depends on: run config, epoch, ...). No session state is read, so
     a thread may make figures ahead of time (pass it ``store``, :func:`spec_store`'s value)."""
     def make() -> Figure:
-        return prepare(charts.style(build(), lecture, height))
+        return prepare(look.style(build(), lecture, height))
 
     if key is None:
         return make()
@@ -118,9 +119,9 @@ def show(build: Callable[[], alt.Chart], name: str, key: Hashable = None, height
          select: bool = False, downloads: bool = True) -> None:
     """Show the chart ``build()`` makes (see :func:`figure`), with PNG and SVG downloads (unless ``downloads`` is
     False: an animation's frames). With ``select``, a click picks a row: read it with :func:`picked`. A chart the
-    presented scene shows (its ``show``) is drawn in the scene's focus area (:func:`vae_ui.shell.part`)."""
-    with shell.part(name):
-        _show(build, name, key, shell.fit(height), select, downloads)
+    presented scene shows (its ``show``) is drawn in the scene's focus area (:func:`vae_ui.page.focus_area.part`)."""
+    with focus_area.part(name):
+        _show(build, name, key, focus_area.fit(height), select, downloads)
 
 
 def _show(build: Callable[[], alt.Chart], name: str, key: Hashable, height: int, select: bool, downloads: bool) -> None:
@@ -132,7 +133,7 @@ def _show(build: Callable[[], alt.Chart], name: str, key: Hashable, height: int,
                            selection_mode="pick")
     else:
         st.vega_lite_chart(fig.to_vega_lite(), width="stretch")
-    if not downloads or (shell.in_focus() and shell.lecture()):  # (a slide's figure: its room is the screen's)
+    if not downloads or (focus_area.in_focus() and shell.lecture()):  # (a slide's figure: its room is the screen's)
         return
     with st.container(horizontal=True, gap="small"):
         st.download_button("PNG", data=lambda: png(fig.with_values()), file_name=f"{name}.png", mime="image/png",

@@ -1,5 +1,5 @@
 """The class vote on the lecturer's side: becoming the presenter, the join link with its QR code, the live count of
-votes and, after Reveal, their histogram beside the right answer (:mod:`vae_ui.votes` keeps the votes).
+votes and, after Reveal, their histogram beside the right answer (:mod:`vae_ui.lecture.votes` keeps the votes).
 
 A session becomes the presenter by typing the presenter secret (printed in the terminal where the app was started,
 or set as ``VAE_LAB_PRESENTER_SECRET``); only then does the scene it presents reach the class. A store that does not
@@ -9,13 +9,19 @@ work (:meth:`VoteStore.problem`) is said in one sentence in the sidebar; the res
 from __future__ import annotations
 
 import io
+from urllib.parse import urlsplit
 
 import pandas as pd
 import streamlit as st
 
-from . import controls, curves, deck, figures, present, shell
-from .text import escape
-from .votes import Refused, Unavailable, VoteStore
+from vae_ui import deck
+from vae_ui.charts import curves
+from vae_ui.lecture.vote_file import Refused, Unavailable
+from vae_ui.lecture.votes import VoteStore
+from vae_ui.page import figures, shell
+from vae_ui.service import network
+from vae_ui.session import controls, stage
+from vae_ui.session.user_text import escape
 
 COUNT_SECONDS = 1.0  # the lecturer's count of votes is read this often
 
@@ -120,11 +126,7 @@ def join_base() -> tuple[str, str]:
     """The address students reach the app at (``scheme://host:port``) and, when it is not the tab's own, a sentence
     for the lecturer saying why. A tab on localhost or 127.0.0.1 is the lecturer's machine, which students' laptops
     cannot reach by that name: Streamlit's ``browser.serverAddress`` when it was set, else this machine's LAN address
-    (:func:`vae_ui.network.lan_address`), on the tab's port."""
-    from urllib.parse import urlsplit
-
-    from . import network
-
+    (:func:`vae_ui.service.network.lan_address`), on the tab's port."""
     base = shell.base_url()
     parts = urlsplit(base)
     if not parts.hostname or not network.is_loopback(parts.hostname):
@@ -241,4 +243,4 @@ def _again() -> None:
     except Refused as err:
         st.session_state["class_note"] = str(err)
     st.session_state.pop("published", None)
-    present.set_revealed(controls.value("scene"), False)  # the new round's answer is kept back again
+    stage.set_revealed(controls.value("scene"), False)  # the new round's answer is kept back again

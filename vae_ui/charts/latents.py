@@ -1,9 +1,9 @@
 """Figures of latent spaces and of what a model generates from them: codes with the Gaussian a sampler draws from,
-samples and an interpolated path over the data, the decoded latent manifold as one mosaic (Kingma & Welling 2014,
-Fig. 4) and the grid it decodes drawn over the codes.
+samples and an interpolated path over the data, and the grid the decoded latent manifold is made on, drawn over the
+codes (its mosaic is :func:`vae_ui.charts.images.mosaic`).
 
-Like :mod:`vae_ui.charts` (whose axes, colours and layers these reuse), every function takes arrays and returns a
-chart or an image array; none trains or evaluates a model.
+Like :mod:`vae_ui.charts.spaces` (whose axes, colours and layers these reuse), every function takes arrays and returns
+a chart; none trains or evaluates a model.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .charts import OKABE_ITO, Box, EqualAxes, _faint, _scatter, domain, image_rows
+from vae_ui.charts.axes import Box, EqualAxes, domain, faint, scatter
+from vae_ui.charts.look import OKABE_ITO
 
 PATH = OKABE_ITO[5]  # the interpolated path, in both spaces
 
@@ -49,7 +50,7 @@ def codes(z: np.ndarray, labels: np.ndarray, label_title: str, title: str | list
     axes = EqualAxes(domain(z, rings[["e1", "e2"]].to_numpy(), *extra, pad=0.2))
     gauss = alt.Chart(rings).mark_line(color="#444", strokeWidth=2.5, strokeDash=[6, 4]).encode(
         x=axes.x("e1", "z1"), y=axes.y("e2", "z2"), detail=alt.Detail("r:N"), order=alt.Order("order:Q"))
-    layers = [_scatter(z, labels, axes, "z1", "z2", label_title, size=25), gauss]
+    layers = [scatter(z, labels, axes, "z1", "z2", label_title, size=25), gauss]
     if path is not None:
         layers += _path_layers(path, axes, "z1", "z2")
     return axes.layer(*layers, title=title)
@@ -60,7 +61,7 @@ def samples_and_path(samples: np.ndarray, decoded_path: np.ndarray, data: np.nda
     """What a model generates (black) and its decoded path (orange; diamonds: the two ends' reconstructions), over the
     data (faint)."""
     axes = EqualAxes(box)
-    return axes.layer(_faint(data, axes), _scatter(samples, None, axes, size=18),
+    return axes.layer(faint(data, axes), scatter(samples, None, axes, size=18),
                       *_path_layers(decoded_path, axes, "x₁", "x₂"), title=title)
 
 
@@ -73,7 +74,7 @@ def grid_over_codes(mu: np.ndarray, labels: np.ndarray, grid: np.ndarray, label_
     df = pd.DataFrame({"z1": nodes[:, 0], "z2": nodes[:, 1]})
     crosses = alt.Chart(df).mark_point(shape="cross", size=90, filled=True, color="#000", opacity=0.8).encode(
         x=axes.x("z1"), y=axes.y("z2"))
-    return axes.layer(_scatter(mu, labels, axes, "z1", "z2", label_title, size=25), crosses, title=title)
+    return axes.layer(scatter(mu, labels, axes, "z1", "z2", label_title, size=25), crosses, title=title)
 
 
 def gaussians(named: dict[str, tuple[np.ndarray, np.ndarray]], title: str | list[str],
@@ -97,7 +98,3 @@ def gaussians(named: dict[str, tuple[np.ndarray, np.ndarray]], title: str | list
     return axes.layer(lines, dots, title=title)
 
 
-def mosaic(images: np.ndarray, shape: tuple[int, int], scale: int | None = None) -> np.ndarray:
-    """The decoded grid (m, m, h*w), values in [0, 1], as one image (:func:`vae_ui.charts.image_rows`): tile (r, c)
-    is images[r, c]."""
-    return image_rows(list(images), shape, scale)

@@ -14,8 +14,8 @@ from typing import Any
 
 import streamlit as st
 
-from .settings import JOIN, REGISTRY, SHARED, Control
-from .text import escape, shorten
+from vae_ui.session.user_text import escape, shorten
+from vae_ui.settings import JOIN, REGISTRY, SHARED, Control
 
 
 def init_state() -> None:

@@ -13,8 +13,9 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 import vae_core as vc
-
-from . import charts, curves, runs, shell
+from vae_ui.charts import curves, images, look, spaces
+from vae_ui.page import shell
+from vae_ui.service import runs
 
 LIVE_CHART_EVERY = 1.0  # seconds between redraws of the live loss curve and the first picture while training
 LIVE_CHART_HEIGHT = 300  # px, the whole chart: Streamlit fits title, axes and plot into it
@@ -49,7 +50,7 @@ def _live_progress(config: runs.RunConfig, X: np.ndarray, label: str) -> Iterato
     with box.container():
         live, picture = (st.empty(), st.empty()) if not shell.lecture() else (c.empty() for c in st.columns(2))
     last_drawn, last_picture = [0.0], [-PICTURE_EVERY]
-    rows = X[charts.thin(len(X), PREVIEW_ROWS)]
+    rows = X[look.thin(len(X), PREVIEW_ROWS)]
 
     def progress(status: runs.Status) -> None:
         if status.ahead or not status.epoch:
@@ -61,7 +62,7 @@ def _live_progress(config: runs.RunConfig, X: np.ndarray, label: str) -> Iterato
             return
         terms = {"reconstruction": status.recon} | ({"KL": status.kl} if config.kind == "vae" else {})
         chart = curves.loss_curves(terms, "Loss while training", fit_y=True)  # the y axis follows the loss down
-        live.altair_chart(charts.style(chart, shell.lecture(), LIVE_CHART_HEIGHT), width="stretch")
+        live.altair_chart(look.style(chart, shell.lecture(), LIVE_CHART_HEIGHT), width="stretch")
         last_drawn[0] = time.perf_counter()
         if status.snapshot is not None and last_drawn[0] - last_picture[0] >= PICTURE_EVERY:
             _first_picture(picture, status.snapshot_model(), rows, status.epoch)
@@ -79,9 +80,9 @@ def _first_picture(place, model: vc.Model, rows: np.ndarray, epoch: int) -> None
     of images for the digits; nothing for other data."""
     recon = model.reconstruct(rows)
     if rows.shape[1] == 2:
-        chart = charts.reconstruction_pairs(rows, recon, np.zeros(len(rows), dtype=int),
+        chart = spaces.reconstruction_pairs(rows, recon, np.zeros(len(rows), dtype=int),
                                             f"The model so far (epoch {epoch}): data → reconstruction")
-        place.altair_chart(charts.style(chart, shell.lecture(), LIVE_CHART_HEIGHT), width="content")
+        place.altair_chart(look.style(chart, shell.lecture(), LIVE_CHART_HEIGHT), width="content")
     elif rows.shape[1] == 64:
-        place.image(charts.image_rows([rows[:10], recon[:10]], (8, 8), scale=7), clamp=True, output_format="PNG",
+        place.image(images.image_rows([rows[:10], recon[:10]], (8, 8), scale=7), clamp=True, output_format="PNG",
                     caption=f"The model so far (epoch {epoch}): digits (top), reconstructions (bottom)")

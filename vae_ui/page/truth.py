@@ -13,9 +13,9 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc
-
-from . import runs, shell
-from .data import Data
+from vae_ui.page import shell
+from vae_ui.service import runs
+from vae_ui.service.datasets import Data
 
 POLL_SECONDS = 0.5  # a page waiting for the ladder (runs.view_soon) looks for it this often
 EVAL_POINTS = 100  # test points the ladder is measured on ...

@@ -21,7 +21,7 @@ The scheduler's rules (a class of students exploring at once):
 
 A training reports its progress (epoch, loss terms, and the newest snapshot of its parameters) through a queue,
 so a page shows the loss falling and a first picture while the rest trains. Nothing here imports Streamlit; what runs in
-the workers is :mod:`vae_ui.worker` (``spawn``: a fresh interpreter, nothing inherited from the server's threads).
+the workers is :mod:`vae_ui.service.worker` (``spawn``: a fresh interpreter, nothing inherited from the server's threads).
 """
 
 from __future__ import annotations
@@ -45,8 +45,7 @@ from typing import Any
 import numpy as np
 
 import vae_core as vc
-
-from .worker import BLAS_THREADS, SLOTS, Cancelled, start, train_in_worker
+from vae_ui.service.worker import BLAS_THREADS, SLOTS, Cancelled, start, train_in_worker
 
 STALE_SECONDS = 2.0  # a foreground job nobody has looked at for this long is a prefetch now
 STALL_SECONDS = 30.0  # a training that says nothing for this long is taken for a hung worker

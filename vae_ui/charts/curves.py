@@ -1,5 +1,5 @@
 """Altair figures of curves, bars and histograms: training curves, densities, estimator variance, the ELBO
-decomposition, rate against distortion. Scatters in data space are in :mod:`vae_ui.charts`.
+decomposition, rate against distortion. Scatters in data space are in :mod:`vae_ui.charts.spaces`.
 
 Every function takes arrays (or a long-form frame) and returns an ``alt.Chart``; none evaluates a model.
 """
@@ -10,7 +10,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .charts import OKABE_ITO, layer
+from vae_ui.charts.look import OKABE_ITO, layer
 
 
 def loss_curves(curves: dict[str, np.ndarray], title: str = "Training curves", log_y: bool = False,

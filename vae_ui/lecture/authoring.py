@@ -1,5 +1,5 @@
 """The sidebar's "Lecture deck" box: present a deck; add this view to your deck as a scene; reorder, edit and delete
-scenes; download and upload the deck file (checked as :func:`vae_ui.deck.read` checks it).
+scenes; download and upload the deck file (checked as :func:`vae_ui.deck_file.read` checks it).
 
 "Your deck" lives in this session (``st.session_state["your_deck"]``) until it is downloaded; an upload that is not
 a valid deck leaves it as it was and says why.
@@ -11,9 +11,11 @@ import dataclasses
 
 import streamlit as st
 
-from . import classroom, controls, deck, present
-from .settings import REGISTRY
-from .text import escape, shorten
+from vae_ui import deck, deck_file, settings
+from vae_ui.lecture import classroom
+from vae_ui.session import controls, stage
+from vae_ui.session.user_text import escape, shorten
+from vae_ui.settings import REGISTRY
 
 NEW = 0  # the editor's "a new scene at the end"
 
@@ -27,16 +29,16 @@ def deck_box() -> None:
         st.sidebar.warning(escape(trouble), icon=":material/how_to_vote:")
     with st.sidebar.expander("Lecture deck", icon=":material/slideshow:", expanded=False):
         left, right = st.columns(2)
-        left.button("Present the course", on_click=present.start, args=("course",), key="present_course",
+        left.button("Present the course", on_click=stage.start, args=("course",), key="present_course",
                     icon=":material/play_circle:", help="The shipped deck: the whole course in lecture order.")
-        right.button("Present yours", on_click=present.start, args=("yours",), key="present_yours",
+        right.button("Present yours", on_click=stage.start, args=("yours",), key="present_yours",
                      disabled=not (yours and yours.scenes), icon=":material/play_circle:")
         for kind, text in ss.pop("deck_messages", []):
             (st.success if kind == "ok" else st.error)(escape(text))
         _editor(yours)
         if yours and yours.scenes:
             _scene_list(yours)
-            st.download_button("Download your deck (.toml)", data=deck.to_toml(yours), file_name="deck.toml",
+            st.download_button("Download your deck (.toml)", data=deck_file.to_toml(yours), file_name="deck.toml",
                                mime="application/toml", key="deck_download", icon=":material/download:",
                                on_click="ignore")
         st.button("Copy the course into your deck", key="deck_copy", on_click=_copy_course, icon=":material/content_copy:",
@@ -54,7 +56,7 @@ def _use(new: deck.Deck, message: str) -> None:
 
 
 def _copy_course() -> None:
-    _use(present.shipped("course"), "The course deck is now your deck: edit it scene by scene.")
+    _use(stage.shipped("course"), "The course deck is now your deck: edit it scene by scene.")
 
 
 def _uploaded() -> None:
@@ -62,8 +64,8 @@ def _uploaded() -> None:
     if file is None:
         return
     try:
-        new = deck.read(file.getvalue())
-    except deck.DeckError as err:
+        new = deck_file.read(file.getvalue())
+    except deck_file.DeckError as err:
         problems = err.problems[:6] + ([f"… and {len(err.problems) - 6} more"] if len(err.problems) > 6 else [])
         st.session_state.setdefault("deck_messages", []).append(
             ("error", f"{shorten(file.name)} was not loaded; your deck is unchanged. " + "; ".join(problems)))
@@ -73,7 +75,7 @@ def _uploaded() -> None:
 
 def this_view() -> tuple[str, tuple[tuple[str, object], ...]]:
     """The page shown now (a deck's page name) and its controls that differ from their defaults."""
-    page = present.page_name(st.session_state.get("page_path", ""))
+    page = stage.page_name(st.session_state.get("page_path", ""))
     keys = list(deck.SCENE_SHARED) + [k for k in st.session_state.get("page_keys", [])
                                       if k not in deck.SCENE_SHARED and deck.settable(k, page)]
     values = tuple((k, controls.value(k)) for k in keys if controls.value(k) != REGISTRY[k].default)
@@ -134,14 +136,14 @@ def _save() -> None:
         if ss.get("deck_hide"):
             document["hide"] = list(deck.FIGURES[page])
     try:
-        scene = deck.parse({"title": "x", "scenes": [document]}).scenes[0]
-    except deck.DeckError as err:
+        scene = deck_file.parse({"title": "x", "scenes": [document]}).scenes[0]
+    except deck_file.DeckError as err:
         ss.setdefault("deck_messages", []).append(("error", "The scene was not saved: " + "; ".join(err.problems)))
         return
     scenes = list(yours.scenes)
     if old is None:
-        if len(scenes) >= deck.MAX_SCENES:
-            ss.setdefault("deck_messages", []).append(("error", f"A deck holds at most {deck.MAX_SCENES} scenes."))
+        if len(scenes) >= settings.MAX_SCENES:
+            ss.setdefault("deck_messages", []).append(("error", f"A deck holds at most {settings.MAX_SCENES} scenes."))
             return
         scenes.append(scene)
     else:

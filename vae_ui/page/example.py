@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "vae_numpy.py"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "vae_numpy.py"
 FILE_NAME = "vae_numpy.py"
 COMMAND = f"python {FILE_NAME}"
 
