@@ -6,6 +6,7 @@ trains is found by the next, and nothing clears the caches to train it again.
 """
 
 import functools
+import os
 import signal
 
 import pytest
@@ -13,6 +14,11 @@ from streamlit.components.v2 import manifest_scanner
 
 from tests import apptest_helpers
 from vae_ui.service import runs
+
+# No model store on disk (VAE_LAB_STORE=off), here or in the servers the browser tests start: a run trained by an
+# earlier test run would be loaded, not trained, and the tests that count trainings would count none.
+# tests/test_disk_store.py and tests/test_replicas.py give their own stores a folder each.
+os.environ["VAE_LAB_STORE"] = "off"
 
 # Every AppTest scans the installed packages for Streamlit components (about 0.1 s each, 9 s a run); they do not
 # change during a run, so the scan is made once.

@@ -244,3 +244,77 @@ def test_the_warm_command_trains_a_deck_once(tmp_path, monkeypatch, capsys):
     total = lambda out: next(line.split() for line in out.splitlines() if line.strip().startswith("all"))  # noqa: E731
     assert total(first)[1:4] == ["3", "3", "0"]  # models, trained, found
     assert total(again)[1:4] == ["3", "0", "3"]
+
+
+# ------------------------------------------------------------------ the run store with the disk store under it
+@pytest.fixture
+def on_disk(tmp_path):
+    """This process's disk store in the test's folder (the run store's second level), for the test's length."""
+    made = disk.DiskStore(tmp_path / "store", 2**30)
+    disk.use(made)
+    yield made
+    disk.use(None)
+
+
+def data_of(config: runs.RunConfig):
+    return vc.data.load(config.data.name, n=200, seed=config.data.seed).X
+
+
+def test_a_restarted_server_trains_nothing_already_trained(on_disk):
+    config = runs.replace(SMALL, seed=11)
+    first = runs.RunStore(8, background=False)
+    run = first.train(config, data_of(config))
+    assert first.trainings == 1 and on_disk.path(config).exists()
+    restarted = runs.RunStore(8, background=False)  # a new process's run store: its memory empty
+    again = restarted.train(config, data_of(config))
+    assert restarted.trainings == 0 and on_disk.loaded == 1
+    np.testing.assert_array_equal(again.params, run.params)
+    assert restarted.get(config) is again  # in memory now: the first level
+
+
+def test_a_corrupt_file_is_trained_again_and_never_reaches_the_page(on_disk):
+    config = runs.replace(SMALL, seed=12)
+    runs.RunStore(8, background=False).train(config, data_of(config))
+    damage_truncated(on_disk.path(config))
+    restarted = runs.RunStore(8, background=False)
+    run = restarted.train(config, data_of(config))  # no exception: trained again
+    assert restarted.trainings == 1 and run.params.shape
+    assert on_disk.path(config).with_suffix(".bad").exists() and on_disk.find(config, runs.Run) is not None
+
+
+def test_an_unwritable_store_leaves_the_run_store_training_in_memory(tmp_path):
+    """An unwritable store: the run store trains and keeps the run in memory, the page never hears of the disk."""
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    disk.use(disk.DiskStore(blocker / "store", 2**30))
+    try:
+        config = runs.replace(SMALL, seed=13)
+        store = runs.RunStore(8, background=False)
+        assert store.train(config, data_of(config)) is store.get(config) and store.trainings == 1
+        assert "cannot be written" in disk.store().problem()
+    finally:
+        disk.use(None)
+
+
+TWO_SERVERS = """
+import sys, time
+from vae_ui.service import disk, runs
+from tests.test_disk_store import data_of
+config = runs.RunConfig("autoencoder", runs.DataSpec("digits"), hidden=(32,), epochs=60, seed=5)
+disk.use(disk.DiskStore(sys.argv[1], 2**30))
+open(sys.argv[2], "a").write("x")
+while len(open(sys.argv[2]).read()) < 2:  # both started: go
+    time.sleep(0.01)
+store = runs.RunStore(8, background=False)
+store.train(config, data_of(config))
+print(store.trainings)
+"""
+
+
+def test_two_server_processes_asking_for_one_config_train_it_once(tmp_path):
+    gate = tmp_path / "gate"
+    gate.write_text("")
+    started = [subprocess.Popen([sys.executable, "-c", TWO_SERVERS, str(tmp_path / "store"), str(gate)], cwd=ROOT,
+                                stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    trainings = sorted(int(p.communicate(timeout=180)[0].split()[-1]) for p in started)
+    assert trainings == [0, 1]

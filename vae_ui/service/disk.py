@@ -178,13 +178,16 @@ class DiskStore:
                                              delete=False) as file:
                 temporary = Path(file.name)
                 np.savez(file, meta=np.array(json.dumps(meta)), **arrays)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, path)
+            os.replace(temporary, path)  # (no fsync: a file cut short by a power cut does not load, so is trained again)
         except OSError as err:
             with contextlib.suppress(OSError, UnboundLocalError):
                 os.unlink(temporary)
             self._fail(err)
+            return False
+        except Exception:  # noqa: BLE001 - a run that cannot be written stays in memory; the page never hears of it
+            log.exception("model store: a run could not be written")
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(temporary)
             return False
         self.saved += 1
         self._evict(keep=path)

@@ -27,7 +27,7 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc
-from vae_ui.service import trainer
+from vae_ui.service import disk, trainer
 from vae_ui.service.datasets import Data, DataSpec
 from vae_ui.service.lru import LRU, Budget, read_only
 
@@ -176,7 +176,10 @@ class RunStore:
         self._closed = False
 
     def get(self, config: RunConfig) -> Run | None:
-        return self.runs.get(config)
+        run = self.runs.get(config)
+        if run is None and (run := disk.store().find(config, Run)) is not None:  # trained before, by any process
+            self.runs.put(config, run)
+        return run
 
     def train(self, config: RunConfig, X: np.ndarray, live: LiveProgress | None = None, background: bool = False,
               session: str | None = None) -> Run:
@@ -189,7 +192,12 @@ class RunStore:
         failure = self.failures.get(config)
         if failure is not None:
             raise failure  # diverged before: say so at once
-        job = self._submit(config, X, foreground=not background, session=session)
+        claimed = disk.store().claim(config, found=lambda: self.get(config) is not None)  # one process trains it
+        if (run := self.get(config)) is not None:  # another process trained it while this one waited: from disk
+            if claimed:
+                disk.store().release(config)
+            return run
+        job = self._submit(config, X, foreground=not background, session=session)  # (its landing releases the claim)
         watching = live is not None and not job.done.is_set()
         with live() if watching else contextlib.nullcontext() as progress:
             while not job.done.wait(WAIT_SECONDS):
@@ -250,6 +258,7 @@ class RunStore:
         config, reply = job.key, job.result
         if reply is None or "run" in reply or "failure" in reply:  # failed or withdrawn (the waiter is told), or
             # already made into a run (or a failure) by another store's callback
+            disk.store().release(config)  # (another process may train it now)
             return
         likelihood, input_dim = likelihood_for(job.X), job.X.shape[1]
         if "diverged_at" in reply:
@@ -264,6 +273,8 @@ class RunStore:
                                reply["kl"], tuple(reply["snapshots"]), float(reply["seconds"]))
             if not self._closed:
                 self.runs.put(config, reply["run"])
+            disk.store().keep(reply["run"])  # for the other processes, and the next start
+        disk.store().release(config)
         self.count_training(background=not job.started_foreground)
 
     def _outcome(self, job: trainer.Job, config: RunConfig, X: np.ndarray) -> Run:
