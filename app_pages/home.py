@@ -1,10 +1,10 @@
 """Home — the worked example: a VAE in NumPy, trained on three clusters.
 
 controls -> config -> run -> cached view -> figures, as every page. The figures that follow the replay slider
-(and its Play button) are a fragment: a replay step, or a frame of Play, redraws them, not the page.
+are a fragment: a replay step redraws them, not the page. Play sends them once with every snapshot in, and the
+browser plays them by itself, ten a second (vae_ui.page.player).
 """
 
-import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
@@ -16,17 +16,15 @@ import vae_core as vc
 from vae_ui import configs, settings
 from vae_ui.charts import axes, curves, images, latents, spaces
 from vae_ui.lecture import present
-from vae_ui.page import figures, focus_area, shell, training, truth
+from vae_ui.page import figures, focus_area, player, shell, training, truth
 from vae_ui.page.data import page_data
 from vae_ui.page.example import show_example_file
 from vae_ui.page.text import formula, source
 from vae_ui.service import runs
 from vae_ui.service.datasets import Data
-from vae_ui.session import controls
+from vae_ui.session import controls, state
 
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-FRAME_SECONDS = 0.1  # while playing, the browser asks for the next snapshot this often (or as soon as it can)
-N_IMAGES = 8  # digits per row (64 px each)
 LADDER_K = 100  # importance samples of the IWAE bound in "How far from the truth"
 MOSAIC = 9  # the decoded latent manifold: a MOSAIC × MOSAIC grid of images (56 px each)
 
@@ -69,126 +67,172 @@ def view_of(run: runs.Run, data: Data, epoch: int) -> View:
 
 
 def _play(playing: bool) -> None:
-    """The Play and Pause buttons. Play starts again from the start when at the end; a pause keeps the epoch shown.
-    Each press makes new buttons and, after Play, a new replay slider (see :func:`replay`)."""
-    st.session_state["playing"] = playing
-    st.session_state["play_round"] = st.session_state.get("play_round", 0) + 1
+    """The Play and Pause buttons. Play starts again from the start when at the end; a pause keeps the epoch the
+    browser shows (by Play's clock). Each press makes new buttons and, after Play, a new replay slider."""
+    state.PLAYING.set(playing)
+    state.PLAY_ROUND.set(state.PLAY_ROUND.get() + 1)
     if playing and controls.value("h_replay") >= settings.MAX_REPLAY:
         controls.set_value("h_replay", 0)
+    if not playing and (shown := player.shown()) is not None:
+        controls.set_value("h_replay", shown)
+    player.stop()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one step of the replay shows: the run at one of its snapshots, and whether Play is on."""
+
+    run: runs.Run
+    data: Data
+    epoch: int
+    view: View
+    playing: bool
 
 
 def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
     """The model at one snapshot: its numbers, latent space, curves, reconstructions and samples, with the replay
-    slider and Play.
+    slider and Play (while playing, :func:`replay_playing` draws them).
 
-    While playing, the browser reruns this fragment every FRAME_SECONDS (``timed``), at its own pace, and each run
-    shows the next snapshot until the last. Meanwhile the slider gives way to a progress bar. The buttons and the
-    slider are new widgets after every press (keys by ``play_round``): requests the browser sends as it catches up
-    can carry an old button's click, or the old slider's last value, and must find no widget to act on.
+    The buttons and the slider are new widgets after every press (keys by ``play_round``): a request the browser
+    sent before the press can carry an old button's click, or the old slider's last value, and must find no widget
+    to act on.
     """
-    playing, round_ = st.session_state.get("playing", False), st.session_state.get("play_round", 0)
-    if playing != timed:  # Play or Pause was pressed: a run of the whole page starts or stops the timer
+    playing = state.PLAYING.get()
+    if playing != timed:  # Play or Pause was pressed: a run of the whole page sets or stops the end's timer (timed)
         st.rerun()
-    epochs = run.config.epochs
-    every = runs.snapshot_every(epochs)
-    stored = min(controls.value("h_replay"), epochs)
     if playing:
-        stored = min(stored + every, epochs)
-    controls.set_value("h_replay", run.snapshot_epoch(stored))  # one press, one snapshot
+        replay_playing(run, data, latent)
+        return
+    _advance(run, playing)
     present.focus()  # a scene's parts first (this fragment draws them: it opens its own focus area)
     left, middle, right = shell.columns([1.1, 1.3, 1.2], [1.15, 1.3, 1.15])
     with left, focus_area.part("replay"):
-        slider, button = st.columns([3, 1], vertical_alignment="bottom")
-        with slider:
-            if playing:  # (the epoch is said once, by the marker on the training curves: text drawn at once would
-                shown = controls.value("h_replay")  # run a frame ahead of the chart the browser redraws)
-                st.progress(shown / epochs, text="Replaying the training: the epoch is marked on the curves")
-            else:
-                shown = controls.widget("h_replay", max_value=epochs, step=every, instance=round_)
-        with button:
-            if playing:
-                st.button("", on_click=_play, args=(False,), key=f"pause_{round_}", icon=":material/pause:", help="Pause")
-            else:
-                st.button("", on_click=_play, args=(True,), key=f"play_{round_}", icon=":material/play_arrow:",
-                          help="Play: the snapshots one after another, about ten a second.")
-        view = runs.view(view_of, run, data, shown)
-        c1, c2, c3 = st.columns(3)
-        shell.metric(c1, "Test ELBO", f"{view.test_elbo:.3f}",
-                         help="Nats per example: mean over the test points, 10 samples each (β = 1).")
-        shell.metric(c2, "KL (nats)", f"{view.kl_dims.sum():.3f}", help="Mean KL(q(z|x) ‖ N(0, I)) on the training data.")
-        shell.metric(c3, "Active units", f"{view.active} / {latent}", help=vc.evaluate.ACTIVE_HELP)
-        decoder = (f"Gaussian decoder, σₓ = {view.decoder_std:.3f}"
-                   f"{' learned' if run.config.decoder_std == 'learned' else ' fixed'}"
-                   if view.decoder_std is not None else "Bernoulli decoder")
-        showing = "Replaying" if playing else f"Showing epoch {shown}"
-        st.caption(f"{showing} of {epochs} epochs; trained in {run.seconds:.2f} s "
-                   f"({run.params.size:,} parameters, {decoder}).")
-    made = frame(run, data, view, shown, shell.lecture())
-    with middle:
-        figures.show(*made["latent_space"], downloads=not playing)
-        shell.look_for(f"one cloud per {_label(data)}; raise β and they crowd towards 0 as q(z|x) is pulled to N(0, I).")
-    with right:
-        figures.show(*made["training_curves"], downloads=not playing)
-        shell.look_for("the reconstruction term falls while the KL rises: the two pull against each other.")
-    if data.image_shape:
-        cols = shell.columns(2)
-        with cols[0], focus_area.part("reconstructions"):
-            st.subheader("Data (top) and reconstructions")
-            if shell.shown("reconstructions"):
-                st.image(images.image_rows([data.X[:N_IMAGES], view.recon[:N_IMAGES]], data.image_shape), output_format="PNG")
-            shell.look_for("each reconstruction keeps its digit's shape, blurred: the decoder's probability per pixel.")
-        with cols[1], focus_area.part("prior_samples"):
-            st.subheader("New samples from the prior")
-            if shell.shown("prior_samples"):
-                st.image(images.image_rows([view.samples[:N_IMAGES], view.full_samples[:N_IMAGES]], data.image_shape),
-                         output_format="PNG")
-            shell.look_for("top: the decoder's probabilities g(z) for z ~ N(0, I), digit-like, some between two digits; "
-                           "bottom: full samples x ~ p(x|z) of the same z, each pixel on with its probability.")
-        if view.manifold is not None:
-            _manifold(view, data, run.config, shown, downloads=not playing)
-    else:
-        cols = shell.columns(3)
-        with cols[0]:
-            figures.show(*made["data"], downloads=not playing)
-        with cols[1]:
-            figures.show(*made["reconstructions"], downloads=not playing)
-            shell.look_for("reconstructions (colour) against the data (grey): how much of each cluster survives.")
-        with cols[2]:
-            figures.show(*made["prior_samples"], downloads=not playing)
-            shell.look_for("the decoder means g(z) (black) trace where the model puts its mass; full samples "
-                           "x ~ p(x|z) (orange) add σₓ of noise: do they cover the data (grey), no more, no less?")
+        epoch = _slider(run, playing)
+        shown = Snapshot(run, data, epoch, runs.view(view_of, run, data, epoch), playing)
+        _numbers(shown, latent)
+    _pictures(shown, middle, right)
+    _after(shown)
+
+
+def _advance(run: runs.Run, playing: bool) -> None:
+    """The snapshot to show, kept as the replay control's value: the one chosen, or while playing the next one
+    (one press, one snapshot)."""
+    epochs = run.config.epochs
+    stored = min(controls.value("h_replay"), epochs)
     if playing:
-        if shown >= epochs:  # played to the end: back to the slider, at the end
-            _play(False)
-            controls.set_value("h_replay", settings.MAX_REPLAY)
-            st.rerun()
-        _make_ahead(run, data, shown)
-    if shown == epochs:
-        controls.set_value("h_replay", settings.MAX_REPLAY)  # "the end" stays out of the URL
-    controls.sync_page_url()  # a replay step reruns only this fragment: keep the address bar's link true
+        stored = min(stored + runs.snapshot_every(epochs), epochs)
+    controls.set_value("h_replay", run.snapshot_epoch(stored))
 
 
-def _manifold(view: View, data: Data, config: runs.RunConfig, epoch: int, downloads: bool) -> None:
+def _slider(run: runs.Run, playing: bool) -> int:
+    """The replay slider and Play (while playing, a progress bar and Pause); the epoch to show."""
+    epochs, round_ = run.config.epochs, state.PLAY_ROUND.get()
+    slider, button = st.columns([3, 1], vertical_alignment="bottom")
+    with slider:
+        if playing:  # (the epoch is said once, by the marker on the training curves: text drawn at once would
+            epoch = controls.value("h_replay")  # run a frame ahead of the chart the browser redraws)
+            st.progress(epoch / epochs, text="Replaying the training: the epoch is marked on the curves")
+        else:
+            epoch = controls.widget("h_replay", max_value=epochs, step=runs.snapshot_every(epochs), instance=round_)
+    with button:
+        if playing:
+            st.button("", on_click=_play, args=(False,), key=f"pause_{round_}", icon=":material/pause:", help="Pause")
+        else:
+            st.button("", on_click=_play, args=(True,), key=f"play_{round_}", icon=":material/play_arrow:",
+                      help="Play: the snapshots one after another, about ten a second.")
+    return epoch
+
+
+def _numbers(shown: Snapshot, latent: int) -> None:
+    """The snapshot's test ELBO, KL and active units, and which epoch of which run they are."""
+    view, config = shown.view, shown.run.config
+    c1, c2, c3 = st.columns(3)
+    shell.metric(c1, "Test ELBO", f"{view.test_elbo:.3f}",
+                 help="Nats per example: mean over the test points, 10 samples each (β = 1).")
+    shell.metric(c2, "KL (nats)", f"{view.kl_dims.sum():.3f}", help="Mean KL(q(z|x) ‖ N(0, I)) on the training data.")
+    shell.metric(c3, "Active units", f"{view.active} / {latent}", help=vc.evaluate.ACTIVE_HELP)
+    decoder = (f"Gaussian decoder, σₓ = {view.decoder_std:.3f}{' learned' if config.decoder_std == 'learned' else ' fixed'}"
+               if view.decoder_std is not None else "Bernoulli decoder")
+    showing = "Replaying" if shown.playing else f"Showing epoch {shown.epoch}"
+    st.caption(f"{showing} of {config.epochs} epochs; trained in {shown.run.seconds:.2f} s "
+               f"({shown.run.params.size:,} parameters, {decoder}).")
+
+
+def _pictures(shown: Snapshot, middle, right) -> None:
+    """The latent space and the training curves beside the numbers; under them the images (digits, MNIST), or the
+    data, reconstructions and samples (2-D data)."""
+    made, downloads = frame(shown.run, shown.data, shown.view, shown.epoch, shell.lecture()), not shown.playing
+    with middle:
+        figures.show(*made["latent_space"], downloads=downloads)
+        shell.look_for(f"one cloud per {shown.data.label_name}; raise β and they crowd towards 0 as q(z|x) is pulled to "
+                       "N(0, I).")
+    with right:
+        figures.show(*made["training_curves"], downloads=downloads)
+        shell.look_for("the reconstruction term falls while the KL rises: the two pull against each other.")
+    if shown.data.image_shape:
+        _images(shown)
+        return
+    cols = shell.columns(3)
+    with cols[0]:
+        figures.show(*made["data"], downloads=downloads)
+    with cols[1]:
+        figures.show(*made["reconstructions"], downloads=downloads)
+        shell.look_for("reconstructions (colour) against the data (grey): how much of each cluster survives.")
+    with cols[2]:
+        figures.show(*made["prior_samples"], downloads=downloads)
+        shell.look_for("the decoder means g(z) (black) trace where the model puts its mass; full samples "
+                       "x ~ p(x|z) (orange) add σₓ of noise: do they cover the data (grey), no more, no less?")
+
+
+def _images(shown: Snapshot) -> None:
+    """Images (digits, MNIST): a row of data over its reconstructions, a row of samples, and with d = 2 the decoded
+    latent manifold."""
+    data, view, row = shown.data, shown.view, images.ROW
+    cols = shell.columns(2)
+    with cols[0], focus_area.part("reconstructions"):
+        st.subheader("Data (top) and reconstructions")
+        if shell.shown("reconstructions"):
+            st.image(images.image_rows([data.X[:row], view.recon[:row]], data.image_shape), output_format="PNG")
+        shell.look_for("each reconstruction keeps its digit's shape, blurred: the decoder's probability per pixel.")
+    with cols[1], focus_area.part("prior_samples"):
+        st.subheader("New samples from the prior")
+        if shell.shown("prior_samples"):
+            st.image(images.image_rows([view.samples[:row], view.full_samples[:row]], data.image_shape),
+                     output_format="PNG")
+        shell.look_for("top: the decoder's probabilities g(z) for z ~ N(0, I), digit-like, some between two digits; "
+                       "bottom: full samples x ~ p(x|z) of the same z, each pixel on with its probability.")
+    if view.manifold is not None:
+        _manifold(shown)
+
+
+def _after(shown: Snapshot) -> None:
+    """After a step: at Play's end, back to the slider at the end; while playing, the next snapshots made ahead. "The
+    end" stays out of the URL, which a replay step (a run of this fragment alone) keeps true."""
+    epochs = shown.run.config.epochs
+    if shown.epoch == epochs:
+        controls.set_value("h_replay", settings.MAX_REPLAY)
+    controls.sync_page_url()
+
+
+def _manifold(shown: Snapshot) -> None:
     """The decoded latent manifold (Kingma & Welling 2014, Fig. 4): g(z) on the prior's quantile grid, one mosaic,
     beside the codes with the grid's nodes on them."""
+    view, data = shown.view, shown.data
     st.subheader("The latent manifold: g(z) on a grid of the prior's quantiles")
     left, right = shell.columns([1, 1])
     with left:
         figures.show(lambda: latents.grid_over_codes(view.mu, data.y, view.grid, "digit",
-                                                    ["Codes μ(x), and the grid's z (+)", "each + is one image →"]),
-                     "manifold_grid", (config, epoch), height=shell.height(420, 470), downloads=downloads)
+                                                     ["Codes μ(x), and the grid's z (+)", "each + is one image →"]),
+                     "manifold_grid", (shown.run.config, shown.epoch), height=shell.height(420, 470),
+                     downloads=not shown.playing)
     with right:
         if shell.shown("manifold", 420):
             st.image(images.mosaic(view.manifold, data.image_shape), output_format="PNG")
     grid_formula = r"z_{rc} = \big(\Phi^{-1}(\tfrac{c + 1/2}{m}),\ \Phi^{-1}(\tfrac{m - r - 1/2}{m})\big)"
     formula(grid_formula, f"Row r, column c of the mosaic (m = {MOSAIC}): each cell of the grid holds the same prior "
-                        "mass 1/m², so the mosaic shows the decoder where the prior puts its mass.")
+                          "mass 1/m², so the mosaic shows the decoder where the prior puts its mass.")
     shell.look_for("each digit owns a region of the mosaic, as its colour owns a region of the codes, and between two "
                    "regions one digit morphs into the other.")
-
-
-def _label(data: Data) -> str:
-    return "digit" if data.image_shape else "cluster"
 
 
 def far_from_truth(run: runs.Run, data: Data, timed: bool) -> None:
@@ -223,14 +267,14 @@ def frame(run: runs.Run, data: Data, view: View, epoch: int, lecture: bool) -> d
     tall, low = (470, 420) if lecture else (380, 340)
     if latent == 1:
         def latent_chart() -> alt.TopLevelMixin:
-            return spaces.latent_strip(view.mu[:, 0], data.y, "Latent space: μ(x)", _label(data))
+            return spaces.latent_strip(view.mu[:, 0], data.y, "Latent space: μ(x)", data.label_name)
     else:
         dims = tuple(int(i) for i in np.sort(np.argsort(view.kl_dims)[::-1][:2]))
         title = ["Latent space: μ(x), 1σ of q(z|x)"] + ([] if latent == 2 else [f"dims {dims[0] + 1}, {dims[1] + 1}: "
                                                                                "the two with most KL"])
 
         def latent_chart() -> alt.TopLevelMixin:
-            return spaces.latent_space(view.mu, view.log_var, data.y, title, dims=dims, label_title=_label(data))
+            return spaces.latent_space(view.mu, view.log_var, data.y, title, dims=dims, label_title=data.label_name)
     made: dict[str, Made] = {
         "latent_space": (latent_chart, "latent_space", key, tall),
         "training_curves": (lambda: curves.loss_curves({"recon": run.recon, "KL": run.kl, "recon + β·KL": run.loss},
@@ -247,7 +291,14 @@ def frame(run: runs.Run, data: Data, view: View, epoch: int, lecture: bool) -> d
 
 
 AHEAD = 4  # snapshots made ahead of the one Play shows
-_making: set = set()  # (config, epoch, lecture) being made ahead now
+
+
+@st.cache_resource
+def being_made() -> set:
+    """The snapshots, as (config, epoch, lecture), that a thread is making ahead now: one set for the server process,
+    so that a step does not start a second thread on what the last step's thread is still making (this script's own
+    globals are made anew on every run)."""
+    return set()
 
 
 def _make_ahead(run: runs.Run, data: Data, epoch: int) -> None:
@@ -259,10 +310,11 @@ def _make_ahead(run: runs.Run, data: Data, epoch: int) -> None:
         view_of, run, data, epoch, store=views), epoch, lecture).items()}
     every = runs.snapshot_every(run.config.epochs)
     ahead = [e for e in range(epoch + every, min(epoch + AHEAD * every, run.config.epochs) + 1, every)
-             if (run.config, e, lecture) not in _making]
+             if (run.config, e, lecture) not in being_made()]
     if not ahead:
         return
-    _making.update((run.config, e, lecture) for e in ahead)
+    making = being_made()
+    making.update((run.config, e, lecture) for e in ahead)
 
     def make() -> None:
         try:
@@ -271,7 +323,7 @@ def _make_ahead(run: runs.Run, data: Data, epoch: int) -> None:
                 for build, name, key, height in frame(run, data, view, e, lecture).values():
                     figures.figure(build, name, key, sizes.get(name, height), lecture, store=specs)
         finally:
-            _making.difference_update((run.config, e, lecture) for e in ahead)
+            making.difference_update((run.config, e, lecture) for e in ahead)
 
     threading.Thread(target=make, name="vae-lab-play-ahead", daemon=True).start()
 
@@ -297,7 +349,7 @@ betas, dims = settings.neighbours("h_beta", beta), settings.neighbours("h_latent
 runs.prefetch([runs.replace(config, latent_dim=d) for d in dims] + [runs.replace(config, beta=b) for b in betas], data.X)
 
 # -- the cached views and their figures, replayable -------------------------------------------------
-playing = st.session_state.get("playing", False)
+playing = state.PLAYING.get()
 st.fragment(replay, run_every=FRAME_SECONDS if playing else None)(run, data, latent, playing)
 
 # -- the trained model against the truth -----------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 IMAGE_PX = 64  # about this many pixels per image: 8 × 8 digits at scale 8, MNIST's 28 × 28 at scale 2 (56 px)
+ROW = 8  # images in a row of examples under a figure (about IMAGE_PX each)
 
 
 def image_rows(rows: list[np.ndarray], shape: tuple[int, int], scale: int | None = None, gap: int = 1) -> np.ndarray:

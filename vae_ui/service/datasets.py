@@ -47,6 +47,11 @@ class Data:
     def is_2d(self) -> bool:
         return self.X.shape[1] == 2
 
+    @property
+    def label_name(self) -> str:
+        """What a label names, as a chart's legend says it: a digit (images) or a cluster."""
+        return "digit" if self.image_shape else "cluster"
+
 
 def split(spec: DataSpec, title: str, X: np.ndarray, y: np.ndarray, image_shape: Any = None) -> Data:
     """Shuffle and split with the spec's seed; the arrays come back read-only."""
