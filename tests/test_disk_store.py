@@ -318,3 +318,19 @@ def test_two_server_processes_asking_for_one_config_train_it_once(tmp_path):
                                 stdout=subprocess.PIPE, text=True) for _ in range(2)]
     trainings = sorted(int(p.communicate(timeout=180)[0].split()[-1]) for p in started)
     assert trainings == [0, 1]
+
+
+def test_an_unwritable_store_is_one_sentence_in_the_sidebar_and_the_page_still_trains(tmp_path):
+    from tests.apptest_helpers import app, assert_clean
+
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    disk.use(disk.DiskStore(blocker / "store", 2**30))
+    try:
+        at = app("autoencoder", ae_latent="3", ae_epochs="50", seed="21")  # a set-up no other test trains
+        assert_clean(at)
+        said = [w.value.replace("\\", "") for w in at.sidebar.warning if "model store" in w.value]  # (unescaped)
+        assert len(said) == 1 and "cannot be written" in said[0] and "VAE_LAB_STORE" in said[0]
+        assert at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")  # the page drew its model
+    finally:
+        disk.use(None)

@@ -13,6 +13,7 @@ import streamlit as st
 
 from vae_ui import deck, deck_file, settings
 from vae_ui.lecture import classroom
+from vae_ui.service import disk
 from vae_ui.session import controls, stage
 from vae_ui.session.user_text import escape, shorten
 from vae_ui.settings import REGISTRY
@@ -27,6 +28,9 @@ def deck_box() -> None:
     trouble = classroom.problem()
     if trouble:  # (outside the folded box: the lecturer sees it without opening it)
         st.sidebar.warning(escape(trouble), icon=":material/how_to_vote:")
+    unstored = disk.store().problem()
+    if unstored:  # (models trained now live in this process only: the app goes on from memory)
+        st.sidebar.warning(escape(unstored), icon=":material/save:")
     with st.sidebar.expander("Lecture deck", icon=":material/slideshow:", expanded=False):
         left, right = st.columns(2)
         left.button("Present the course", on_click=stage.start, args=("course",), key="present_course",

@@ -114,9 +114,12 @@ class DiskStore:
             return None
         path = self.path(config)
         try:
-            fields = self._read(path, config)
-        except FileNotFoundError:
+            file = open(path, "rb")  # noqa: SIM115 - closed below
+        except OSError:  # none (or a folder that cannot be read: as none)
             return None
+        try:
+            with file:
+                fields = self._read(file, config)
         except Exception as err:  # noqa: BLE001 - whatever is wrong with the file, it is trained again
             self._set_aside(path, err)
             return None
@@ -125,12 +128,11 @@ class DiskStore:
         self.loaded += 1
         return make(config=config, **fields)
 
-    def _read(self, path: Path, config: Any) -> dict[str, Any]:
-        with open(path, "rb") as file:
-            _check_sizes(file)
-            with np.load(file, allow_pickle=False) as archive:
-                meta = json.loads(str(archive["meta"]))
-                arrays = {name: archive[name] for name in ARRAYS}
+    def _read(self, file: Any, config: Any) -> dict[str, Any]:
+        _check_sizes(file)
+        with np.load(file, allow_pickle=False) as archive:
+            meta = json.loads(str(archive["meta"]))
+            arrays = {name: archive[name] for name in ARRAYS}
         if meta.get("format") != FORMAT or meta.get("core") != CORE_VERSION:
             raise Unreadable(f"written by another version ({meta.get('format')}, core {meta.get('core')})")
         if meta.get("config") != canonical(config):
