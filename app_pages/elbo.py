@@ -12,7 +12,7 @@ from vae_ui.page import figures, focus_area, shell
 from vae_ui.page.data import page_data
 from vae_ui.page.text import formula, source
 from vae_ui.service import runs
-from vae_ui.session import controls
+from vae_ui.session import controls, stage
 
 shell.title("The ELBO and the KL divergence")
 kl_tab, gap_tab, beta_tab, scale_tab = controls.tabs("el_tab")
@@ -80,9 +80,13 @@ if scale_tab.open:
         present.focus()
         with focus_area.part("effective_beta"):
             shell.metric(st, f"Effective β of a loss written with β = 1 (D = {D})", f"{beta_eff:.4g}")
+            held = stage.kept_back("numbers")  # (a question asks for β_eff: its formula is the answer)
             if bernoulli:
-                formula(r"-\sum_d \big[x_d\log\hat x_d + (1-x_d)\log(1-\hat x_d)\big] + \beta\,\mathrm{KL},\qquad"
-                        r"\beta_\text{eff} = \beta \;(\text{sum over } D),\quad \beta\,D \;(\text{mean over } D)")
+                formula(r"-\sum_d \big[x_d\log\hat x_d + (1-x_d)\log(1-\hat x_d)\big] + \beta\,\mathrm{KL}")
+                if not held:
+                    formula(r"\beta_\text{eff} = \beta \;(\text{sum over } D),\quad \beta\,D \;(\text{mean over } D)")
+            elif held:
+                formula(r"-\log\mathcal N(x;\hat x,\sigma_x^2 I) + \beta\,\mathrm{KL}")
             else:
                 formula(r"-\log\mathcal N(x;\hat x,\sigma_x^2 I) + \beta\,\mathrm{KL} = "
                         r"\frac{1}{\sigma_x^2}\Big(\tfrac12\lVert x-\hat x\rVert^2 + \beta\,\sigma_x^2\,\mathrm{KL}\Big)"

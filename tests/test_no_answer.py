@@ -21,7 +21,7 @@ GIVEAWAYS = {
     "The KL divergence in closed form": ["0.807", "0.318", "not symmetric"],
     "The ELBO and its gap": ["zero exactly when"],
     "Two estimators of one gradient": ["lower variance than the score function"],
-    "The hidden β of a mean": ["β = 64", "β = D"],
+    "The hidden β of a mean": ["β = 64", "β = D", "beta_text{eff}"],  # (the last: β_eff's formula, as LaTeX)
     "Importance sampling inside the log": ["only in expectation", "38%"],
     "A learned σₓ on the rings": ["has collapsed", "carries 0.013"],
     "Which way the KL points": ["too narrow", "mode-seeking", "narrower than the posterior"],
