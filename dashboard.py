@@ -8,7 +8,7 @@ import streamlit as st
 from vae_ui.lecture import authoring, classroom, present
 from vae_ui.page import shell
 from vae_ui.service import memory
-from vae_ui.session import controls, guard, stage
+from vae_ui.session import controls, guard, stage, state
 
 guard.install()  # a widget value no browser sends is dropped with a note, not a traceback
 memory.give_back()  # large arrays freed go back to the system (a fixed mmap threshold)
@@ -23,7 +23,7 @@ classroom.store()  # the class vote's store: on the first visit it prints the pr
 stage.begin()  # a deck's scene sets the controls up (before any widget is drawn)
 st.set_page_config(page_title="VAE Lab", page_icon="assets/favicon.png", layout="wide",  # a local icon: no CDN
                    initial_sidebar_state="collapsed" if shell.lecture() else "auto")  # a projector needs the width
-st.session_state["page_keys"] = []  # the controls drawn in this run, for the URL
+state.PAGE_KEYS.set([])  # the controls drawn in this run, for the URL
 
 shell.sidebar()
 home = st.Page("app_pages/home.py", title="Worked example: a VAE", icon=":material/home:", default=True)
@@ -34,7 +34,7 @@ reparameterisation = st.Page("app_pages/reparameterisation.py", title="Reparamet
                              url_path="reparameterisation")
 pages = {"VAE Lab": [home], "Autoencoders": [autoencoder, denoising], "Variational": [elbo, reparameterisation]}
 page = st.navigation(pages)
-st.session_state["page_path"] = page.url_path
+state.PAGE_PATH.set(page.url_path)
 shell.show_notes()
 by_name = {stage.page_name(p.url_path): p for group in pages.values() for p in group}
 present.follow(by_name, page.url_path)  # a scene opens its page, its title on top

@@ -12,7 +12,7 @@ from vae_ui.charts import curves, latents
 from vae_ui.lecture import present
 from vae_ui.page import figures, shell
 from vae_ui.page.text import formula, source
-from vae_ui.session import controls, stage
+from vae_ui.session import controls, stage, state
 
 MODEL = theory.LinearGaussianModel(W=np.array([[2.0], [1.0]]), b=np.array([0.0, 0.0]), sigma_x=0.7)
 POINTS = np.array([[1.5, 0.5], [-2.0, -0.8], [0.3, 1.2], [3.0, 1.8], [-0.5, 0.6]])  # the data points x to choose from
@@ -26,7 +26,7 @@ def _set_q_to_posterior() -> None:
     m, S = MODEL.posterior(POINTS[int(controls.value("lg_point"))])
     for key, value in (("lg_mu", float(m[0])), ("lg_sigma", float(np.sqrt(S[0, 0])))):
         controls.set_value(key, value)
-        st.session_state[f"w_{key}"] = value
+        st.session_state[state.widget_key(key)] = value
 
 
 INTRO = ("A model we can solve exactly: z ~ N(0, 1), x | z ~ N(Wz + b, σₓ² I) with x in 2-D. Move q's μ and σ: "

@@ -13,6 +13,7 @@ import streamlit as st
 from vae_ui.deck import LETTERS
 from vae_ui.lecture import classroom
 from vae_ui.lecture.vote_file import Refused, Unavailable
+from vae_ui.session import state
 from vae_ui.session.user_text import escape
 
 POLL_SECONDS = 2.0
@@ -22,17 +23,17 @@ COOKIE_SCRIPT = "<script>document.cookie = '{name}={token}; path=/; max-age=3153
 
 def browser_voter() -> str:
     """This browser's voter token: its cookie's, else its URL's, else a new one; kept in both."""
-    kept = (st.context.cookies.get(COOKIE), st.query_params.get(PARAM), st.session_state.get("voter"))
+    kept = (st.context.cookies.get(COOKIE), st.query_params.get(PARAM), state.VOTER.get())
     token = next((t for t in kept if store.voter(t)), None) or store.new_voter()
-    st.session_state["voter"] = token
+    state.VOTER.set(token)
     if st.query_params.get(PARAM) != token:
         st.query_params[PARAM] = token
     if st.context.cookies.get(COOKIE) != token:  # (a token is hex digits and a dot: nothing to escape)
         st.html(COOKIE_SCRIPT.format(name=COOKIE, token=token), unsafe_allow_javascript=True)
-    if st.session_state.get("joined") != (code, token):
+    if state.JOINED.get() != (code, token):
         try:
             store.join(code, token)
-            st.session_state["joined"] = (code, token)
+            state.JOINED.set((code, token))
         except Unavailable:
             pass  # (the count of who joined can wait: the question and the vote say what is wrong)
     return token
@@ -41,9 +42,9 @@ def browser_voter() -> str:
 def cast(scene: int, round_: int, choice: int) -> None:
     try:
         store.vote(code, scene, round_, voter, choice)
-        st.session_state["vote_note"] = None
+        state.VOTE_NOTE.set(None)
     except Refused as err:
-        st.session_state["vote_note"] = str(err)
+        state.VOTE_NOTE.set(str(err))
 
 
 @st.fragment(run_every=POLL_SECONDS)
@@ -63,7 +64,7 @@ def question() -> None:
         st.button(f"{LETTERS[i]}.  {escape(choice)}", key=f"vote_{now.scene}_{now.round}_{i}", on_click=cast,
                   args=(now.scene, now.round, i), type="primary" if mine == i else "secondary", width="stretch",
                   disabled=now.revealed)
-    note = st.session_state.get("vote_note")
+    note = state.VOTE_NOTE.get()
     if note:
         st.warning(escape(note), icon=":material/block:")
     if mine is not None:  # (after the reveal too: the disabled buttons no longer show it)
@@ -74,7 +75,7 @@ def question() -> None:
 
 
 store = classroom.store()
-code = st.session_state["join_code"]
+code = state.JOIN_CODE.get()
 st.title("Class vote")
 try:
     voter = browser_voter()

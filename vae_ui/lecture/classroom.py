@@ -20,7 +20,7 @@ from vae_ui.lecture.vote_file import Refused, Unavailable
 from vae_ui.lecture.votes import VoteStore
 from vae_ui.page import figures, shell
 from vae_ui.service import network
-from vae_ui.session import controls, stage
+from vae_ui.session import controls, stage, state
 from vae_ui.session.user_text import escape
 
 COUNT_SECONDS = 1.0  # the lecturer's count of votes is read this often
@@ -66,17 +66,17 @@ def problem() -> str | None:
 
 
 def secret() -> str:
-    return st.session_state.get("presenter_secret", "")
+    return state.PRESENTER_SECRET.get()
 
 
 def class_code() -> str | None:
-    return st.session_state.get("class_code")
+    return state.CLASS_CODE.get()
 
 
 def presenter_box() -> None:
     """In the sidebar's deck box: become the presenter, open a class."""
     st.markdown("**Class vote**")
-    note = st.session_state.pop("class_note", None)
+    note = state.CLASS_NOTE.pop()
     if note:  # (from Start or from Vote again)
         st.error(escape(note))
     if class_code() and _class_gone():
@@ -86,25 +86,26 @@ def presenter_box() -> None:
         st.caption(f"Your class: {class_code()}. Its join link is on every question scene.")
         st.button("End the class vote", key="class_end", on_click=_end, icon=":material/stop_circle:")
         return
-    st.text_input("Presenter secret", type="password", key="class_secret_input", max_chars=64,
+    st.text_input("Presenter secret", type="password", key=state.SECRET_INPUT.name, max_chars=64,
                   help="Printed in the terminal where the app was started (or set as VAE_LAB_PRESENTER_SECRET).")
     st.button("Start a class vote", key="class_start", on_click=_start, icon=":material/how_to_vote:")
 
 
 def _start() -> None:
-    typed = st.session_state.get("class_secret_input", "")
+    typed = state.SECRET_INPUT.get()
     try:
         code = store().open_class(typed)
     except Refused as err:
-        st.session_state["class_note"] = f"Not started: {err}."
+        state.CLASS_NOTE.set(f"Not started: {err}.")
         return
-    st.session_state["presenter_secret"], st.session_state["class_code"] = typed, code
-    st.session_state["class_secret_input"] = ""
+    state.PRESENTER_SECRET.set(typed)
+    state.CLASS_CODE.set(code)
+    state.SECRET_INPUT.set("")
 
 
 def _end() -> None:
-    st.session_state.pop("class_code", None)
-    st.session_state.pop("published", None)
+    state.CLASS_CODE.pop()
+    state.PUBLISHED.pop()
 
 
 def _class_gone() -> bool:
@@ -163,11 +164,11 @@ def publish(number: int, scene: deck.Scene, revealed: bool) -> None:
         return
     q = scene.question
     wanted = (code, number if q else 0, revealed)
-    if st.session_state.get("published") == wanted:
+    if state.PUBLISHED.get() == wanted:
         return
     try:
         store().show(secret(), code, number if q else 0, q.prompt if q else "", q.choices if q else (), revealed)
-        st.session_state["published"] = wanted
+        state.PUBLISHED.set(wanted)
     except Refused as err:
         st.error(escape(str(err)))
 
@@ -241,6 +242,6 @@ def _again() -> None:
     try:
         store().vote_again(secret(), class_code())
     except Refused as err:
-        st.session_state["class_note"] = str(err)
-    st.session_state.pop("published", None)
+        state.CLASS_NOTE.set(str(err))
+    state.PUBLISHED.pop()
     stage.set_revealed(controls.value("scene"), False)  # the new round's answer is kept back again

@@ -19,7 +19,7 @@ from vae_ui.lecture import classroom
 from vae_ui.page import focus_area
 from vae_ui.service import runs
 from vae_ui.service.datasets import generated
-from vae_ui.session import stage
+from vae_ui.session import stage, state
 from vae_ui.session.user_text import escape
 
 KEYS_SCRIPT = """<script>
@@ -56,9 +56,9 @@ def follow(pages: dict[str, Any], here: str) -> None:
     if found is None:
         return
     number, scene = found
-    token = st.session_state.get("applied")
-    if st.session_state.get("followed") != token:
-        st.session_state["followed"] = token
+    token = state.APPLIED.get()
+    if state.FOLLOWED.get() != token:
+        state.FOLLOWED.set(token)
         if stage.page_path(scene.page) != here:
             st.switch_page(pages[scene.page])
     header(number, scene, stage.active())
@@ -81,12 +81,12 @@ def header(number: int, scene: deck.Scene, used: deck.Deck) -> None:
     are, the clicker's buttons (and Reveal), the title, the talking point's first sentence (all of it behind "More"),
     the question with its choices (after Reveal, the answer marked and its explanation behind "Why")."""
     n = len(used.scenes)
-    st.session_state["w_jump"] = number
+    state.JUMP.set(number)
     shown = stage.revealed(number)
     with st.container(border=True, key="scene_header", gap="small"):
         st.html(HEADER_CSS + HEADER_SCRIPT + KEYS_SCRIPT, unsafe_allow_javascript=True)  # (no room of their own)
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-            st.selectbox("Scene", range(1, n + 1), key="w_jump", on_change=stage.jumped, label_visibility="collapsed",
+            st.selectbox("Scene", range(1, n + 1), key=state.JUMP.name, on_change=stage.jumped, label_visibility="collapsed",
                          format_func=lambda i: f"{i} / {n} · {used.scenes[i - 1].title}", width=JUMP_PX,
                          help="Jump to a scene of the deck.")
             st.container(key="scene_title", width="stretch").markdown(f"**{escape(scene.title)}**")

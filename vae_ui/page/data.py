@@ -14,7 +14,7 @@ import streamlit as st
 import vae_core as vc
 from vae_ui.service.datasets import TEST_FRACTION, Data, DataSpec, generated, split
 from vae_ui.service.lru import read_only
-from vae_ui.session import controls
+from vae_ui.session import controls, state
 from vae_ui.session.user_text import escape, shorten
 
 # An upload's numbers above this are refused: the sum of two of them is infinite in float64, and a value at float64's
@@ -32,21 +32,21 @@ def upload(container: Any) -> None:
     one leaves a message for the page and keeps the previous data. Removing the file removes its message."""
     file = container.file_uploader("CSV file (numbers, ≥ 2 columns)", type=["csv", "txt"], key="csv_file")
     if file is None:
-        st.session_state.pop("csv_error", None)
+        state.CSV_ERROR.pop()
         return
     content = file.getvalue()
     key = digest(content)
-    if key in (st.session_state.get("csv", {}).get("digest"), st.session_state.get("csv_error_digest")):
+    if key in ((state.CSV.get() or {}).get("digest"), state.CSV_ERROR_DIGEST.get()):
         return
     try:
         ds = vc.data.from_csv(content, name=file.name)
         refuse_huge(ds.X)
     except ValueError as err:
-        st.session_state["csv_error"] = f"{shorten(file.name)}: {err}"
-        st.session_state["csv_error_digest"] = key
+        state.CSV_ERROR.set(f"{shorten(file.name)}: {err}")
+        state.CSV_ERROR_DIGEST.set(key)
         return
     X = read_only(vc.data.standardize(ds.X))
-    st.session_state["csv"] = {"digest": key, "name": shorten(file.name), "X": X, "notes": ds.notes}
+    state.CSV.set({"digest": key, "name": shorten(file.name), "X": X, "notes": ds.notes})
     forget_error()
 
 
@@ -63,8 +63,8 @@ def refuse_huge(X: np.ndarray) -> None:
 
 def forget_error() -> None:
     """The message about a bad upload goes (the file was replaced or removed, the data set changed, a reset)."""
-    st.session_state.pop("csv_error", None)
-    st.session_state.pop("csv_error_digest", None)
+    state.CSV_ERROR.pop()
+    state.CSV_ERROR_DIGEST.pop()
 
 
 def page_data() -> Data:
@@ -73,10 +73,10 @@ def page_data() -> Data:
     if name != "csv":
         forget_error()
         return generated(name, seed)
-    error = st.session_state.get("csv_error")
+    error = state.CSV_ERROR.get()
     if error:  # the file name and its cells are the user's: shown as text, never as Markdown
         st.error(f"That file was not loaded — {escape(error)}. The previous data is kept.", icon=":material/error:")
-    upload = st.session_state.get("csv")
+    upload = state.CSV.get()
     if upload is None:
         st.info("Upload a CSV in the sidebar (its columns are standardised). Until then: three clusters.",
                 icon=":material/upload_file:")

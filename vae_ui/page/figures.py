@@ -18,6 +18,7 @@ from vae_ui.charts import look
 from vae_ui.page import focus_area, shell
 from vae_ui.service import runs
 from vae_ui.service.lru import LRU
+from vae_ui.session import state
 
 MAX_FIGURES = 1024  # figures kept by count; the real bound is the bytes of runs.BUDGET
 
@@ -93,7 +94,7 @@ def prepare(chart: alt.TopLevelMixin, digits: int = 4) -> Figure:
 def picked(name: str, rows: int) -> int | None:
     """The row (0 … rows − 1) last clicked in the selectable chart ``name`` (see :func:`show`), or None. Readable
     before the chart is drawn, so a figure above it can mark the point; a row the chart no longer has is None."""
-    event = st.session_state.get(f"chart_{name}") or {}  # the chart's last selection event (a dict)
+    event = st.session_state.get(state.chart_key(name)) or {}  # the chart's last selection event (a dict)
     pick = (event.get("selection") or {}).get("pick") or []
     index = pick[0].get("idx") if pick and isinstance(pick[0], dict) else None
     if (isinstance(index, (int, float)) and not isinstance(index, bool) and math.isfinite(index)  # 1e400 is inf
@@ -129,7 +130,7 @@ def _show(build: Callable[[], alt.Chart], name: str, key: Hashable, height: int,
         return
     fig = figure(build, name, key, height, shell.lecture())
     if select:
-        st.vega_lite_chart(fig.to_vega_lite(), width="stretch", on_select="rerun", key=f"chart_{name}",
+        st.vega_lite_chart(fig.to_vega_lite(), width="stretch", on_select="rerun", key=state.chart_key(name),
                            selection_mode="pick")
     else:
         st.vega_lite_chart(fig.to_vega_lite(), width="stretch")

@@ -11,7 +11,7 @@ from urllib.parse import urlencode, urlsplit
 import streamlit as st
 
 from vae_ui.page import data, focus_area
-from vae_ui.session import controls, stage
+from vae_ui.session import controls, stage, state
 from vae_ui.session.user_text import escape
 from vae_ui.settings import DATASETS, MAX_EPOCHS, SHARED
 
@@ -114,15 +114,15 @@ def base_url() -> str:
 def current_link() -> str:
     """The address that restores this page and its controls."""
     base = base_url()
-    page = st.session_state.get("page_path", "")
-    keys = list(SHARED) + [k for k in st.session_state.get("page_keys", []) if k not in SHARED]
+    page = state.PAGE_PATH.get()
+    keys = list(SHARED) + [k for k in state.PAGE_KEYS.get() if k not in SHARED]
     query = urlencode(controls.url_params(keys))
     return f"{base}/{page}" + (f"?{query}" if query else "")
 
 
 def show_notes() -> None:
     """One message listing the link parameters that were not allowed (shown as plain text)."""
-    notes = st.session_state.get("url_notes", [])
+    notes = state.URL_NOTES.get()
     if notes:
         lines = "\n".join(f"- {escape(note)}" for note in notes)
         st.warning(f"Some settings in this link were not used:\n{lines}", icon=":material/link_off:")

@@ -1,10 +1,10 @@
 """Every control of the app (declared in :mod:`vae_ui.settings`) bound to its widget, its value kept in the URL.
 
-A control's value lives in ``st.session_state["values"][key]`` (a plain dict, not a widget key,
-so it survives page switches). On the first run of a session the URL's query parameters seed
-those values; a value that is malformed or out of range falls back to the default and leaves a
-note on the page. After every run the URL is rewritten with the values that differ from their
-defaults, so a copied link restores the same page and the same picture.
+A control's value lives in ``st.session_state["values"][key]`` (:data:`vae_ui.session.state.VALUES`: a plain dict,
+not a widget key, so it survives page switches). On the first run of a session the URL's query parameters seed those
+values; a value that is malformed or out of range falls back to the default and leaves a note on the page. After every
+run the URL is rewritten with the values that differ from their defaults, so a copied link restores the same page and
+the same picture.
 """
 
 from __future__ import annotations
@@ -14,48 +14,48 @@ from typing import Any
 
 import streamlit as st
 
+from vae_ui.session import state
 from vae_ui.session.user_text import escape, shorten
 from vae_ui.settings import JOIN, REGISTRY, SHARED, Control
 
 
 def init_state() -> None:
     """Seed every control once per session: its default, or a valid value from the URL."""
-    ss = st.session_state
-    if "values" in ss:
+    if state.VALUES.held():
         return
-    ss["values"] = {key: c.default for key, c in REGISTRY.items()}
+    state.VALUES.set({key: c.default for key, c in REGISTRY.items()})
     notes = []
     for key, raw in st.query_params.to_dict().items():
         if key == JOIN:  # a student's join link: the vote page, not a control
-            ss["join_code"] = raw[:12]
+            state.JOIN_CODE.set(raw[:12])
             continue
         control = REGISTRY.get(key)
         if control is None:
             notes.append(f"unknown link parameter '{shorten(key)}' ignored")
             continue
         try:
-            ss["values"][key] = control.parse(raw)
+            values()[key] = control.parse(raw)
         except ValueError as err:
             notes.append(f"{control.label}: '{shorten(raw)}' is not allowed ({err}); using {control.encode(control.default)}")
-    ss["url_notes"] = notes
+    state.URL_NOTES.set(notes)
 
 
 def student() -> bool:
     """Whether this session came through a class's join link (it sees the vote page only)."""
-    return "join_code" in st.session_state
+    return state.JOIN_CODE.held()
 
 
 def values() -> dict[str, Any]:
     """Every control's value now, by key (read-only by convention: change one with :func:`set_value`)."""
-    return st.session_state["values"]
+    return state.VALUES.get()
 
 
 def value(key: str) -> Any:
-    return st.session_state["values"][key]
+    return values()[key]
 
 
 def set_value(key: str, new: Any) -> None:
-    st.session_state["values"][key] = new
+    values()[key] = new
 
 
 def widget(key: str, container: Any = None, instance: int = 0, **overrides: Any) -> Any:
@@ -70,7 +70,7 @@ def widget(key: str, container: Any = None, instance: int = 0, **overrides: Any)
     """
     control = REGISTRY[key]
     container = container if container is not None else st
-    wkey = f"w_{key}" + (f"_{instance}" if instance else "")
+    wkey = state.widget_key(key, instance)
     label = overrides.pop("label", control.label)
     kwargs: dict[str, Any] = {"key": wkey, "help": control.help}
     if control.kind in ("slider", "number"):
@@ -88,7 +88,7 @@ def widget(key: str, container: Any = None, instance: int = 0, **overrides: Any)
         if shown is not None and not lo <= shown <= hi:
             shown = None  # redrawn from the clamped value
     identity = repr((label, sorted((k, v) for k, v in kwargs.items() if k != "key")))
-    identities = st.session_state.setdefault("widget_identities", {})
+    identities = state.WIDGET_IDENTITIES.setdefault()
     if shown is None or identities.get(key) != identity:
         st.session_state[wkey] = list(current) if control.kind == "multiselect" else current
     elif instance:  # said again on every run: the run that made it may have been cut short by the next request,
@@ -121,7 +121,7 @@ def row(*keys: str, overrides: dict[str, dict[str, Any]] | None = None) -> tuple
 
 def mark_drawn(key: str) -> None:
     """Record that this run shows control ``key``, so the URL carries it."""
-    drawn = st.session_state.setdefault("page_keys", [])
+    drawn = state.PAGE_KEYS.setdefault()
     if key not in drawn:
         drawn.append(key)
 
@@ -134,7 +134,7 @@ def tabs(key: str) -> list:
     the active tab is set through the widget's session state before it is drawn.
     """
     control = REGISTRY[key]
-    wkey = f"w_{key}"
+    wkey = state.widget_key(key)
     if st.session_state.get(wkey) not in control.options:
         st.session_state[wkey] = value(key)
     containers = st.tabs(list(control.options), key=wkey, on_change="rerun")
@@ -149,8 +149,8 @@ def reset() -> None:
     """Put every control back to its default (a button callback: runs before the next run)."""
     for key in REGISTRY:
         set_value(key, REGISTRY[key].default)
-        st.session_state.pop(f"w_{key}", None)
-    st.session_state["url_notes"] = []
+        st.session_state.pop(state.widget_key(key), None)
+    state.URL_NOTES.set([])
 
 
 def url_params(keys: Sequence[str]) -> dict[str, str]:
@@ -160,7 +160,7 @@ def url_params(keys: Sequence[str]) -> dict[str, str]:
 
 def sync_page_url() -> None:
     """Make the URL hold this page's controls (the shared ones and those drawn in this run)."""
-    sync_url(list(SHARED) + st.session_state.get("page_keys", []))
+    sync_url(list(SHARED) + state.PAGE_KEYS.get())
 
 
 def sync_url(keys: Sequence[str]) -> None:

@@ -16,7 +16,7 @@ import streamlit as st
 
 from vae_ui import deck
 from vae_ui.deck_file import read
-from vae_ui.session import controls
+from vae_ui.session import controls, state
 from vae_ui.settings import REGISTRY, SHARED
 
 DECKS_DIR = Path(__file__).resolve().parents[2] / "decks"
@@ -33,7 +33,7 @@ def active() -> deck.Deck | None:
     """The deck in use: a shipped one, or the one this session built or uploaded."""
     name = controls.value("deck")
     if name == "yours":
-        return st.session_state.get("your_deck")
+        return state.YOUR_DECK.get()
     return shipped(name) if name else None
 
 
@@ -58,22 +58,21 @@ def page_name(path: str) -> str:
 def begin() -> None:
     """At the top of every run, before any widget: check the deck and scene a link asked for, and set up the scene
     once when a session opens on it (unless the link also carries the lecturer's own moves of the page controls)."""
-    ss = st.session_state
     name, number = controls.value("deck"), controls.value("scene")
-    if name == "yours" and "your_deck" not in ss:
-        ss.setdefault("url_notes", []).append("that deck was made in another session; open it with 'Upload a deck'")
+    if name == "yours" and not state.YOUR_DECK.held():
+        state.URL_NOTES.setdefault().append("that deck was made in another session; open it with 'Upload a deck'")
         controls.set_value("deck", "")
     used = active()
     if number and (used is None or number > len(used.scenes)):
         if used is not None:
-            ss.setdefault("url_notes", []).append(f"scene {number}: the deck has {len(used.scenes)} scenes")
+            state.URL_NOTES.setdefault().append(f"scene {number}: the deck has {len(used.scenes)} scenes")
         controls.set_value("scene", 0)
     found = current()
-    if found is None or "applied" in ss:
+    if found is None or state.APPLIED.held():
         return
     own_moves = any(key in REGISTRY and key not in SHARED for key in st.query_params)  # a page control in the link
     if own_moves:
-        ss["applied"] = (controls.value("deck"), found[0])
+        state.APPLIED.set((controls.value("deck"), found[0]))
     else:
         set_up(*found)
 
@@ -83,10 +82,10 @@ def set_up(number: int, scene: deck.Scene) -> None:
     for key, value in scene.values().items():
         if key not in PRESENTATION:
             controls.set_value(key, value)
-    for key in [k for k in st.session_state if str(k).startswith("w_") and k != "w_jump"]:
+    for key in [k for k in st.session_state if str(k).startswith(state.WIDGET) and k != state.JUMP.name]:
         del st.session_state[key]  # (the jump list stays: its callback may be the next to run in this same batch)
-    st.session_state.pop("widget_identities", None)
-    st.session_state["applied"] = (controls.value("deck"), number)
+    state.WIDGET_IDENTITIES.pop()
+    state.APPLIED.set((controls.value("deck"), number))
 
 
 def go(number: int) -> None:
@@ -102,7 +101,7 @@ def start(name: str, number: int = 1) -> None:
     """Present deck ``name`` from scene ``number``, in lecture mode."""
     controls.set_value("deck", name)
     controls.set_value("lecture", True)
-    st.session_state.pop("w_lecture", None)
+    st.session_state.pop(state.widget_key("lecture"), None)
     go(number)
 
 
@@ -113,17 +112,17 @@ def stop() -> None:
 def jumped() -> None:
     """The jump list's callback. A click on it and a clicker's press can arrive in one batch; whatever ran first,
     the list's value is read only if it is still there (it was not: the KeyError seen mid-lecture)."""
-    chosen = st.session_state.get("w_jump")
+    chosen = state.JUMP.get()
     if chosen is not None:
         go(int(chosen))
 
 
 def revealed(number: int) -> bool:
-    return (controls.value("deck"), number) in st.session_state.get("revealed", set())
+    return (controls.value("deck"), number) in state.REVEALED.get()
 
 
 def set_revealed(number: int, shown: bool) -> None:
-    done = st.session_state.setdefault("revealed", set())
+    done = state.REVEALED.setdefault()
     token = (controls.value("deck"), number)
     if shown:
         done.add(token)
@@ -138,12 +137,12 @@ def kept_back(name: str) -> bool:
         return False
     number, scene = found
     return (scene.question is not None and not revealed(number) and deck.covers(scene.hide, name)
-            and st.session_state.get("page_path", "") == page_path(scene.page))
+            and state.PAGE_PATH.get() == page_path(scene.page))
 
 
 def shows() -> tuple[str, ...]:
     """The parts of this page the presented scene shows first (none when no scene is presented on this page)."""
     found = current()
-    if found is None or st.session_state.get("page_path", "") != page_path(found[1].page):
+    if found is None or state.PAGE_PATH.get() != page_path(found[1].page):
         return ()
     return found[1].show
