@@ -34,11 +34,12 @@ def lines(df: pd.DataFrame, x: str, y: str, series: str, title: str | list[str],
           log_y: bool = False, point: bool = True, x_title: str | None = None, y_title: str | None = None,
           order: list[str] | None = None) -> alt.Chart:
     """A generic multi-series line chart from a long-form frame; the series coloured in ``order`` (by default,
-    alphabetically)."""
+    alphabetically). Four series and more list in two columns: a column of four took the plot's height."""
+    columns = 2 if df[series].nunique() > 3 else 1
     return alt.Chart(df, title=title).mark_line(point=point, strokeWidth=3).encode(
         x=alt.X(f"{x}:Q", title=x if x_title is None else x_title, scale=alt.Scale(type="log") if log_x else alt.Undefined),
         y=alt.Y(f"{y}:Q", title=y if y_title is None else y_title, scale=alt.Scale(type="log") if log_y else alt.Undefined),
-        color=alt.Color(f"{series}:N", title="", scale=alt.Scale(range=OKABE_ITO), legend=alt.Legend(columns=1),
+        color=alt.Color(f"{series}:N", title="", scale=alt.Scale(range=OKABE_ITO), legend=alt.Legend(columns=columns),
                         sort=order or "ascending"))
 
 
