@@ -23,7 +23,6 @@ from vae_ui.session import controls, stage
 
 SWEEP = configs.BETA_SWEEP  # β values of the rate-distortion sweep
 POLL_SECONDS = 1.0  # while the sweep trains in the background, the figures look for new models this often
-N_IMAGES = 8  # digits per row (64 px each)
 
 
 @dataclass(frozen=True)
@@ -119,8 +118,33 @@ def section(data: Data) -> None:
     nearby = [runs.replace(config, beta=b) for b in settings.neighbours("vb_beta", beta) if b not in SWEEP]
     runs.prefetch(nearby, data.X)
     runs.train_soon(others, data.X)  # after the guesses: served first
-    waiting = bool(_waiting(others)) or _measuring(run, data, k)  # the sweep, or the bounds made by threads
-    st.fragment(_figures, run_every=POLL_SECONDS if waiting else None)(data, run, beta, beta2, k, point, waiting)
+    tab = Tab(data, run, beta2, k, point)
+    waiting = tab.pending()
+    st.fragment(_figures, run_every=POLL_SECONDS if waiting else None)(tab, waiting)
+
+
+@dataclass(frozen=True)
+class Tab:
+    """What the section shows, as its controls set it: the data, the β-VAE trained, the β compared with it, IWAE's k
+    and the test point whose posterior is drawn."""
+
+    data: Data
+    run: runs.Run
+    beta2: float
+    k: int
+    point: int
+
+    @property
+    def config(self) -> runs.RunConfig:
+        return self.run.config
+
+    @property
+    def beta(self) -> float:
+        return self.run.config.beta
+
+    def pending(self) -> bool:
+        """Whether models of the sweep are still training in the background, or threads still measuring the bounds."""
+        return bool(_waiting(awaited(self.config, self.beta2))) or _measuring(self.run, self.data, self.k)
 
 
 def awaited(config: runs.RunConfig, beta2: float) -> list[runs.RunConfig]:
@@ -290,31 +314,43 @@ def _waiting(configs: list[runs.RunConfig]) -> list[runs.RunConfig]:
     return [c for c in configs if store.get(c) is None and c not in store.failures]
 
 
-def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point: int, timed: bool) -> None:
+def _figures(tab: Tab, timed: bool) -> None:
     """Everything the section shows of the β-VAE and its sweep; while models of the sweep are still training in the
     background, or threads are measuring the bounds (``timed``), this fragment reruns every POLL_SECONDS and draws
     each as it arrives."""
-    config, latent = run.config, run.config.latent_dim
-    waiting = bool(_waiting(awaited(config, beta2))) or _measuring(run, data, k)
-    if timed and not waiting:  # the last one arrived: one full run draws the page and stops the timer
+    if timed and not tab.pending():  # the last one arrived: one full run draws the page and stops the timer
         st.rerun()
-    now = runs.view(summary, run, data)
     present.focus()  # a scene's parts first (this fragment draws them: it opens its own focus area)
+    trained = sweep_runs(tab.run, tab.beta)
+    _sweep(tab, trained)
+    _guarded(tab, trained)
+    if tab.config.latent_dim <= 2:
+        _bounds(tab.run, tab.data, tab.k)
+        _amortisation(tab.run, tab.data, tab.config)
+        _posteriors(tab)
+        source(vc.evaluate.iwae_bound, vc.evaluate.log_likelihood_quadrature)
+    else:
+        st.info("Exact log p(x) by quadrature and the posterior grid need a latent dimension of 1 or 2.")
+    _side_by_side(tab)
+
+
+def _sweep(tab: Tab, trained: list[runs.Run]) -> None:
+    """Rate against distortion over the sweep, the KL each unit of this model carries, its numbers, the objective."""
+    data, config, now = tab.data, tab.config, runs.view(summary, tab.run, tab.data)
     left, middle, right = shell.columns([1.25, 1.1, 0.8])
     with left:
-        trained = sweep_runs(run, beta)
-        sweep = [{"β": r.config.beta, "rate": s.rate, "distortion": s.distortion, "current": r.config.beta == beta}
+        sweep = [{"β": r.config.beta, "rate": s.rate, "distortion": s.distortion, "current": r.config.beta == tab.beta}
                  for r in trained for s in [runs.view(summary, r, data)]]
         frame = pd.DataFrame(sweep)
         figures.show(lambda: curves.rate_distortion(frame), "rate_distortion", (config, tuple(frame["β"])),
                      height=shell.height(360, 430))
-        done = len(sweep)
-        if done < len(set(SWEEP) | {beta}):
-            st.caption(f"The sweep: {done} of {len(set(SWEEP) | {beta})} models trained; the others are training in the "
+        wanted = len(set(SWEEP) | {tab.beta})
+        if len(sweep) < wanted:
+            st.caption(f"The sweep: {len(sweep)} of {wanted} models trained; the others are training in the "
                        "background and appear here as they finish.")
         st.caption("Both in nats per example: the rate summed over the d latent dimensions, the distortion over the D "
                    "data dimensions (for a Gaussian decoder with its constant, D/2 · log 2π). "
-                   + (truth.misspecified(data, run.likelihood) or ""))
+                   + (truth.misspecified(data, tab.run.likelihood) or ""))
         shell.look_for("raising β trades distortion for rate: fewer nats in the code, worse reconstructions.")
     with middle:
         is_active = now.activity > vc.evaluate.ACTIVE_THRESHOLD  # the count's rule, unit by unit
@@ -324,68 +360,77 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
     with right:
         shell.metric(st, "Rate: KL(q(z|x) ‖ p(z))", f"{now.rate:.3f} nats")
         shell.metric(st, "Distortion: E_q[−log p(x|z)]", f"{now.distortion:.3f} nats")
-        shell.metric(st, "Active units", f"{now.active} / {latent}", help=vc.evaluate.ACTIVE_HELP)
+        shell.metric(st, "Active units", f"{now.active} / {config.latent_dim}", help=vc.evaluate.ACTIVE_HELP)
     formula(r"\mathcal L_\beta = \underbrace{\mathbb E_q[-\log p_\theta(x|z)]}_{\text{distortion}}"
             r" + \beta\,\underbrace{\mathrm{KL}(q_\phi(z|x)\,\|\,p(z))}_{\text{rate}}")
-    without = None
+
+
+def _guarded(tab: Tab, trained: list[runs.Run]) -> None:
+    """With warm-up or free bits on, what the sweep trains on; then active units against β (with and without them)."""
+    config, without = tab.config, None
     if configs.guards(config):
         formula(r"\mathcal L = \mathbb E_q[-\log p_\theta(x|z)] + \beta_t \sum_j \max\big(\lambda,\;"
                 r"\overline{\mathrm{KL}}_j\big),\qquad \beta_t = \beta\,\min(1, t/W)",
                 f"What this sweep trains on: {configs.guards(config)} (W = 0: no warm-up, λ = 0: no floor). The rate and "
                 "ELBO shown are the plain ones.")
         plain = [r for r in (runs.store().get(configs.unguarded(x.config)) for x in trained) if r is not None]
-        without = frame_active(plain, data)
-    _collapse(data, frame_active(trained, data), latent, config, without)
+        without = frame_active(plain, tab.data)
+    _collapse(tab.data, frame_active(trained, tab.data), config.latent_dim, config, without)
 
-    if latent <= 2:
-        _bounds(run, data, k)
-        _amortisation(run, data, config)
-        cols = shell.columns(3) if data.is_2d else shell.columns(2)
-        with cols[0]:
-            grid, density, mean, std, q, held = runs.view(posterior, run, data, point)
-            figures.show(lambda: spaces.posterior_vs_q(grid, density, mean, std, q), "posterior_vs_q", (config, point),
-                         height=shell.height(360, 430))
-            st.caption(f"The window holds {held:.2%} of the exact posterior (at least {WINDOW_MASS:.1%}), wherever it "
-                       "is, not only around q.")
-            shell.look_for("where q (orange) misses the exact posterior (shade), the ELBO falls below log p(x).")
-        spots, decoded, z_agg = runs.view(holes, run, data)
-        with cols[1]:
-            figures.show(lambda: spaces.aggregate_posterior(z_agg, data.y, spots), "aggregate_posterior", config,
-                         height=shell.height(360, 430))
-            ratio, bulk = vc.evaluate.HOLE_RATIO, vc.evaluate.PRIOR_BULK
-            if len(spots):
-                shell.look_for(f"prior holes (◆): inside the {bulk:.0%} of the prior nearest 0 (dashed circles: 1, 2, "
-                               f"3 σ), where the data's codes are rarer than {ratio:g} × the prior, q(z)/p(z) < {ratio:g}.")
-            else:
-                st.caption(f"No prior holes: inside the {bulk:.0%} of the prior nearest 0, the data's codes are never "
-                           f"rarer than {ratio:g} × the prior (q(z)/p(z) ≥ {ratio:g}): a sample from the prior lands "
-                           "where the data's codes go.")
-            split = runs.view(surgery, run, data)
-            st.caption(f"The rate {split['rate']:.3f} nats = I(x; z) {split['information']:.3f}, what the code says "
-                       f"about x, + KL(q(z) ‖ p(z)) {split['marginal_kl']:.3f}, how far the pooled codes lie from the "
-                       "prior (Hoffman & Johnson 2016; the second by Monte Carlo, ± a few thousandths): only the "
-                       "second is the prior's mismatch, and the holes are where it lives."
-                       + (f" Over the first {split['rows']:,} training rows." if split["rows"] < len(data.X) else ""))
-        if data.is_2d and len(spots):
-            with cols[2]:
-                figures.show(lambda: spaces.holes_decoded(data.X, data.y, decoded, ["Data, and g(z) for", "z in the holes (◆)"]),
-                             "holes_decoded", config, height=shell.height(360, 430))
-                if not stage.kept_back("holes_decoded"):  # (a question asks what it makes of them)
-                    shell.look_for("what the decoder makes where no data was: points off the data.")
-        source(vc.evaluate.iwae_bound, vc.evaluate.log_likelihood_quadrature)
-    else:
-        st.info("Exact log p(x) by quadrature and the posterior grid need a latent dimension of 1 or 2.")
 
-    st.subheader(f"β = {beta:g} and β = {beta2:g} side by side")
+def _posteriors(tab: Tab) -> None:
+    """The exact posterior of the test point against q; the aggregate posterior with the prior's holes and the rate's
+    split; on 2-D data, what the decoder makes of the holes."""
+    data, config = tab.data, tab.config
+    cols = shell.columns(3) if data.is_2d else shell.columns(2)
+    with cols[0]:
+        grid, density, mean, std, q, held = runs.view(posterior, tab.run, data, tab.point)
+        figures.show(lambda: spaces.posterior_vs_q(grid, density, mean, std, q), "posterior_vs_q", (config, tab.point),
+                     height=shell.height(360, 430))
+        st.caption(f"The window holds {held:.2%} of the exact posterior (at least {WINDOW_MASS:.1%}), wherever it "
+                   "is, not only around q.")
+        shell.look_for("where q (orange) misses the exact posterior (shade), the ELBO falls below log p(x).")
+    spots, decoded, z_agg = runs.view(holes, tab.run, data)
+    with cols[1]:
+        figures.show(lambda: spaces.aggregate_posterior(z_agg, data.y, spots), "aggregate_posterior", config,
+                     height=shell.height(360, 430))
+        ratio, bulk = vc.evaluate.HOLE_RATIO, vc.evaluate.PRIOR_BULK
+        if len(spots):
+            shell.look_for(f"prior holes (◆): inside the {bulk:.0%} of the prior nearest 0 (dashed circles: 1, 2, "
+                           f"3 σ), where the data's codes are rarer than {ratio:g} × the prior, q(z)/p(z) < {ratio:g}.")
+        else:
+            st.caption(f"No prior holes: inside the {bulk:.0%} of the prior nearest 0, the data's codes are never "
+                       f"rarer than {ratio:g} × the prior (q(z)/p(z) ≥ {ratio:g}): a sample from the prior lands "
+                       "where the data's codes go.")
+        split = runs.view(surgery, tab.run, data)
+        st.caption(f"The rate {split['rate']:.3f} nats = I(x; z) {split['information']:.3f}, what the code says "
+                   f"about x, + KL(q(z) ‖ p(z)) {split['marginal_kl']:.3f}, how far the pooled codes lie from the "
+                   "prior (Hoffman & Johnson 2016; the second by Monte Carlo, ± a few thousandths): only the "
+                   "second is the prior's mismatch, and the holes are where it lives."
+                   + (f" Over the first {split['rows']:,} training rows." if split["rows"] < len(data.X) else ""))
+    if data.is_2d and len(spots):
+        with cols[2]:
+            figures.show(lambda: spaces.holes_decoded(data.X, data.y, decoded, ["Data, and g(z) for", "z in the holes (◆)"]),
+                         "holes_decoded", config, height=shell.height(360, 430))
+            if not stage.kept_back("holes_decoded"):  # (a question asks what it makes of them)
+                shell.look_for("what the decoder makes where no data was: points off the data.")
+
+
+def _side_by_side(tab: Tab) -> None:
+    """This β and the compared one side by side: reconstructions and prior samples on the same axes (images: a row of
+    each), each as soon as its model is trained."""
+    data, row = tab.data, images.ROW
+    st.subheader(f"β = {tab.beta:g} and β = {tab.beta2:g} side by side")
     cols = st.columns(2)
     box = axes.domain(data.X, pad=0.5)  # the same axes for both
     shown: dict[float, np.ndarray] = {}
-    for slot, (col, b) in enumerate(zip(cols, (beta, beta2))):
+    for slot, (col, b) in enumerate(zip(cols, (tab.beta, tab.beta2))):
         with col:
-            r = run if b == beta else runs.store().get(runs.replace(config, beta=b))
+            config = runs.replace(tab.config, beta=b)
+            r = tab.run if b == tab.beta else runs.store().get(config)
             if r is None:
-                if runs.replace(config, beta=b) in runs.store().failures:
-                    st.error(str(runs.store().failures.get(runs.replace(config, beta=b))), icon=":material/warning:")
+                if config in runs.store().failures:
+                    st.error(str(runs.store().failures.get(config)), icon=":material/warning:")
                 else:
                     st.info(f"β = {b:g} is training in the background; it appears here when it is ready.",
                             icon=":material/hourglass_top:")
@@ -394,7 +439,7 @@ def _figures(data: Data, run: runs.Run, beta: float, beta2: float, k: int, point
             shown[b] = recon
             if data.image_shape:
                 if shell.shown(f"beta_side_{slot}"):
-                    st.image(images.image_rows([data.X_test[:N_IMAGES], recon[:N_IMAGES], samples[:N_IMAGES]], data.image_shape),
+                    st.image(images.image_rows([data.X_test[:row], recon[:row], samples[:row]], data.image_shape),
                              caption=f"β = {b:g}: data · reconstructions · prior samples", output_format="PNG")
             else:
                 figures.show(lambda: spaces.reconstructions_and_samples(
@@ -411,7 +456,7 @@ GATHERED = 0.2  # ... below this share of the data's spread within a label, at t
 
 def side_by_side(data: Data, recon: dict[float, np.ndarray]) -> str:
     """Where each β puts the reconstructions, from their spread (vc.evaluate.spread) against the data's."""
-    label = "digit" if data.image_shape else "cluster"
+    label = data.label_name
     whole, within = vc.evaluate.spread(data.X_test), vc.evaluate.spread(data.X_test, data.y_test)
     said = []
     for b, r in recon.items():
