@@ -14,7 +14,7 @@ import streamlit as st
 
 import vae_core as vc
 from vae_ui import configs, settings
-from vae_ui.charts import axes, curves, images, latents, spaces
+from vae_ui.charts import axes, curves, images, latents, play, spaces
 from vae_ui.lecture import present
 from vae_ui.page import figures, focus_area, player, shell, training, truth
 from vae_ui.page.data import page_data
@@ -290,42 +290,98 @@ def frame(run: runs.Run, data: Data, view: View, epoch: int, lecture: bool) -> d
     return made
 
 
-AHEAD = 4  # snapshots made ahead of the one Play shows
+def _reel_epochs(run: runs.Run) -> tuple[int, ...]:
+    """The snapshots Play shows: from the one the slider is at (the first if it is at the end) to the last."""
+    epochs, first = run.config.epochs, controls.value("h_replay")
+    first = 0 if first >= epochs else first
+    every = runs.snapshot_every(epochs)
+    return tuple(sorted({run.snapshot_epoch(e) for e in range(first, epochs + 1, every)} | {run.snapshot_epoch(epochs)}))
 
 
-@st.cache_resource
-def being_made() -> set:
-    """The snapshots, as (config, epoch, lecture), that a thread is making ahead now: one set for the server process,
-    so that a step does not start a second thread on what the last step's thread is still making (this script's own
-    globals are made anew on every run)."""
-    return set()
+def _decoder(run: runs.Run, view: View) -> str:
+    if view.decoder_std is None:
+        return "Bernoulli decoder"
+    return f"Gaussian decoder, σₓ = {view.decoder_std:.3f}{' learned' if run.config.decoder_std == 'learned' else ' fixed'}"
 
 
-def _make_ahead(run: runs.Run, data: Data, epoch: int) -> None:
-    """While Play shows one snapshot and the browser draws it, a thread makes the views and figures of the next few:
-    the server's part of a frame then overlaps the browser's."""
-    lecture, views, specs = shell.lecture(), runs.view_store(), figures.spec_store()
-    fitted = focus_area.fitted  # (read here, in the script's thread: a presented scene's parts are drawn to its room)
-    sizes = {name: fitted(name, height) for name, (_, _, _, height) in frame(run, data, runs.view(
-        view_of, run, data, epoch, store=views), epoch, lecture).items()}
-    every = runs.snapshot_every(run.config.epochs)
-    ahead = [e for e in range(epoch + every, min(epoch + AHEAD * every, run.config.epochs) + 1, every)
-             if (run.config, e, lecture) not in being_made()]
-    if not ahead:
+def replay_playing(run: runs.Run, data: Data, latent: int) -> None:
+    """Play: every snapshot from the one shown to the last, in each figure, sent once; the browser plays them ten a
+    second by one clock (vae_ui.page.player), the numbers in step with the figures. Pause keeps the epoch shown."""
+    reel = _reel_epochs(run)
+    if player.ended():  # played to the end: back to the slider, at the end
+        _play(False)
+        controls.set_value("h_replay", settings.MAX_REPLAY)
+        st.rerun()
+    lecture, config, label = shell.lecture(), run.config, data.label_name
+    views = [runs.view(view_of, run, data, e) for e in reel]
+    made = [frame(run, data, view, e, lecture) for view, e in zip(views, reel)]
+    reels = {name: (player.reel([m[name][0] for m in made], name, (config, reel), focus_area.fitted(name, height)),
+                    height) for name, (_, _, _, height) in made[0].items()}
+    player.start(reel)  # (after the figures are made: the clock starts as they leave)
+
+    def moving(name: str) -> None:
+        player.show(name, reels[name][0], reels[name][1])
+
+    present.focus()
+    left, middle, right = shell.columns([1.1, 1.3, 1.2], [1.15, 1.3, 1.15])
+    with left, focus_area.part("replay"):
+        epoch_box, button = st.columns([3, 1], vertical_alignment="bottom")
+        with epoch_box:
+            st.vega_lite_chart(player.clocked(play.text([f"Epoch {e} of {config.epochs}" for e in reel], 44, 22)))
+        with button:
+            st.button("", on_click=_play, args=(False,), key=f"pause_{state.PLAY_ROUND.get()}",
+                      icon=":material/pause:", help="Pause: keeps the epoch shown")
+        st.vega_lite_chart(player.clocked(play.text(
+            [f"Test ELBO {v.test_elbo:.3f} · KL {v.kl_dims.sum():.3f} nats · active units {v.active} / {latent}"
+             for v in views], 36, 16)), width="stretch")
+        st.caption(f"Replaying epochs {reel[0]} to {config.epochs} in your browser, ten a second: the numbers and every "
+                   f"figure follow the epoch shown. Trained in {run.seconds:.2f} s ({run.params.size:,} parameters, "
+                   f"{_decoder(run, views[-1])}).")
+    with middle:
+        moving("latent_space")
+        shell.look_for(f"one cloud per {label}; raise β and they crowd towards 0 as q(z|x) is pulled to N(0, I).")
+    with right:
+        moving("training_curves")
+        shell.look_for("the reconstruction term falls while the KL rises: the two pull against each other.")
+    if data.image_shape:
+        _images_playing(run, data, views, reel)
         return
-    making = being_made()
-    making.update((run.config, e, lecture) for e in ahead)
+    cols = shell.columns(3)
+    for col, name in zip(cols, ("data", "reconstructions", "prior_samples")):
+        with col:
+            moving(name)
 
-    def make() -> None:
-        try:
-            for e in ahead:
-                view = runs.view(view_of, run, data, e, store=views)
-                for build, name, key, height in frame(run, data, view, e, lecture).values():
-                    figures.figure(build, name, key, sizes.get(name, height), lecture, store=specs)
-        finally:
-            making.difference_update((run.config, e, lecture) for e in ahead)
 
-    threading.Thread(target=make, name="vae-lab-play-ahead", daemon=True).start()
+def _images_playing(run: runs.Run, data: Data, views: list[View], reel: tuple[int, ...]) -> None:
+    """The image rows and, with d = 2, the decoded manifold, every snapshot's, played as the figures are."""
+    row, shape = images.ROW, data.image_shape
+    scale = max(2, round(images.IMAGE_PX / shape[0]))
+
+    def track(name: str, title: str, frames: list) -> None:
+        with focus_area.part(name):
+            if title:
+                st.subheader(title)
+            h, w = frames[0].shape
+            player.show(name, lambda fitted: play.images(frames, w * scale, h * scale), h * scale, width="content")
+
+    cols = shell.columns(2)
+    with cols[0]:
+        track("reconstructions", "Data (top) and reconstructions",
+              [images.image_rows([data.X[:row], v.recon[:row]], shape, scale=1) for v in views])
+    with cols[1]:
+        track("prior_samples", "New samples from the prior",
+              [images.image_rows([v.samples[:row], v.full_samples[:row]], shape, scale=1) for v in views])
+    if views[0].manifold is None:
+        return
+    st.subheader("The latent manifold: g(z) on a grid of the prior's quantiles")
+    left, right = shell.columns([1, 1])
+    with left:
+        builds = [lambda v=v: latents.grid_over_codes(v.mu, data.y, v.grid, "digit", ["Codes μ(x), and the grid's z (+)",
+                                                                                   "each + is one image →"]) for v in views]
+        player.show("manifold_grid", lambda fitted: player.reel(builds, "manifold_grid", (run.config, reel), fitted),
+                    shell.height(420, 470))
+    with right:
+        track("manifold", "", [images.mosaic(v.manifold, shape, scale=1) for v in views])
 
 
 shell.title("The worked example: a VAE in NumPy",
@@ -350,7 +406,8 @@ runs.prefetch([runs.replace(config, latent_dim=d) for d in dims] + [runs.replace
 
 # -- the cached views and their figures, replayable -------------------------------------------------
 playing = state.PLAYING.get()
-st.fragment(replay, run_every=FRAME_SECONDS if playing else None)(run, data, latent, playing)
+ends = player.seconds(len(_reel_epochs(run))) if playing else None  # one look at Play's end, no more
+st.fragment(replay, run_every=ends)(run, data, latent, playing)
 
 # -- the trained model against the truth -----------------------------------------------------------
 st.subheader(f"How far from the truth: the trained model, epoch {run.config.epochs}")

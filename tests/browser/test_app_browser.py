@@ -281,7 +281,7 @@ def test_play_animates_the_training_then_pause_holds_it(server, page):
     assert _play_button(page, "pause").count() == 0  # it stopped by itself
     assert "h_replay" not in page.url and _replay_slider_shows(page, 50)
     _click(page, _play_button(page, "play_arrow"))  # again, and pause it on the way (the server may be a few
-    page.wait_for_function("() => document.body.innerText.includes('Replaying the training')", timeout=30_000)
+    page.wait_for_function("() => document.body.innerText.includes('Replaying epochs')", timeout=30_000)
     page.wait_for_timeout(600)  # a few frames in
     _click(page, _play_button(page, "pause"))
     page.wait_for_timeout(800)

@@ -109,6 +109,8 @@ CSV_ERROR_DIGEST = Key("csv_error_digest", "vae_ui.page.data", "the digest of th
 PLAYING = Key("playing", "app_pages.home", "whether Play replays the training now", _false)
 PLAY_ROUND = Key("play_round", "app_pages.home", "presses of Play and Pause so far: each makes new buttons and a new "
                  "slider", _zero)
+PLAY_CLOCK = Key("play_clock", "vae_ui.page.player", "the clock of the Play under way: its start (ms), when it was "
+                 "sent (ms) and the epochs it shows")
 VOTER = Key("voter", "app_pages.vote", "this student's voter token")
 JOINED = Key("joined", "app_pages.vote", "(code, voter) this student joined as")
 VOTE_NOTE = Key("vote_note", "app_pages.vote", "why the last vote was refused, or None")

@@ -1,0 +1,186 @@
+"""Play in the browser: the snapshots of one figure in one Vega-Lite spec that plays them by itself.
+
+Each snapshot's figure is a Vega-Lite spec with its data written in (``chart.to_dict()``); all share one look
+and differ in their data. :func:`animate` writes every snapshot's data into one spec, each row tagged with its
+frame (``play_frame``), filters every mark to the frame shown, and gives the spec a signal ``play_frame`` that
+Vega's own timer moves on: the browser plays the replay with no message from the server, no rerun, no React.
+
+The frame shown is a function of the clock, ``frame = ⌊(now − start) / step⌋`` clamped to the last, with the
+same ``start`` (a wall-clock time in ms chosen by the server) in every figure of the page: figures drawn at
+different moments still show the same frame, and the server knows which frame is shown at any moment
+(:func:`frame_at`), which is what Pause keeps. A browser whose clock is far from the server's (more than
+:data:`SKEW_MS`) starts from its own clock instead (the figures then keep step within one frame).
+
+Why not Vega-Lite's ``time`` encoding with a timer selection (Vega-Lite ≥ 5.23): in Streamlit 1.67 it
+animates one single view only (layer or concat: "Animation involving facet, layer, or concat is currently
+unsupported", and the chart is not drawn), it loops for ever, and it has no pause nor a frame the server can
+know. The signal here is plain Vega: a timer event stream on a variable parameter (Vega-Lite passes a
+parameter's ``on`` through to its Vega signal).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from collections.abc import Callable, Iterator
+
+import altair as alt
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from vae_ui.charts.axes import EqualAxes
+
+FRAME = "play_frame"  # the column that tags each row with its frame, and the signal of the frame shown
+Union = Callable[[list[pd.DataFrame]], pd.DataFrame]  # every frame's dataset -> the replay's one
+STEP_MS = 100  # one frame every 0.1 s: 10 frames a second
+SKEW_MS = 2000  # a browser clock this far from the server's starts from its own clock
+_PARTS = ("layer", "hconcat", "vconcat", "concat")
+
+
+def frame_at(now_ms: float, start_ms: float, frames: int, step_ms: float = STEP_MS) -> int:
+    r"""The frame a spec made by :func:`animate` shows at ``now_ms``:
+    :math:`\min(\max(\lfloor (t - t_0) / \Delta \rfloor, 0), n - 1)`."""
+    return int(min(max((now_ms - start_ms) // step_ms, 0), frames - 1))
+
+
+def spec_of(chart: alt.TopLevelMixin) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """A chart's Vega-Lite spec with its DataFrames by name, named as :func:`vae_ui.figures.prepare` names them
+    (by position, ``figure_data_0`` …, or by ``attrs["dataset_name"]``): the same chart with other data gets the
+    same names. The chart is changed in place; pass a fresh one."""
+    frames: dict[int, tuple[str, pd.DataFrame]] = {}
+
+    def detach(node) -> None:
+        data = getattr(node, "data", alt.Undefined)
+        if isinstance(data, pd.DataFrame):
+            name = data.attrs.get("dataset_name") or f"figure_data_{len(frames)}"
+            name, _ = frames.setdefault(id(data), (name, data))
+            node.data = alt.NamedData(name=name)
+        for part in _PARTS:
+            children = getattr(node, part, alt.Undefined)
+            for child in children if isinstance(children, list) else ():
+                detach(child)
+
+    detach(chart)
+    spec = chart.to_dict(validate=False)
+    inline = {name: pd.DataFrame(rows) for name, rows in spec.pop("datasets", {}).items()}
+    return spec, {**dict(frames.values()), **inline}
+
+
+def _views(node: dict, inherited: str | None = None) -> Iterator[tuple[dict, str | None]]:
+    """(view, the name of the data it draws) of every view with a mark; a view without data has its parent's."""
+    if isinstance(node.get("data"), dict) and "name" in node["data"]:
+        inherited = node["data"]["name"]
+    if "mark" in node:
+        yield node, inherited
+    for part in _PARTS:
+        for child in node.get(part) or []:
+            yield from _views(child, inherited)
+
+
+def _same(frames: list[pd.DataFrame]) -> bool:
+    return all(f.shape == frames[0].shape and f.equals(frames[0]) for f in frames[1:])
+
+
+def animate(charts: list[alt.TopLevelMixin], union: dict[str, Union] | None = None) -> dict:
+    """One spec holding every frame of ``charts`` (one chart per frame, one look, their own data), each mark
+    showing the frame ``play_frame``: give it a clock with :func:`playing` (the spec itself is the same for every
+    Play, and can be cached).
+
+    A dataset equal in every frame (the data behind the reconstructions, the whole training curves) is sent once
+    and not filtered; a dataset named in ``union`` is one for the whole replay (``union[name](frames)``: the box
+    of equal axes holding every frame, by default); the others are every frame's rows one under another, each tagged with its
+    frame number in ``play_frame``, and the marks drawing them show only the frame's.
+    """
+    if not charts:
+        raise ValueError("no frames to animate")
+    union = {EqualAxes.NAME: box_union} if union is None else union
+    specs = [spec_of(chart) for chart in charts]
+    spec, names = specs[0][0], list(specs[0][1])
+    if any(list(data) != names for _, data in specs):
+        raise ValueError("the frames' charts differ in their data")
+    datasets, moving = {}, set()
+    for name in names:
+        frames = [data[name] for _, data in specs]
+        if name in union:
+            datasets[name] = union[name](frames)
+        elif _same(frames):
+            datasets[name] = frames[0]
+        else:
+            moving.add(name)
+            datasets[name] = pd.concat([f.assign(**{FRAME: k}) for k, f in enumerate(frames)], ignore_index=True)
+    spec["datasets"] = datasets
+    others = [list(_views(s)) for s, _ in specs]
+    for i, (view, name) in enumerate(_views(spec)):
+        if name in moving:
+            view["transform"] = [{"filter": f"datum.{FRAME} === {FRAME}"}, *view.get("transform", [])]
+        _moving_marks(view, [views[i][0] for views in others])
+    return spec
+
+
+def _moving_marks(view: dict, frames: list[dict]) -> None:
+    """A mark property that differs between the frames (the epoch's label aligned left early, right late) becomes
+    the frame's own: an expression indexing the frames' values by ``play_frame``."""
+    if not isinstance(view.get("mark"), dict):
+        return
+    marks = [f["mark"] if isinstance(f.get("mark"), dict) else {} for f in frames]
+    for key in view["mark"]:
+        values = [m.get(key) for m in marks]
+        if any(v != values[0] for v in values) and all(isinstance(v, (int, float, str)) for v in values):
+            view["mark"][key] = {"expr": f"{json.dumps(values)}[{FRAME}]"}
+
+
+def clock(start_ms: float, sent_ms: float, last: int, step_ms: float = STEP_MS) -> list[dict]:
+    """The parameters that move the frame: ``play_start`` (the server's start, or the browser's own clock when
+    the two clocks disagree by more than SKEW_MS) and ``play_frame``, set again on every tick of Vega's timer."""
+    lead = start_ms - sent_ms
+    return [
+        {"name": "play_start", "init": f"abs(now() - {sent_ms:.0f}) < {SKEW_MS} ? {start_ms:.0f} : now() + {lead:.0f}"},
+        {"name": FRAME, "value": 0,
+         "on": [{"events": {"type": "timer", "throttle": step_ms / 4},
+                 "update": f"clamp(floor((now() - play_start) / {step_ms}), 0, {last})"}]},
+    ]
+
+
+def box_union(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The one-row box (cx, cy, hx, hy) of :class:`vae_ui.charts.axes.EqualAxes` holding every frame's box: the
+    replay's axes stay still while the points move."""
+    x0, x1 = min((f.cx - f.hx).min() for f in frames), max((f.cx + f.hx).max() for f in frames)
+    y0, y1 = min((f.cy - f.hy).min() for f in frames), max((f.cy + f.hy).max() for f in frames)
+    return pd.DataFrame({"cx": [(x0 + x1) / 2], "cy": [(y0 + y1) / 2], "hx": [(x1 - x0) / 2], "hy": [(y1 - y0) / 2]})
+
+
+def _png(image: np.ndarray) -> str:
+    """A grey image (values in [0, 1], 1 white) as a PNG data URL."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8), mode="L").save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def images(frames: list[np.ndarray], width: int, height: int) -> dict:
+    """A chart of one image per frame (grey arrays of one shape, values in [0, 1], 1 white), drawn ``width`` ×
+    ``height`` px with its pixels square and sharp. Give it a clock with :func:`playing`."""
+    rows = pd.DataFrame({"url": [_png(f) for f in frames], FRAME: np.arange(len(frames))})
+    return {"width": width, "height": height, "data": {"name": "play_images"}, "datasets": {"play_images": rows},
+            "transform": [{"filter": f"datum.{FRAME} === {FRAME}"}],
+            "mark": {"type": "image", "width": width, "height": height, "aspect": False, "smooth": False,
+                     "align": "left", "baseline": "top"},
+            "encoding": {"url": {"field": "url", "type": "nominal"}, "x": {"value": 0}, "y": {"value": 0}},
+            "config": {"view": {"stroke": None}}, "autosize": {"type": "pad"}}
+
+
+def text(lines: list[str], height: int, size: int) -> dict:
+    """A chart of one line of text per frame (the numbers that follow the frame shown)."""
+    rows = pd.DataFrame({"text": lines, FRAME: np.arange(len(lines))})
+    return {"height": height, "data": {"name": "play_text"}, "datasets": {"play_text": rows},
+            "transform": [{"filter": f"datum.{FRAME} === {FRAME}"}],
+            "mark": {"type": "text", "align": "left", "baseline": "middle", "fontSize": size},
+            "encoding": {"text": {"field": "text", "type": "nominal"}, "x": {"value": 0}, "y": {"value": height / 2}},
+            "config": {"view": {"stroke": None}}, "autosize": {"type": "pad"}}
+
+
+def playing(spec: dict, frames: int, start_ms: float, sent_ms: float, step_ms: float = STEP_MS) -> dict:
+    """``spec`` (from :func:`animate`, :func:`images` or :func:`text`; not changed) with the clock that plays its
+    ``frames`` frames from ``start_ms``."""
+    return {**spec, "params": [*spec.get("params", []), *clock(start_ms, sent_ms, frames - 1, step_ms)]}
