@@ -21,7 +21,6 @@ from vae_ui.session import controls
 
 N_SAMPLES = 300  # z drawn for each model's samples
 STEPS = 9  # points of the interpolated path, ends included
-N_IMAGES = 8  # sample images per row
 MIXTURE = 10  # components of the mixture fitted to the autoencoder's codes, to compare with one Gaussian
 CANDIDATES = 2000  # z drawn from the prior to count those in its holes
 
@@ -73,7 +72,7 @@ CODES_LEGEND_PX = 70  # the digits' ten-label legend: this much taller, so that 
 # axes then spread x over three times the codes' range: −18 to 20 for codes in −5 to 8)
 
 
-def section(data: Data, label: str) -> None:
+def section(data: Data) -> None:
     st.header("Why a VAE can generate and an autoencoder cannot")
     st.markdown("To make a new x, draw a z and decode it. A VAE's training pulls its codes towards the prior N(0, I), "
                 "so most z from the prior land among them, though its codes can leave holes in the prior. An "
@@ -95,7 +94,7 @@ def section(data: Data, label: str) -> None:
     cols = shell.columns(2)
     for col, (name, (run, g)) in zip(cols, found.items()):
         with col:
-            figures.show(lambda g=g, name=name: latents.codes(g.codes, data.y, label, list(titles[name]), g.mean, g.cov,
+            figures.show(lambda g=g, name=name: latents.codes(g.codes, data.y, data.label_name, list(titles[name]), g.mean, g.cov,
                                                              g.path),
                          f"codes_{name}", (run.config, start, end),
                          height=shell.height(380, 440) + (CODES_LEGEND_PX if data.image_shape else 0))
@@ -112,8 +111,8 @@ def section(data: Data, label: str) -> None:
             with col:
                 st.subheader(f"{name}: samples, and the path")
                 if shell.shown(f"generated_{name}", 160):
-                    st.image(images.image_rows([g.samples[:N_IMAGES], g.decoded], data.image_shape), output_format="PNG")
-                st.caption(f"Top: g(z) for {N_IMAGES} z drawn from {'the prior' if name == 'VAE' else 'the fitted Gaussian'}"
+                    st.image(images.image_rows([g.samples[:images.ROW], g.decoded], data.image_shape), output_format="PNG")
+                st.caption(f"Top: g(z) for {images.ROW} z drawn from {'the prior' if name == 'VAE' else 'the fitted Gaussian'}"
                            f". Bottom: g(z) along the line from test point {start} to test point {end}.")
         shell.look_for("how many images of each top row you can name: where the fitted Gaussian covers space the "
                        "autoencoder's codes leave empty, its samples blur into no digit; the VAE's decoder was trained "

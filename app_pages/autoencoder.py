@@ -17,7 +17,6 @@ from vae_ui.service import runs
 from vae_ui.service.datasets import Data
 from vae_ui.session import controls, stage
 
-N_IMAGES = 8  # images shown per row (64 px each)
 N_COMPARE = 4  # images per row in each column of the side-by-side comparison
 N_PAIRS = 150  # test points joined to their reconstructions in the side-by-side comparison
 COMPARE_SPARE = 110  # px of the comparison on a slide besides its charts: its numbers and look-for
@@ -44,7 +43,7 @@ def view_of(run: runs.Run, data: Data) -> View:
     if data.is_2d and z.shape[1] == 1:
         lo, hi = z.min(), z.max()
         curve = ae.decode(np.linspace(lo - 0.25 * (hi - lo), hi + 0.25 * (hi - lo), 300)[:, None])
-    shown = data.X_test[: N_IMAGES if data.image_shape else N_PAIRS]
+    shown = data.X_test[: images.ROW if data.image_shape else N_PAIRS]
     angle = line = eigen = None
     if run.config.activation == "linear" and z.shape[1] < data.X.shape[1]:
         pca = vc.evaluate.principal_subspace(data.X, z.shape[1])
@@ -84,14 +83,10 @@ z, recon = view.z, view.recon
 
 def latent_chart():
     if latent == 1:
-        return spaces.selectable(spaces.latent_strip(z[:, 0], data.y, "Latent codes z = f(x): click one", _label()),
+        return spaces.selectable(spaces.latent_strip(z[:, 0], data.y, "Latent codes z = f(x): click one", data.label_name),
                                  size=spaces.TICK)
     return spaces.selectable(spaces.points(z[:, :2], data.y, "Latent codes (dims 1, 2): click one", x="z1", y="z2",
-                                           label_title=_label()))
-
-
-def _label() -> str:
-    return "digit" if data.image_shape else "cluster"
+                                           label_title=data.label_name))
 
 
 # -- figures -----------------------------------------------------------------------------------------
@@ -119,7 +114,8 @@ if data.image_shape:
     with right:
         st.subheader("Test images (top) and their reconstructions")
         if shell.shown("ae_reconstruction"):
-            st.image(images.image_rows([data.X_test[:N_IMAGES], view.test_recon[:N_IMAGES]], data.image_shape), output_format="PNG")
+            row = images.ROW
+            st.image(images.image_rows([data.X_test[:row], view.test_recon[:row]], data.image_shape), output_format="PNG")
         shell.look_for("with a small d only the digit's rough shape survives; raise d and the strokes come back.")
 else:
     with middle:
@@ -192,5 +188,5 @@ with focus_area.part("ae_compare"):
 source(vc.Autoencoder.backward, vc.layers.linear_backward)
 
 # -- generating: an autoencoder against a VAE ----------------------------------------------------------
-ae_generation.section(data, _label())
+ae_generation.section(data)
 source(vc.generate.fitted_gaussian, vc.generate.interpolate)

@@ -20,7 +20,6 @@ from vae_ui.session import controls, stage
 TEST_SIGMAS = np.linspace(0.0, 1.5, 16)  # the test noise levels of the error curve
 FIELD_POINTS = 11  # grid points per axis of the denoising field
 NEAR = 0.3  # an arrow end this close to a data point lands "on the data"
-N_IMAGES = 8  # images per row (64 px each)
 DRAWS = 5  # noise draws per test point and σ of the error curve
 CURVE_POINTS_LARGE = 200  # test points of the curve on large images (MNIST: 80 passes over 1,000 would take 2 s)
 
@@ -150,7 +149,8 @@ if data.image_shape:
     with cols[0]:
         st.subheader("Clean (top), noisy, reconstructed")
         if shell.shown("dae_reconstructed"):
-            st.image(images.image_rows([data.X_test[:N_IMAGES], dae.noisy[:N_IMAGES], dae.cleaned[:N_IMAGES]], data.image_shape),
+            row = images.ROW
+            st.image(images.image_rows([data.X_test[:row], dae.noisy[:row], dae.cleaned[:row]], data.image_shape),
                      clamp=True, output_format="PNG")
         shell.look_for("the rows: clean, noisy, reconstructed." if stage.kept_back("numbers")
                        else digits_verdict(dae, latent))

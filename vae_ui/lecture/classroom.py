@@ -119,10 +119,6 @@ def _class_gone() -> bool:
     return False
 
 
-def join_link(code: str) -> str:
-    return f"{join_base()[0]}/?code={code}"
-
-
 def join_base() -> tuple[str, str]:
     """The address students reach the app at (``scheme://host:port``) and, when it is not the tab's own, a sentence
     for the lecturer saying why. A tab on localhost or 127.0.0.1 is the lecturer's machine, which students' laptops

@@ -34,28 +34,22 @@ _run = threading.local()
 
 def new_run() -> None:
     """At the top of every full run: no focus area yet."""
-    _run.box = _run.parts = _run.inside = None
+    _run.parts = _run.inside = None
 
 
 def open_area() -> tuple[Any, Any] | None:
     """Open the scene's focus area here (once per run, or at the top of a fragment that draws shown parts): the area,
     and the row its parts are drawn in, for what the lecture puts beside them; None when the scene shows no parts."""
     if not stage.shows():
-        _run.box = None
+        _run.parts = None
         return None
     area = st.container(gap="small", key="scene_focus")
     outer = area.container(horizontal=True, gap="medium", vertical_alignment="top")
-    _run.box = outer
     _, shown = stage.current()
     above = ABOVE_PX["top"] + ABOVE_PX["header_question" if shown.question else "header"] + ABOVE_PX["control_row"]
     _run.room = SCREEN_PX - MARGIN_PX - above - (ABOVE_PX["tabs"] if shown.page == "elbo" else 0)
     _run.parts = outer.container(horizontal=True, gap="medium", width="stretch", key="scene_focus_parts")
     return area, outer
-
-
-def is_open() -> bool:
-    """Whether this run opened the focus area already."""
-    return _run.__dict__.get("box") is not None
 
 
 @contextmanager
