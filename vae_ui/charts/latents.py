@@ -80,12 +80,13 @@ def grid_over_codes(mu: np.ndarray, labels: np.ndarray, grid: np.ndarray, label_
 def gaussians(named: dict[str, tuple[np.ndarray, np.ndarray]], title: str | list[str],
               x: str = "z1", y: str = "z2") -> alt.LayerChart:
     """The 1σ and 2σ ellipses of a few named 2-D Gaussians (mean (2,), cov (2, 2)), one colour each, the first grey
-    and filled beneath the others (the distribution the others approximate), the others dashed or solid lines."""
+    and filled beneath the others (the distribution the others approximate), the others dashed or solid lines. The
+    legend beside the plot: below, its long names took the height that equal units need (a plot 60 px tall)."""
     names = list(named)
     frames = [_ellipses(mean, cov).assign(g=name) for name, (mean, cov) in named.items()]
     df = pd.concat(frames)
     axes = EqualAxes(domain(df[["e1", "e2"]].to_numpy(), pad=0.3))
-    colour = alt.Color("g:N", title="", sort=names, legend=alt.Legend(columns=1),
+    colour = alt.Color("g:N", title="", sort=names, legend=alt.Legend(orient="right", columns=1, labelLimit=0),
                        scale=alt.Scale(domain=names, range=["#777", OKABE_ITO[5], OKABE_ITO[0], OKABE_ITO[2]][:len(names)]))
     dash = alt.StrokeDash("g:N", sort=names, legend=None,
                           scale=alt.Scale(domain=names, range=[[1, 0], [1, 0], [7, 4], [2, 3]][:len(names)]))
