@@ -22,7 +22,7 @@ def test_normal_quantile_inverts_the_normal_cdf_to_1e_13():
     assert max(errors) < 1e-11
     assert generate.normal_quantile(np.array([0.975]))[0] == pytest.approx(1.959963984540054, abs=1e-13)
     assert generate.normal_quantile(np.array([0.5]))[0] == pytest.approx(0.0, abs=1e-15)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs 0 < p < 1"):
         generate.normal_quantile(np.array([0.0, 0.5]))
 
 
@@ -39,7 +39,7 @@ def test_the_grid_sits_at_the_prior_quantiles_and_reads_like_the_latent_chart():
     cells = np.floor(np.vectorize(_phi)(z) * m).astype(int)
     counts = np.bincount(cells[:, 0] * m + cells[:, 1], minlength=m * m) / len(z)
     assert np.max(np.abs(counts - 1 / m**2)) < 4 * math.sqrt(1 / m**2 / len(z))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="for a 2-D latent space"):
         generate.prior_quantile_grid(5, d=3)
 
 
@@ -70,7 +70,7 @@ def test_interpolation_ends_at_the_endpoints_reconstructions(trained, which):
     codes = generate.codes(model, X[[3, 250]])
     np.testing.assert_allclose(path[4], codes.mean(axis=0), rtol=1e-12)  # the middle step is halfway
     np.testing.assert_allclose(np.diff(path, axis=0), np.diff(path, axis=0)[:1].repeat(8, 0), atol=1e-12)  # a line
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least 2 steps, got 1"):
         generate.interpolate(model, X[0], X[1], steps=1)
 
 

@@ -1,5 +1,7 @@
 """Each model's loss_and_grads is the exact gradient of its loss (float64 finite differences)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -247,10 +249,12 @@ def test_warm_up_schedules_beta_linearly_and_ends_at_beta():
     assert model.kl_weight == 2.0
 
 
-@pytest.mark.parametrize("bad", [{"free_bits": -0.1}, {"free_bits": float("nan")}, {"warmup_epochs": -1},
-                                 {"warmup_epochs": 2.5}])
-def test_bad_free_bits_or_warm_up_are_refused(bad):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("bad, said", [({"free_bits": -0.1}, "free_bits must be a number of nats >= 0, got -0.1"),
+                                      ({"free_bits": float("nan")}, "free_bits must be a number of nats >= 0, got nan"),
+                                      ({"warmup_epochs": -1}, "warmup_epochs must be a whole number >= 0, got -1"),
+                                      ({"warmup_epochs": 2.5}, "warmup_epochs must be a whole number >= 0, got 2.5")])
+def test_bad_free_bits_or_warm_up_are_refused(bad, said):
+    with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
         vc.VAE(**bad)
 
 

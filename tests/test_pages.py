@@ -151,11 +151,25 @@ def test_denoising_sigma_changes_the_picture():
     assert chart(at, "Error on noisy test inputs")
 
 
+def _more_controls(at) -> set[str] | None:
+    """The widget keys folded into the page's "More controls" (None when there is no such expander)."""
+    more = [e for e in at.get("expander") if e.label == "More controls"]
+    if not more:
+        return None
+    return {w.key for kind in ("slider", "select_slider", "selectbox", "toggle") for w in more[0].get(kind)}
+
+
 def test_lecture_mode_folds_secondary_controls():
+    """In lecture mode the worked example's secondary controls (epochs, learning rate) are folded into "More controls"
+    and its main ones (β, d, σₓ) stay in the row; out of lecture mode nothing is folded."""
     at = app("home", lecture="1")
     assert_clean(at)
-    labels = [e.label for e in at.get("expander")]
-    assert "More controls" in labels
+    assert _more_controls(at) == {"w_h_epochs", "w_h_lr"}
+    assert {"w_h_beta", "w_h_latent", "w_h_sigma_x"} <= {w.key for w in at.get("select_slider") + at.get("slider")
+                                                         + at.get("selectbox")}
+    plain = app("home")
+    assert_clean(plain)
+    assert _more_controls(plain) is None
 
 
 GOOD_CSV = b"a,b,c\n" + b"".join(f"{i % 7},{(i * 3) % 11},{i % 5}\n".encode() for i in range(200))

@@ -132,7 +132,7 @@ def test_effective_beta():
     assert theory.effective_beta(1.0, 1.0, "sum", 64) == 1.0
     assert theory.effective_beta(2.0, 0.5, "sum", 64) == pytest.approx(0.5)
     assert theory.effective_beta(1.0, 1.0, "mean", 64) == 64.0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="reduction must be 'sum' or 'mean', got 'max'"):
         theory.effective_beta(1.0, 1.0, "max", 2)
 
 

@@ -191,13 +191,36 @@ def test_icons_and_text_render_without_the_font_host(server, page):
     assert page.context.blocked == [], page.context.blocked
 
 
-def test_clicking_a_latent_code_decodes_it(server, page):
-    goto(page, f"{server}/autoencoder")
+PICKED = re.compile(r"Point (\d+): z = \[\s*(-?[\d.]+(?:e[+-]?\d+)?)\s*\] decodes to")
+
+
+def _picked(page) -> tuple[int, float] | None:
+    """The test point the page says was clicked, and its code z (the autoencoder's default d = 1), or None."""
+    found = PICKED.search(page.inner_text("[data-testid=stApp]"))
+    return (int(found[1]), float(found[2])) if found else None
+
+
+def _click_code(page, at: float, before: tuple[int, float] | None) -> tuple[int, float]:
+    """Click the latent strip ``at`` (a share of its width: z grows to the right); wait until the page names another
+    point than ``before``."""
     box = chart_titled(page, "Latent codes")["box"]  # the nearest code to the click is picked
-    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
-    page.wait_for_timeout(800)
+    page.mouse.click(box["x"] + box["width"] * at, box["y"] + box["height"] * 0.5)
+    deadline = time.monotonic() + 60
+    while (now := _picked(page)) is None or now == before:
+        assert time.monotonic() < deadline, "the click decoded no other code"
+        page.wait_for_timeout(100)
     wait_ready(page)
-    assert "decodes to" in page.inner_text("[data-testid=stApp]")
+    return _picked(page)
+
+
+def test_clicking_a_latent_code_decodes_it(server, page):
+    """A click on a code names its point, its z and what z decodes to; a click further right picks a larger z."""
+    goto(page, f"{server}/autoencoder")
+    assert _picked(page) is None  # nothing is decoded before a click
+    left = _click_code(page, 0.25, None)
+    right = _click_code(page, 0.85, left)
+    assert right[1] > left[1], (left, right)
+    assert_healthy(page)
 
 
 STALE = """() => { const s = Array.from(document.querySelectorAll('[data-testid=stElementContainer]'))
