@@ -66,14 +66,16 @@ def view_of(run: runs.Run, data: Data, epoch: int) -> View:
                 vae.reconstruct(data.X), std, grid, manifold)
 
 
-def _play(playing: bool) -> None:
+def _play(playing: bool, at: int | None = None) -> None:
     """The Play and Pause buttons. Play starts again from the start when at the end; a pause keeps the epoch the
-    browser shows (by Play's clock). Each press makes new buttons and, after Play, a new replay slider."""
+    browser showed (``at``, from the Pause button's click, else by Play's clock). Each press makes new buttons and,
+    after Play, a new replay slider."""
     state.PLAYING.set(playing)
     state.PLAY_ROUND.set(state.PLAY_ROUND.get() + 1)
     if playing and controls.value("h_replay") >= settings.MAX_REPLAY:
         controls.set_value("h_replay", 0)
-    if not playing and (shown := player.shown()) is not None:
+    shown = at if at is not None else player.shown()
+    if not playing and shown is not None:
         controls.set_value("h_replay", shown)
     player.stop()
 
@@ -99,6 +101,9 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
     """
     playing = state.PLAYING.get()
     if playing != timed:  # Play or Pause was pressed: a run of the whole page sets or stops the end's timer (timed)
+        st.rerun()
+    if playing and (at := player.paused(state.PLAY_ROUND.get())) is not None:  # Pause was clicked, on epoch ``at``
+        _play(False, at)
         st.rerun()
     if playing:
         replay_playing(run, data, latent)
@@ -325,17 +330,12 @@ def replay_playing(run: runs.Run, data: Data, latent: int) -> None:
     present.focus()
     left, middle, right = shell.columns([1.1, 1.3, 1.2], [1.15, 1.3, 1.15])
     with left, focus_area.part("replay"):
-        epoch_box, button = st.columns([3, 1], vertical_alignment="bottom")
-        with epoch_box:
-            st.vega_lite_chart(player.clocked(play.text([f"Epoch {e} of {config.epochs}" for e in reel], 44, 22)))
-        with button:
-            st.button("", on_click=_play, args=(False,), key=f"pause_{state.PLAY_ROUND.get()}",
-                      icon=":material/pause:", help="Pause: keeps the epoch shown")
+        player.pause_button([f"Epoch {e} of {config.epochs}: pause" for e in reel], state.PLAY_ROUND.get())
         st.vega_lite_chart(player.clocked(play.text(
             [f"Test ELBO {v.test_elbo:.3f} · KL {v.kl_dims.sum():.3f} nats · active units {v.active} / {latent}"
              for v in views], 36, 16)), width="stretch")
         st.caption(f"Replaying epochs {reel[0]} to {config.epochs} in your browser, ten a second: the numbers and every "
-                   f"figure follow the epoch shown. Trained in {run.seconds:.2f} s ({run.params.size:,} parameters, "
+                   f"figure follow the epoch shown; a click on it pauses there. Trained in {run.seconds:.2f} s ({run.params.size:,} parameters, "
                    f"{_decoder(run, views[-1])}).")
     with middle:
         moving("latent_space")

@@ -1,6 +1,8 @@
 """The pages, driven with Streamlit's AppTest: they render, the main sliders change what is
 shown, moving a slider back reuses the cache, the URL restores the controls, bad input is told."""
 
+import json
+
 import pytest
 
 from tests.apptest_helpers import app, assert_clean, chart, chart_rows, charts, metrics, texts
@@ -349,36 +351,37 @@ def test_every_url_parameter_is_validated(which):
 
 
 def _shown_epoch(at) -> int:
-    """The epoch the page shows: its caption's, or while Play runs (the caption names none then: text would run a
-    frame ahead of the chart the browser redraws) the training curves' marker."""
+    """The epoch the page shows (its caption's; Play's figures carry every epoch, played by the browser)."""
     captions = [c for c in texts(at, "caption") if c.startswith("Showing epoch")]
-    if not captions and at.session_state["playing"]:
-        marks = [row["what"] for rows in chart_rows(at, "Training curves") for row in rows if "what" in row]
-        return int(next(m for m in marks if m.startswith("epoch ")).split()[1])
     assert captions, ([e.message for e in at.exception], texts(at, "caption"), texts(at, "error"))
     return int(captions[0].split()[2])
 
 
 @pytest.mark.slow
-def test_play_shows_every_snapshot_in_turn_then_stops_at_the_end():
-    """Play animates the replay: each run of its fragment shows the next snapshot (the browser asks for one every
-    0.1 s), and at the last one it stops by itself, back to the slider; the playing state stays out of the URL, and
-    so does the end. (tests/browser/test_app_browser.py clicks Pause.)"""
+def test_play_sends_every_snapshot_once_in_order_then_stops_at_the_end(monkeypatch):
+    """Play sends each figure once with every snapshot in, in order, for the browser to play (vae_ui.charts.play);
+    the page looks again once the clock has passed the last frame, and is back at the slider, at the end; the playing
+    state and the end stay out of the URL. (tests/browser/test_play_browser.py watches it play and pauses it.)"""
+    from vae_ui.charts import play
+    from vae_ui.page import player
+
     at = app("home", h_epochs="50")  # 25 snapshots after epoch 0, every 2 epochs
     assert _shown_epoch(at) == 50
     config = configs.home({key: c.default for key, c in settings.REGISTRY.items()} | {"h_epochs": 50}, runs.DataSpec())
-    assert _epochs_viewed(config) == [50]
     at.button(key="play_0").click().run()  # from the end it starts again at epoch 0
     assert_clean(at)
-    shown = [_shown_epoch(at)]
-    while at.session_state["playing"]:  # the browser asks for each next frame; here, each run is one
-        assert "playing" not in at.query_params
-        at.run()
-        shown.append(_shown_epoch(at))
-        assert len(shown) < 40, "Play did not stop"
-    assert shown == list(range(2, 51, 2))  # every snapshot in turn, ending at the last
+    assert at.session_state["playing"] and "playing" not in at.query_params
+    assert _epochs_viewed(config) == list(range(0, 51, 2))  # every snapshot's view, made once at the press
+    marks = [row for rows in chart_rows(at, "Training curves") for row in rows if "what" in row]
+    assert [(m[play.FRAME], m["what"]) for m in marks] == [(k, f"epoch {2 * k}") for k in range(26)]
+    spec = json.loads(next(e for e in at.get("vega_lite_chart") if "Training curves" in e.proto.spec).proto.spec)
+    clock = {p["name"]: p for p in spec["params"]}[play.FRAME]["on"][0]
+    assert clock["events"]["type"] == "timer" and clock["update"].endswith(", 0, 25)")  # the browser's own timer
+    started = at.session_state["play_clock"]["start"]
+    monkeypatch.setattr(player, "now_ms", lambda: started + 26 * play.STEP_MS + 1)  # the last frame shown
+    at.run()  # the fragment's one timed look
+    assert not at.session_state["playing"]
     assert "h_replay" not in at.query_params
-    assert _epochs_viewed(config) == list(range(2, 51, 2))  # each frame computed its snapshot's view
     assert [s.value for s in at.slider if s.label.startswith("Replay training")] == [50]  # the slider is back
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.browser.harness import assert_healthy, goto, wait_ready, wait_settled
 
 FIGURES = """() => Array.from(document.querySelectorAll('[data-testid=stVegaLiteChart] canvas'))
@@ -20,13 +18,16 @@ def _button(page, icon: str):
     return page.locator(f"[data-testid=stButton] button:has-text('{icon}')").first
 
 
+def _pause(page):
+    """While playing, the epoch shown is the Pause button (a click on it tells the server the frame it was on)."""
+    return page.locator("[data-testid=stVegaLiteChart]", has_text=": pause").first
+
+
 def _click(page, locator) -> None:
     box = locator.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
-@pytest.mark.xfail(reason="issue 34, open: on 2026-12-07 the figures moved and went forward, but Pause kept epoch 30 "
-                          "while the curves' marker had shown 44: the server's clock and the browser's disagree", strict=False)
 def test_the_figures_move_while_playing_and_stop_on_pause(server, page):
     goto(page, f"{server}/?h_epochs=50&lecture=1")
     wait_settled(page)
@@ -41,11 +42,11 @@ def test_the_figures_move_while_playing_and_stop_on_pause(server, page):
     assert len(looks) >= 3, f"the figures changed only {len(looks) - 1} times"
     assert marks == sorted(marks) and marks[-1] > marks[0], marks  # the epoch goes forward
     assert marks[-1] < 50
-    _click(page, _button(page, "pause"))
+    _click(page, _pause(page))
     page.wait_for_function("() => /Showing epoch \\d+ of 50/.test(document.body.innerText)", timeout=30_000)
     wait_ready(page)
     held = int(re.search(r"Showing epoch (\d+) of 50", page.inner_text("[data-testid=stMain]")).group(1))
-    assert marks[-1] <= held <= marks[-1] + 4  # the epoch shown when Pause was pressed (a frame or two on)
+    assert marks[-1] <= held <= marks[-1] + 6  # the epoch shown when Pause was clicked (a frame or so after the look)
     still = page.evaluate(FIGURES)
     page.wait_for_timeout(1000)
     assert page.evaluate(FIGURES) == still  # paused: nothing moves

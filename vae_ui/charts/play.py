@@ -180,6 +180,36 @@ def text(lines: list[str], height: int, size: int) -> dict:
             "config": {"view": {"stroke": None}}, "autosize": {"type": "pad"}}
 
 
+PAUSE = "pause"  # the selection of :func:`pause_button`: the frame shown when it was clicked
+
+
+def pause_button(lines: list[str], height: int, size: int) -> dict:
+    """A chart of one line per frame that is a Pause button: a click anywhere on it selects the frame shown then
+    (the point selection ``pause`` holds ``play_frame``), so the server learns the frame the class saw, not the one
+    its clock reached when the click arrived (a tenth of a second or more later, on a browser busy drawing)."""
+    rows = pd.DataFrame({"text": [f"⏸  {line}" for line in lines], FRAME: np.arange(len(lines))})
+    shown = {"filter": f"datum.{FRAME} === {FRAME}"}
+    return {"height": height, "data": {"name": "play_pause"}, "datasets": {"play_pause": rows},
+            "transform": [shown],
+            "layer": [
+                {"params": [{"name": PAUSE, "select": {"type": "point", "fields": [FRAME], "on": "click"}}],
+                 "mark": {"type": "rect", "opacity": 0.001, "cursor": "pointer"},
+                 "encoding": {"x": {"value": 0}, "x2": {"value": "width"}, "y": {"value": 0}, "y2": {"value": height}}},
+                {"mark": {"type": "text", "align": "left", "baseline": "middle", "fontSize": size, "cursor": "pointer"},
+                 "encoding": {"text": {"field": "text", "type": "nominal"}, "x": {"value": 0},
+                              "y": {"value": height / 2}}}],
+            "config": {"view": {"stroke": None}}, "autosize": {"type": "pad"}}
+
+
+def paused_frame(event: dict | None, frames: int) -> int | None:
+    """The frame a click on :func:`pause_button` selected (from Streamlit's selection event), or None."""
+    chosen = ((event or {}).get("selection") or {}).get(PAUSE) or []
+    frame = chosen[0].get(FRAME) if chosen and isinstance(chosen[0], dict) else None
+    if isinstance(frame, (int, float)) and not isinstance(frame, bool) and frame == int(frame) and 0 <= frame < frames:
+        return int(frame)
+    return None
+
+
 def playing(spec: dict, frames: int, start_ms: float, sent_ms: float, step_ms: float = STEP_MS) -> dict:
     """``spec`` (from :func:`animate`, :func:`images` or :func:`text`; not changed) with the clock that plays its
     ``frames`` frames from ``start_ms``."""

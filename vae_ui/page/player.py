@@ -40,8 +40,25 @@ def stop() -> None:
     state.PLAY_CLOCK.pop()
 
 
+def pause_button(lines: list[str], round_: int, height: int = 44, size: int = 22) -> None:
+    """The epoch shown, as a Pause button (:func:`vae_ui.charts.play.pause_button`): a click reruns the page with the
+    frame it was on (read by :func:`paused`). One chart per round of Play: no click of an earlier round is read."""
+    st.vega_lite_chart(clocked(play.pause_button(lines, height, size)), on_select="rerun", selection_mode=play.PAUSE,
+                       key=state.chart_key(f"play_pause_{round_}"), width="stretch")
+
+
+def paused(round_: int) -> int | None:
+    """The epoch the browser showed when its Pause was clicked in this round of Play, or None."""
+    clock = state.PLAY_CLOCK.get()
+    if clock is None:
+        return None
+    frame = play.paused_frame(st.session_state.get(state.chart_key(f"play_pause_{round_}")), len(clock["epochs"]))
+    return None if frame is None else clock["epochs"][frame]
+
+
 def shown() -> int | None:
-    """The epoch the browser shows now, by the clock of the Play under way (None if none is)."""
+    """The epoch the browser shows now, by the clock of the Play under way (None if none is): what a Pause pressed
+    elsewhere than the Pause button keeps (it arrives a little late)."""
     clock = state.PLAY_CLOCK.get()
     if clock is None:
         return None
