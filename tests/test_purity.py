@@ -46,7 +46,6 @@ MAX_LINES = 300
 # Over MAX_LINES for now, each being brought under it by another change: remove a file here once its change is in.
 OVER_FOR_NOW = {
     "vae_ui/service/runs.py", "vae_ui/service/trainer.py",  # (the runs' four jobs split, the trainer shortened)
-    "vae_ui/service/disk.py",  # (issue 33's model store on disk, 329 lines as it came in)
 }
 
 

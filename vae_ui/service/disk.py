@@ -29,7 +29,6 @@ import os
 import tempfile
 import threading
 import time
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,12 +36,14 @@ from typing import Any
 import numpy as np
 from filelock import FileLock, Timeout
 
+from vae_ui.service import run_file
+from vae_ui.service.run_file import Unreadable
+
 FORMAT = "vae-lab-run/1"  # the file's layout; change it when a run holds something new
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "vae_core"
 POLL_SECONDS = 0.1  # a process waiting for another's training looks for its file this often
 TEMP_MAX_AGE = 3600.0  # a temporary file older than this was left by a process killed while writing: deleted
-ARRAYS = ("params", "loss", "recon", "kl", "snapshot_epochs", "snapshot_params")
 log = logging.getLogger(__name__)
 
 
@@ -74,20 +75,6 @@ def key(config: Any) -> str:
     """The file name's stem for ``config``: a digest of the config, the core's version and the file's format."""
     text = json.dumps({"format": FORMAT, "core": CORE_VERSION, "config": canonical(config)}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def _digest(arrays: dict[str, np.ndarray]) -> str:
-    """A digest of the arrays' names, shapes, types and bytes (a file changed after it was written fails it)."""
-    digest = hashlib.sha256()
-    for name in ARRAYS:
-        value = np.ascontiguousarray(arrays[name])
-        digest.update(f"{name}{value.shape}{value.dtype.str}".encode())
-        digest.update(value.tobytes())
-    return digest.hexdigest()
-
-
-class Unreadable(ValueError):
-    """A stored file that is not a run of this config (the reason is logged; the file is set aside)."""
 
 
 class DiskStore:
@@ -129,27 +116,14 @@ class DiskStore:
         return make(config=config, **fields)
 
     def _read(self, file: Any, config: Any) -> dict[str, Any]:
-        _check_sizes(file)
-        with np.load(file, allow_pickle=False) as archive:
-            meta = json.loads(str(archive["meta"]))
-            arrays = {name: archive[name] for name in ARRAYS}
+        meta, arrays = run_file.read(file)
         if meta.get("format") != FORMAT or meta.get("core") != CORE_VERSION:
             raise Unreadable(f"written by another version ({meta.get('format')}, core {meta.get('core')})")
         if meta.get("config") != canonical(config):
             raise Unreadable("it holds another config's run")
-        if meta.get("digest") != _digest(arrays):
+        if meta.get("digest") != run_file.digest(arrays):
             raise Unreadable("its arrays changed after it was written")
-        params, snaps = arrays["params"], arrays["snapshot_params"]
-        if params.ndim != 1 or snaps.ndim != 2 or snaps.shape != (len(arrays["snapshot_epochs"]), params.size):
-            raise Unreadable(f"misshapen arrays: params {params.shape}, snapshots {snaps.shape}")
-        if hasattr(config, "build") and config.build(int(meta["input_dim"]), meta["likelihood"]).params.flat.size != params.size:
-            raise Unreadable("its parameters do not fit the config's model")
-        for value in arrays.values():
-            value.setflags(write=False)
-        snapshots = tuple((int(e), snaps[i]) for i, e in enumerate(arrays["snapshot_epochs"]))
-        return {"likelihood": meta["likelihood"], "input_dim": int(meta["input_dim"]), "params": params,
-                "loss": arrays["loss"], "recon": arrays["recon"], "kl": arrays["kl"], "snapshots": snapshots,
-                "seconds": float(meta["seconds"])}
+        return run_file.fields(config, meta, arrays)
 
     def _set_aside(self, path: Path, err: BaseException) -> None:
         self.set_aside += 1
@@ -166,20 +140,15 @@ class DiskStore:
         used runs past the bound. False (and :meth:`problem` says why) when the folder cannot be written."""
         if not self.writable():
             return False
-        snapshots = run.snapshots
-        arrays = {"params": np.asarray(run.params, np.float64), "loss": np.asarray(run.loss, np.float64),
-                  "recon": np.asarray(run.recon, np.float64), "kl": np.asarray(run.kl, np.float64),
-                  "snapshot_epochs": np.array([e for e, _ in snapshots], np.int64),
-                  "snapshot_params": (np.stack([p for _, p in snapshots]) if snapshots
-                                      else np.zeros((0, np.size(run.params))))}
+        arrays = run_file.to_arrays(run)
         meta = {"format": FORMAT, "core": CORE_VERSION, "config": canonical(run.config), "likelihood": run.likelihood,
-                "input_dim": int(run.input_dim), "seconds": float(run.seconds), "digest": _digest(arrays)}
+                "input_dim": int(run.input_dim), "seconds": float(run.seconds), "digest": run_file.digest(arrays)}
         path = self.path(run.config)
         try:
             with tempfile.NamedTemporaryFile(dir=self.folder, prefix=f".{path.stem}.", suffix=".tmp",
                                              delete=False) as file:
                 temporary = Path(file.name)
-                np.savez(file, meta=np.array(json.dumps(meta)), **arrays)
+                run_file.write(file, meta, arrays)
             os.replace(temporary, path)  # (no fsync: a file cut short by a power cut does not load, so is trained again)
         except OSError as err:
             with contextlib.suppress(OSError, UnboundLocalError):
@@ -284,24 +253,6 @@ class DiskStore:
             return self.path(config).stat().st_size if self.folder is not None else 0
         except OSError:
             return 0
-
-
-def _check_sizes(file: Any) -> None:
-    """Refuse an archive whose ``.npy`` headers declare more bytes than its members hold, before anything is
-    allocated (``np.load`` allocates the declared shape: a changed header of a few bytes could ask for terabytes)."""
-    with zipfile.ZipFile(file) as archive:
-        for member in archive.infolist():
-            with archive.open(member) as entry:
-                version = np.lib.format.read_magic(entry)
-                read_header = {(1, 0): np.lib.format.read_array_header_1_0,
-                               (2, 0): np.lib.format.read_array_header_2_0}.get(version)
-                if read_header is None:
-                    raise Unreadable(f"{member.filename} has an unknown .npy version {version}")
-                shape, _, dtype = read_header(entry)
-                declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
-                if declared > member.file_size or dtype.hasobject:
-                    raise Unreadable(f"{member.filename} declares {declared:,} bytes in {member.file_size:,}")
-    file.seek(0)
 
 
 def default_folder() -> Path | None:
