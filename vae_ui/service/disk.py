@@ -43,6 +43,7 @@ FORMAT = "vae-lab-run/1"  # the file's layout; change it when a run holds someth
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "vae_core"
 POLL_SECONDS = 0.1  # a process waiting for another's training looks for its file this often
+CLAIM_WAIT_SECONDS = 120.0  # ... and trains it itself after this long (4 x the longest a set-up may cost, by default)
 TEMP_MAX_AGE = 3600.0  # a temporary file older than this was left by a process killed while writing: deleted
 log = logging.getLogger(__name__)
 
@@ -215,11 +216,12 @@ class DiskStore:
     def claim(self, config: Any, wait: bool = True, found: Callable[[], bool] | None = None) -> bool:
         """Take the config's lock for this process until :meth:`release` (a process that holds it already: True at
         once). With ``wait``, wait while another process holds it; ``found()`` is asked meanwhile, and True from it
-        (the other's run is stored now) ends the wait: False. Without ``wait``: False when another holds it. A
-        store that cannot be written has no locks: True."""
+        (the other's run is stored now) ends the wait: False, as does a wait past :data:`CLAIM_WAIT_SECONDS` (the
+        other process is stuck: better train twice than wait for ever). Without ``wait``: False when another holds
+        it. A store that cannot be written has no locks: True."""
         if not self.writable():
             return True
-        name = key(config)
+        name, deadline = key(config), time.monotonic() + CLAIM_WAIT_SECONDS
         while True:
             with self._lock:
                 if name in self._held:
@@ -236,6 +238,10 @@ class DiskStore:
                     self._held[name] = lock
                     return True
             if not wait or (found is not None and found()):
+                return False
+            if time.monotonic() > deadline:
+                log.warning("model store: another process has trained %s for over %.0f s: trained here too", name,
+                            CLAIM_WAIT_SECONDS)
                 return False
             time.sleep(POLL_SECONDS)
 
