@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ import pytest
 
 import vae_core as vc
 from vae_ui.service import disk, runs
+from vae_ui.service.datasets import DataSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = runs.RunConfig("autoencoder", hidden=(8,), epochs=6, seed=3)
@@ -59,9 +61,9 @@ def test_a_new_process_with_the_same_folder_finds_it(store):
 
 
 def test_the_key_is_the_whole_config_and_the_core(monkeypatch):
-    assert disk.key(runs.replace(SMALL, beta=1)) == disk.key(runs.replace(SMALL, beta=1.0))  # equal configs, one file
-    others = [runs.replace(SMALL, seed=4), runs.replace(SMALL, lr=2e-3), runs.replace(SMALL, hidden=(8, 8)),
-              runs.replace(SMALL, data=runs.DataSpec("two_moons")), runs.replace(SMALL, data=runs.DataSpec(seed=1))]
+    assert disk.key(replace(SMALL, beta=1)) == disk.key(replace(SMALL, beta=1.0))  # equal configs, one file
+    others = [replace(SMALL, seed=4), replace(SMALL, lr=2e-3), replace(SMALL, hidden=(8, 8)),
+              replace(SMALL, data=DataSpec("two_moons")), replace(SMALL, data=DataSpec(seed=1))]
     assert len({disk.key(c) for c in [SMALL, *others]}) == 6
     before = disk.key(SMALL)
     monkeypatch.setattr(disk, "CORE_VERSION", "another core")
@@ -132,7 +134,7 @@ def test_a_file_from_another_core_version_is_set_aside(store, monkeypatch):
 
 
 def test_the_least_recently_used_runs_leave_first(tmp_path):
-    configs = [runs.replace(SMALL, seed=s) for s in range(4)]
+    configs = [replace(SMALL, seed=s) for s in range(4)]
     made = [trained(c) for c in configs]
     probe = disk.DiskStore(tmp_path / "probe", 2**30)
     probe.keep(made[0])
@@ -239,11 +241,13 @@ def test_the_warm_command_trains_a_deck_once(tmp_path, monkeypatch, capsys):
     finally:
         disk.use(None)
     needed = warm.needs(deck_file.read(ONE_SCENE))
-    assert sorted(n.config.latent_dim for n in needed) == [1, 2, 3]  # d = 1, and d = 2, 3 prefetched by the page
-    assert len(list((tmp_path / "store").glob("*.npz"))) == 3
+    # d = 1; d = 2 and 3 prefetched by the page; its last section's generators (the autoencoder of d = 2 and a VAE)
+    assert sorted((n.config.kind, n.config.latent_dim) for n in needed) == [
+        ("autoencoder", 1), ("autoencoder", 2), ("autoencoder", 3), ("vae", 2)]
+    assert len(list((tmp_path / "store").glob("*.npz"))) == 4
     total = lambda out: next(line.split() for line in out.splitlines() if line.strip().startswith("all"))  # noqa: E731
-    assert total(first)[1:4] == ["3", "3", "0"]  # models, trained, found
-    assert total(again)[1:4] == ["3", "0", "3"]
+    assert total(first)[1:4] == ["4", "4", "0"]  # models, trained, found
+    assert total(again)[1:4] == ["4", "0", "4"]
 
 
 # ------------------------------------------------------------------ the run store with the disk store under it
@@ -261,7 +265,7 @@ def data_of(config: runs.RunConfig):
 
 
 def test_a_restarted_server_trains_nothing_already_trained(on_disk):
-    config = runs.replace(SMALL, seed=11)
+    config = replace(SMALL, seed=11)
     first = runs.RunStore(8, background=False)
     run = first.train(config, data_of(config))
     assert first.trainings == 1 and on_disk.path(config).exists()
@@ -273,7 +277,7 @@ def test_a_restarted_server_trains_nothing_already_trained(on_disk):
 
 
 def test_a_corrupt_file_is_trained_again_and_never_reaches_the_page(on_disk):
-    config = runs.replace(SMALL, seed=12)
+    config = replace(SMALL, seed=12)
     runs.RunStore(8, background=False).train(config, data_of(config))
     damage_truncated(on_disk.path(config))
     restarted = runs.RunStore(8, background=False)
@@ -288,7 +292,7 @@ def test_an_unwritable_store_leaves_the_run_store_training_in_memory(tmp_path):
     blocker.write_text("")
     disk.use(disk.DiskStore(blocker / "store", 2**30))
     try:
-        config = runs.replace(SMALL, seed=13)
+        config = replace(SMALL, seed=13)
         store = runs.RunStore(8, background=False)
         assert store.train(config, data_of(config)) is store.get(config) and store.trainings == 1
         assert "cannot be written" in disk.store().problem()
@@ -299,8 +303,10 @@ def test_an_unwritable_store_leaves_the_run_store_training_in_memory(tmp_path):
 TWO_SERVERS = """
 import sys, time
 from vae_ui.service import disk, runs
+from vae_ui.service.datasets import DataSpec
 from tests.test_disk_store import data_of
-config = runs.RunConfig("autoencoder", runs.DataSpec("digits"), hidden=(32,), epochs=60, seed=5)
+
+config = runs.RunConfig("autoencoder", DataSpec("digits"), hidden=(32,), epochs=60, seed=5)
 disk.use(disk.DiskStore(sys.argv[1], 2**30))
 open(sys.argv[2], "a").write("x")
 while len(open(sys.argv[2]).read()) < 2:  # both started: go

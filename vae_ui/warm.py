@@ -14,12 +14,12 @@ import concurrent.futures as cf
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vae_ui import configs, deck, deck_file, settings
 from vae_ui.service import disk
-from vae_ui.service.runs import MAX_RUNS, Run, RunConfig, RunStore, replace, too_costly
+from vae_ui.service.runs import MAX_RUNS, Run, RunConfig, RunStore, too_costly
 
 BAR = 30  # characters of the progress bar
 
@@ -37,15 +37,16 @@ class Need:
 
 
 def neighbours(page: str, values: dict, spec) -> list[RunConfig]:
-    """What ``page`` trains in the background beside its own models (the app's pages say the same: home.py,
-    autoencoder.py, denoising.py, elbo_beta.py): the values a slider's step or two away, and the β-VAE tab's sweep
-    without its guards."""
+    """What ``page`` trains beside its scene's models (the app's pages say the same: home.py, autoencoder.py,
+    ae_generation.py, denoising.py, elbo_beta.py; tests/test_warm_matches_pages.py checks it): the values a slider's
+    step or two away, the autoencoder page's generators, and the β-VAE tab's sweep without its guards."""
     if page == "home":
         config = configs.home(values, spec)
         return ([replace(config, latent_dim=d) for d in settings.neighbours("h_latent", values["h_latent"], steps=1)]
                 + [replace(config, beta=b) for b in settings.neighbours("h_beta", values["h_beta"])])
-    if page == "autoencoder":
-        return [configs.autoencoder(values, spec, d) for d in settings.neighbours("ae_latent", values["ae_latent"])]
+    if page == "autoencoder":  # (and its last section: the autoencoder and the VAE compared as generators)
+        return ([configs.autoencoder(values, spec, d) for d in settings.neighbours("ae_latent", values["ae_latent"])]
+                + list(configs.generation(values, spec)))
     if page == "denoising":
         dae, _ = configs.denoising(values, spec)
         return [replace(dae, noise_sigma=s) for s in settings.neighbours("dae_sigma", values["dae_sigma"])]
