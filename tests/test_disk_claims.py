@@ -1,5 +1,5 @@
 """The model store's lock per config (vae_ui.service.disk): a process waiting for another's training loads its run
-when it lands, and never waits for ever on a process that is stuck."""
+when it lands, and never waits for ever on a process that is stuck. And its files are read without ``ast``."""
 
 from __future__ import annotations
 
@@ -34,3 +34,24 @@ def test_a_stuck_process_is_waited_for_a_while_then_trained_past(tmp_path, monke
         assert second.claim(CONFIG, found=lambda: False) is False
     assert 0.25 < time.monotonic() - started < 5
     assert "trained here too" in caplog.text
+
+
+def test_a_run_is_read_without_ast(tmp_path, monkeypatch):
+    """NumPy reads an .npy header with ast.literal_eval, which on CPython 3.11 races Streamlit compiling a page in
+    another thread (issue 18, item 10): the store reads its files without it."""
+    import ast
+
+    from tests.test_disk_store import SMALL, runs, trained
+
+    store = disk.DiskStore(tmp_path, 2**30)
+    run = trained()
+    store.keep(run)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("ast.literal_eval called while reading a run")
+
+    monkeypatch.setattr(ast, "literal_eval", refused)
+    back = store.find(SMALL, runs.Run)
+    assert back is not None and store.set_aside == 0
+    assert (back.params == run.params).all() and not back.params.flags.writeable
+    assert [e for e, _ in back.snapshots] == [e for e, _ in run.snapshots]

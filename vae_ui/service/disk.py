@@ -1,7 +1,7 @@
 """Trained runs on disk: the second level under the in-memory run store, shared by every server process on the host
 (or on several hosts, on a shared folder) and kept across restarts.
 
-One ``.npz`` file per run (no pickle: ``np.load(..., allow_pickle=False)``), named by a digest of the run's full
+One ``.npz`` file per run (no pickle, and read without ``ast``: :mod:`vae_ui.service.run_file`), named by a digest of the run's full
 config and of :data:`CORE_VERSION` (a digest of ``vae_core``'s source: a changed core trains again). A file is
 written to a temporary name and renamed into place, so a reader never sees half of it. The folder is bounded in
 bytes (``VAE_LAB_STORE_MB``): the runs least recently used are deleted first.
