@@ -39,7 +39,9 @@ from filelock import FileLock, Timeout
 from vae_ui.service import run_file
 from vae_ui.service.run_file import Unreadable
 
-FORMAT = "vae-lab-run/1"  # the file's layout; change it when a run holds something new
+# The file's layout and the app's way of training: change it when a run holds something new, or when the app trains a
+# config differently outside vae_core (the snapshots' spacing, the likelihood rule, the worker's arguments to fit).
+FORMAT = "vae-lab-run/1"
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "vae_core"
 POLL_SECONDS = 0.1  # a process waiting for another's training looks for its file this often
