@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.apptest_helpers import app, assert_clean, chart, chart_rows, charts, metrics, texts
+from tests.apptest_helpers import app, assert_clean, chart, charts, metrics, texts
 from vae_ui import configs, settings
 from vae_ui.service import runs
 from vae_ui.service.datasets import generated
@@ -364,17 +364,19 @@ def test_play_sends_every_snapshot_once_in_order_then_stops_at_the_end(monkeypat
     state and the end stay out of the URL. (tests/browser/test_play_browser.py watches it play and pauses it.)"""
     from vae_ui.charts import play
     from vae_ui.page import player
+    from vae_ui.service import datasets
 
     at = app("home", h_epochs="50")  # 25 snapshots after epoch 0, every 2 epochs
     assert _shown_epoch(at) == 50
-    config = configs.home({key: c.default for key, c in settings.REGISTRY.items()} | {"h_epochs": 50}, runs.DataSpec())
+    data_spec = datasets.DataSpec()
+    config = configs.home({key: c.default for key, c in settings.REGISTRY.items()} | {"h_epochs": 50}, data_spec)
     at.button(key="play_0").click().run()  # from the end it starts again at epoch 0
     assert_clean(at)
     assert at.session_state["playing"] and "playing" not in at.query_params
     assert _epochs_viewed(config) == list(range(0, 51, 2))  # every snapshot's view, made once at the press
-    marks = [row for rows in chart_rows(at, "Training curves") for row in rows if "what" in row]
-    assert [(m[play.FRAME], m["what"]) for m in marks] == [(k, f"epoch {2 * k}") for k in range(26)]
     spec = json.loads(next(e for e in at.get("vega_lite_chart") if "Training curves" in e.proto.spec).proto.spec)
+    label = spec["layer"][1]["layer"][1]  # the epoch marker's label: every frame's, in order
+    assert [(m[play.FRAME], m["what"]) for m in label["data"]["values"]] == [(k, [f"epoch {2 * k}"]) for k in range(26)]
     clock = {p["name"]: p for p in spec["params"]}[play.FRAME]["on"][0]
     assert clock["events"]["type"] == "timer" and clock["update"].endswith(", 0, 25)")  # the browser's own timer
     started = at.session_state["play_clock"]["start"]

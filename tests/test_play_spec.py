@@ -1,7 +1,8 @@
 """Play in the browser (vae_ui.charts.play): one spec holds every snapshot, in order, and a clock picks the frame."""
 
+import json
+
 import numpy as np
-import pandas as pd
 import pytest
 
 from vae_ui.charts import curves, images, play, spaces
@@ -17,32 +18,43 @@ def _latent_frames(n: int = 30) -> list:
     return [spaces.latent_space(base * (1 + k), np.full((n, 2), -1.0), labels, "Latent space") for k in range(FRAMES)]
 
 
-def _rows(spec: dict, column: str) -> list[pd.DataFrame]:
-    return [d for d in spec["datasets"].values() if column in d]
+def _leaves(node: dict) -> list[dict]:
+    found = [node] if "mark" in node else []
+    for part in ("layer", "hconcat", "vconcat", "concat"):
+        for child in node.get(part) or []:
+            found += _leaves(child)
+    return found
 
 
-def test_every_snapshots_data_is_in_the_spec_tagged_with_its_frame_in_order():
-    charts = _latent_frames()
-    firsts = [play.spec_of(c)[1] for c in _latent_frames()]  # each frame's own data, by name
-    spec = play.animate(charts)
-    moving = [(name, d) for name, d in spec["datasets"].items() if play.FRAME in d]
-    assert moving, "no dataset moves"
-    for name, rows in moving:
-        assert list(rows[play.FRAME].unique()) == list(range(FRAMES))  # frames in order, none missing
-        for k, own in enumerate(firsts):
-            frame_rows = rows[rows[play.FRAME] == k].drop(columns=play.FRAME).reset_index(drop=True)
-            pd.testing.assert_frame_equal(frame_rows, own[name].reset_index(drop=True))
+MOVES = {"filter": f"datum.{play.FRAME} === {play.FRAME}"}
+
+
+def test_every_snapshots_data_is_in_the_spec_in_order_and_each_mark_shows_the_frames_own():
+    own = [play.spec_of(c)[1] for c in _latent_frames()]  # each frame's own data, by name
+    spec = play.animate(_latent_frames())
+    moving = [view for view in _leaves(spec) if "values" in view.get("data", {})]
+    assert len(moving) == 2  # the ellipses and the points; the box of the axes is one for the replay
+    for view in moving:
+        rows = view["data"]["values"]
+        assert [row[play.FRAME] for row in rows] == list(range(FRAMES))  # frames in order, none missing
+        columns = [c for c in rows[0] if c != play.FRAME]
+        assert view["transform"][:2] == [MOVES, {"flatten": columns}]  # the frame shown, unpacked
+        name = next(n for n, d in own[0].items() if list(d.columns) == columns)
+        for k, frames in enumerate(own):
+            for c in columns:
+                values = frames[name][c].round(4) if frames[name][c].dtype.kind == "f" else frames[name][c]
+                assert rows[k][c] == [None if isinstance(v, float) and np.isnan(v) else v for v in values.tolist()]
+    assert json.dumps(spec["layer"], allow_nan=False)  # NaN (an ellipse's end) written as null: valid JSON
 
 
 def test_marks_drawing_moving_data_show_only_the_frame_shown_and_static_data_is_sent_once():
     steps = [curves.loss_curves({"recon": np.linspace(3, 1, 20), "KL": np.linspace(0, 1, 20)}, epoch=e)
              for e in range(0, 20, 4)]
     spec = play.animate(steps)
-    static = [d for d in spec["datasets"].values() if play.FRAME not in d]
-    assert any(len(d) == 40 for d in static)  # the two whole curves, once (not once per frame)
+    assert [len(d) for d in spec["datasets"].values()] == [40]  # the two whole curves, once (not once per frame)
     marker = spec["layer"][1]["layer"]  # the epoch's rule and its label
-    moves = f"datum.{play.FRAME} === {play.FRAME}"
-    assert all(view["transform"][0]["filter"] == moves for view in marker)
+    assert all(view["transform"][0] == MOVES for view in marker)
+    assert [row["what"] for row in marker[1]["data"]["values"]] == [[f"epoch {e}"] for e in range(0, 20, 4)]
     assert "transform" not in spec["layer"][0]  # the curves do not move
     align = marker[1]["mark"]["align"]["expr"]  # the label, left of the rule early and right of it late
     assert align == f'["left", "left", "left", "right", "right"][{play.FRAME}]'
