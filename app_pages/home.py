@@ -82,13 +82,12 @@ def _play(playing: bool, at: int | None = None) -> None:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What one step of the replay shows: the run at one of its snapshots, and whether Play is on."""
+    """What one step of the replay shows: the run at one of its snapshots."""
 
     run: runs.Run
     data: Data
     epoch: int
     view: View
-    playing: bool
 
 
 def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
@@ -108,43 +107,31 @@ def replay(run: runs.Run, data: Data, latent: int, timed: bool) -> None:
     if playing:
         replay_playing(run, data, latent)
         return
-    _advance(run, playing)
+    _advance(run)
     present.focus()  # a scene's parts first (this fragment draws them: it opens its own focus area)
     left, middle, right = shell.columns([1.1, 1.3, 1.2], [1.15, 1.3, 1.15])
     with left, focus_area.part("replay"):
-        epoch = _slider(run, playing)
-        shown = Snapshot(run, data, epoch, runs.view(view_of, run, data, epoch), playing)
+        epoch = _slider(run)
+        shown = Snapshot(run, data, epoch, runs.view(view_of, run, data, epoch))
         _numbers(shown, latent)
     _pictures(shown, middle, right)
     _after(shown)
 
 
-def _advance(run: runs.Run, playing: bool) -> None:
-    """The snapshot to show, kept as the replay control's value: the one chosen, or while playing the next one
-    (one press, one snapshot)."""
-    epochs = run.config.epochs
-    stored = min(controls.value("h_replay"), epochs)
-    if playing:
-        stored = min(stored + runs.snapshot_every(epochs), epochs)
-    controls.set_value("h_replay", run.snapshot_epoch(stored))
+def _advance(run: runs.Run) -> None:
+    """The snapshot to show, kept as the replay control's value: the one nearest the epoch chosen."""
+    controls.set_value("h_replay", run.snapshot_epoch(min(controls.value("h_replay"), run.config.epochs)))
 
 
-def _slider(run: runs.Run, playing: bool) -> int:
-    """The replay slider and Play (while playing, a progress bar and Pause); the epoch to show."""
+def _slider(run: runs.Run) -> int:
+    """The replay slider and Play; the epoch to show."""
     epochs, round_ = run.config.epochs, state.PLAY_ROUND.get()
     slider, button = st.columns([3, 1], vertical_alignment="bottom")
     with slider:
-        if playing:  # (the epoch is said once, by the marker on the training curves: text drawn at once would
-            epoch = controls.value("h_replay")  # run a frame ahead of the chart the browser redraws)
-            st.progress(epoch / epochs, text="Replaying the training: the epoch is marked on the curves")
-        else:
-            epoch = controls.widget("h_replay", max_value=epochs, step=runs.snapshot_every(epochs), instance=round_)
+        epoch = controls.widget("h_replay", max_value=epochs, step=runs.snapshot_every(epochs), instance=round_)
     with button:
-        if playing:
-            st.button("", on_click=_play, args=(False,), key=f"pause_{round_}", icon=":material/pause:", help="Pause")
-        else:
-            st.button("", on_click=_play, args=(True,), key=f"play_{round_}", icon=":material/play_arrow:",
-                      help="Play: the snapshots one after another, about ten a second.")
+        st.button("", on_click=_play, args=(True,), key=f"play_{round_}", icon=":material/play_arrow:",
+                  help="Play: the snapshots one after another, ten a second, played by your browser.")
     return epoch
 
 
@@ -156,35 +143,32 @@ def _numbers(shown: Snapshot, latent: int) -> None:
                  help="Nats per example: mean over the test points, 10 samples each (β = 1).")
     shell.metric(c2, "KL (nats)", f"{view.kl_dims.sum():.3f}", help="Mean KL(q(z|x) ‖ N(0, I)) on the training data.")
     shell.metric(c3, "Active units", f"{view.active} / {latent}", help=vc.evaluate.ACTIVE_HELP)
-    decoder = (f"Gaussian decoder, σₓ = {view.decoder_std:.3f}{' learned' if config.decoder_std == 'learned' else ' fixed'}"
-               if view.decoder_std is not None else "Bernoulli decoder")
-    showing = "Replaying" if shown.playing else f"Showing epoch {shown.epoch}"
-    st.caption(f"{showing} of {config.epochs} epochs; trained in {shown.run.seconds:.2f} s "
-               f"({shown.run.params.size:,} parameters, {decoder}).")
+    st.caption(f"Showing epoch {shown.epoch} of {config.epochs} epochs; trained in {shown.run.seconds:.2f} s "
+               f"({shown.run.params.size:,} parameters, {_decoder(shown.run, view)}).")
 
 
 def _pictures(shown: Snapshot, middle, right) -> None:
     """The latent space and the training curves beside the numbers; under them the images (digits, MNIST), or the
     data, reconstructions and samples (2-D data)."""
-    made, downloads = frame(shown.run, shown.data, shown.view, shown.epoch, shell.lecture()), not shown.playing
+    made = frame(shown.run, shown.data, shown.view, shown.epoch, shell.lecture())
     with middle:
-        figures.show(*made["latent_space"], downloads=downloads)
+        figures.show(*made["latent_space"])
         shell.look_for(f"one cloud per {shown.data.label_name}; raise β and they crowd towards 0 as q(z|x) is pulled to "
                        "N(0, I).")
     with right:
-        figures.show(*made["training_curves"], downloads=downloads)
+        figures.show(*made["training_curves"])
         shell.look_for("the reconstruction term falls while the KL rises: the two pull against each other.")
     if shown.data.image_shape:
         _images(shown)
         return
     cols = shell.columns(3)
     with cols[0]:
-        figures.show(*made["data"], downloads=downloads)
+        figures.show(*made["data"])
     with cols[1]:
-        figures.show(*made["reconstructions"], downloads=downloads)
+        figures.show(*made["reconstructions"])
         shell.look_for("reconstructions (colour) against the data (grey): how much of each cluster survives.")
     with cols[2]:
-        figures.show(*made["prior_samples"], downloads=downloads)
+        figures.show(*made["prior_samples"])
         shell.look_for("the decoder means g(z) (black) trace where the model puts its mass; full samples "
                        "x ~ p(x|z) (orange) add σₓ of noise: do they cover the data (grey), no more, no less?")
 
@@ -211,8 +195,8 @@ def _images(shown: Snapshot) -> None:
 
 
 def _after(shown: Snapshot) -> None:
-    """After a step: at Play's end, back to the slider at the end; while playing, the next snapshots made ahead. "The
-    end" stays out of the URL, which a replay step (a run of this fragment alone) keeps true."""
+    """After a step: "the end" stays out of the URL, which a replay step (a run of this fragment alone) keeps
+    true."""
     epochs = shown.run.config.epochs
     if shown.epoch == epochs:
         controls.set_value("h_replay", settings.MAX_REPLAY)
@@ -228,8 +212,7 @@ def _manifold(shown: Snapshot) -> None:
     with left:
         figures.show(lambda: latents.grid_over_codes(view.mu, data.y, view.grid, "digit",
                                                      ["Codes μ(x), and the grid's z (+)", "each + is one image →"]),
-                     "manifold_grid", (shown.run.config, shown.epoch), height=shell.height(420, 470),
-                     downloads=not shown.playing)
+                     "manifold_grid", (shown.run.config, shown.epoch), height=shell.height(420, 470))
     with right:
         if shell.shown("manifold", 420):
             st.image(images.mosaic(view.manifold, data.image_shape), output_format="PNG")
@@ -334,9 +317,9 @@ def replay_playing(run: runs.Run, data: Data, latent: int) -> None:
         st.vega_lite_chart(player.clocked(play.text(
             [f"Test ELBO {v.test_elbo:.3f} · KL {v.kl_dims.sum():.3f} nats · active units {v.active} / {latent}"
              for v in views], 36, 16)), width="stretch")
-        st.caption(f"Replaying epochs {reel[0]} to {config.epochs} in your browser, ten a second: the numbers and every "
-                   f"figure follow the epoch shown; a click on it pauses there. Trained in {run.seconds:.2f} s ({run.params.size:,} parameters, "
-                   f"{_decoder(run, views[-1])}).")
+        st.caption(f"Replaying epochs {reel[0]} to {config.epochs} in your browser, ten a second: the numbers and "
+                   f"every figure follow the epoch shown; a click on it pauses there. Trained in {run.seconds:.2f} s "
+                   f"({run.params.size:,} parameters, {_decoder(run, views[-1])}).")
     with middle:
         moving("latent_space")
         shell.look_for(f"one cloud per {label}; raise β and they crowd towards 0 as q(z|x) is pulled to N(0, I).")
