@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from vae_ui.charts import curves, look, spaces
+from vae_ui.charts import look, spaces
 from vae_ui.page import figures
 
 
@@ -45,7 +45,6 @@ def test_the_datasets_hold_the_chart_data():
 
 def test_values_written_into_a_layered_chart_travel_as_a_dataset_too():
     import altair as alt
-    import pandas as pd
 
     frame = alt.Chart(pd.DataFrame({"a": [1.0]})).mark_point().encode(x="a:Q")
     written = alt.Chart(alt.InlineData(values=[{"a": 2.0}])).mark_point().encode(x="a:Q")  # Altair moves these up
@@ -75,30 +74,6 @@ def test_the_latent_ellipses_are_the_one_sigma_contours_each_a_closed_piece_of_i
     table = pa.ipc.open_stream(fig.datasets["figure_data_0"]).read_all()
     assert table.column("ex").null_count == 12  # the breaks reach the browser as nulls (a line gap in Vega)
     assert '"aria":false' in fig.spec
-
-
-def test_histograms_are_binned_on_the_server_with_numpys_counts():
-    rng = np.random.default_rng(0)
-    values = {"reparameterisation": rng.normal(1.0, 0.5, 2000), "score function": rng.normal(1.0, 2.0, 2000)}
-    df = pd.concat([pd.DataFrame({"estimate": v, "estimator": k}) for k, v in values.items()])
-    chart = curves.histograms(df, "estimate", "estimator", 1.0, "Estimates")
-    spec = json.loads(chart.to_json())
-    assert '"bin"' not in json.dumps(spec["layer"][0]["encoding"])  # the browser bins nothing
-    binned = pd.DataFrame(spec["datasets"][spec["layer"][0]["data"]["name"]])
-    lo, hi = np.percentile(df["estimate"], [1, 99])
-    for name, v in values.items():
-        rows = binned[binned["estimator"] == name]
-        assert len(rows) == 60 and np.isclose(rows["start"].min(), lo) and np.isclose(rows["end"].max(), hi)
-        assert rows["count"].sum() == np.sum((v >= lo) & (v <= hi))  # every value in the 1-99 % range, once
-        below = v < rows["end"].iloc[0]
-        assert rows["count"].iloc[0] == np.sum(below & (v >= lo))
-
-
-def test_a_histogram_of_equal_values_is_one_bar_not_an_error():
-    df = pd.DataFrame({"estimate": np.zeros(500), "estimator": "reparameterisation"})  # a step function's f' = 0
-    spec = json.loads(curves.histograms(df, "estimate", "estimator", 0.3, "Estimates").to_json())
-    counts = [row["count"] for row in spec["datasets"][spec["layer"][0]["data"]["name"]]]
-    assert sorted(counts)[-1] == 500 and sum(counts) == 500
 
 
 def _line_boxes(scenegraph: dict) -> list[tuple[float, float]]:

@@ -1,4 +1,4 @@
-"""Altair figures of curves, bars and histograms: training curves, densities, estimator variance, the ELBO
+"""Altair figures of curves and bars: training curves, densities, estimator variance, the ELBO
 decomposition, rate against distortion. Scatters in data space are in :mod:`vae_ui.charts.spaces`.
 
 Every function takes arrays (or a long-form frame) and returns an ``alt.Chart``; none evaluates a model.
@@ -221,25 +221,3 @@ def spreads(df: pd.DataFrame, value: str, series: str, exact: float, title: str 
     tick = base.mark_tick(thickness=3, size=34, color="#000").encode(x="mean:Q")
     text = base.mark_text(align="left", dx=8).encode(x="p95:Q", text="said:N")
     return layer(whisker, bar, tick, text, rule_at(exact, "exact", axis_title=value), title=title)
-
-
-def histograms(df: pd.DataFrame, value: str, series: str, exact: float, title: str | list[str],
-               bins: int = 60) -> alt.LayerChart:
-    """Overlaid histograms of one column per series, with the exact value as a dashed line.
-
-    Binned here with NumPy, the same ``bins`` bins for every series between the 1st and 99th percentile of
-    all values: the browser draws a hundred bars instead of binning thousands of rows on every move.
-    """
-    lo, hi = np.percentile(df[value], [1, 99])
-    if not hi > lo:  # all (or nearly all) estimates equal, e.g. a step function's reparameterisation estimate
-        lo, hi = lo - 0.5, hi + 0.5
-    edges = np.linspace(lo, hi, bins + 1)
-    binned = pd.concat([pd.DataFrame({"start": edges[:-1], "end": edges[1:],
-                                      "count": np.histogram(group[value], bins=edges)[0], series: name})
-                        for name, group in df.groupby(series, sort=False)])
-    binned["zero"] = 0  # each bar stands on the axis: from 0 up to its count (without y2 Vega draws a dash)
-    hist = alt.Chart(binned).mark_bar(opacity=0.5, binSpacing=0).encode(
-        x=alt.X("start:Q", title="estimate"), x2=alt.X2("end:Q"), y=alt.Y("count:Q", stack=None, title="count"),
-        y2=alt.Y2("zero:Q"),
-        color=alt.Color(f"{series}:N", title="", scale=alt.Scale(range=OKABE_ITO), legend=alt.Legend(columns=1)))
-    return layer(hist, rule_at(exact, "exact", axis_title="estimate"), title=title)

@@ -1,5 +1,5 @@
 """Altair figures in data space and latent space on equal axes: scatters of x and of z, reconstructions and samples
-over the data, vector fields, posteriors on a grid, ε mapped to z. Curves, bars and histograms are in
+over the data, vector fields, posteriors on a grid, ε mapped to z. Curves and bars are in
 :mod:`vae_ui.charts.curves`; codes, paths and Gaussians of a generator in :mod:`vae_ui.charts.latents`.
 
 Every function takes arrays and returns an ``alt.Chart``; none trains or evaluates a model. Scatters keep equal
