@@ -85,7 +85,7 @@ def section(data: Data) -> None:
     ae_config, vae_config = configs.generation(controls.values(), data.spec)
     found = {}
     for name, config in (("autoencoder", ae_config), ("VAE", vae_config)):
-        run = training.train(config, data.X, f"the {name} (d = 2) to compare")
+        run = training.train(config, data.X, f"the {name} (d = 2) to compare", together=(ae_config, vae_config))
         if run is None:
             return
         found[name] = (run, runs.view(generator_view, run, data, start, end))

@@ -72,7 +72,8 @@ def config(d: int) -> runs.RunConfig:
     return configs.autoencoder(controls.values(), data.spec, d)
 
 
-run = training.train(config(latent), data.X, f"the autoencoder (d = {latent})")
+run = training.train(config(latent), data.X, f"the autoencoder (d = {latent})",
+                     together=[config(d) for d in controls.values()["ae_compare"]])  # one budget for the set-up
 if run is None:
     st.stop()
 # the bottlenecks two steps either side, trained in the background: a sweep of d finds them ready

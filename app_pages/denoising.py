@@ -1,6 +1,6 @@
 """Denoising autoencoder — train on x̃ = x + ε, ε ~ N(0, σ²I), reconstruct the clean x."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -132,12 +132,12 @@ sigma, *_ = shell.control_row(["dae_sigma"], ["dae_latent", "dae_epochs"])
 present.focus()
 
 dae_config, ae_config = configs.denoising(controls.values(), data.spec)
-dae_run = training.train(dae_config, data.X, f"the denoising AE (σ = {sigma:g})")
+dae_run = training.train(dae_config, data.X, f"the denoising AE (σ = {sigma:g})", together=[ae_config])
 ae_run = training.train(ae_config, data.X, "the plain AE, for comparison")
 if dae_run is None or ae_run is None:
     st.stop()
 # the noise levels two steps either side, trained in the background: a sweep of σ finds them ready
-runs.prefetch([runs.replace(dae_config, noise_sigma=s) for s in settings.neighbours("dae_sigma", sigma)], data.X)
+runs.prefetch([replace(dae_config, noise_sigma=s) for s in settings.neighbours("dae_sigma", sigma)], data.X)
 dae, ae = runs.view(view_of, dae_run, data, sigma), runs.view(view_of, ae_run, data, sigma)
 known = not data.spec.csv_digest and data.spec.name in vc.truth.DISTRIBUTIONS  # the data's true density
 bayes = runs.view(bayes_of, ae_run, data, sigma) if known else None  # the plain AE's run: the same for every σ

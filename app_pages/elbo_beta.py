@@ -4,7 +4,7 @@ Rate (KL) against distortion as β varies, the KL each latent dimension carries,
 the exact posterior against the encoder's q, the aggregate posterior and its holes, two β side by side.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,7 @@ from vae_ui.charts import axes, curves, images, spaces
 from vae_ui.lecture import present
 from vae_ui.page import figures, focus_area, shell, training, truth
 from vae_ui.page.text import formula, source
-from vae_ui.service import runs
+from vae_ui.service import measures, runs
 from vae_ui.service.datasets import Data
 from vae_ui.session import controls, stage
 
@@ -43,16 +43,7 @@ def summary(run: runs.Run, data: Data) -> Summary:
     return Summary(rate, distortion, vc.evaluate.kl_by_dimension(vae, X_eval), active, activity)
 
 
-AMORTISED_POINTS = 25  # test points whose own best q* is fitted (about 1 s for the worked example)
 SURGERY_POINTS = 2000  # training rows the rate's split pools (its Monte Carlo costs their number squared)
-
-
-def gap_split(run: runs.Run, data: Data) -> dict[str, tuple[float, float]]:
-    """The mean approximation and amortisation gaps over AMORTISED_POINTS test points, each ± two standard errors
-    over the points (vae_core.amortisation.amortisation_split)."""
-    split = vc.amortisation.amortisation_split(run.model(), data.X_test[:AMORTISED_POINTS],
-                                           np.random.default_rng(run.config.seed), steps=300, samples=16)
-    return {key: truth.mean_and_2se(split[key]) for key in ("approximation", "amortisation")}
 
 
 WINDOW_MASS = 0.999  # the posterior picture's window holds at least this share of p(z|x)
@@ -115,7 +106,7 @@ def section(data: Data) -> None:
     # as they arrive; β two steps either side after them, for the next move of the slider. The bounds and the gap's
     # split (about 2 s of Monte Carlo and fitting) are made by threads and fill in too.
     others = awaited(config, beta2)
-    nearby = [runs.replace(config, beta=b) for b in settings.neighbours("vb_beta", beta) if b not in SWEEP]
+    nearby = [replace(config, beta=b) for b in settings.neighbours("vb_beta", beta) if b not in SWEEP]
     runs.prefetch(nearby, data.X)
     runs.train_soon(others, data.X)  # after the guesses: served first
     tab = Tab(data, run, beta2, k, point)
@@ -150,7 +141,7 @@ class Tab:
 def awaited(config: runs.RunConfig, beta2: float) -> list[runs.RunConfig]:
     """What the section trains in the background, the most wanted last (served first): with warm-up or free bits
     on, the sweep without them (for the comparison); then the sweep and the compared β."""
-    others = [runs.replace(config, beta=b) for b in sorted(set(SWEEP) | {beta2}) if b != config.beta]
+    others = [replace(config, beta=b) for b in sorted(set(SWEEP) | {beta2}) if b != config.beta]
     plain = [configs.unguarded(c) for c in [config, *others] if c != configs.unguarded(c)]
     return plain + others
 
@@ -159,7 +150,7 @@ def sweep_runs(run: runs.Run, beta: float) -> list[runs.Run]:
     """The trained models of the sweep (and the current β), in order of β: those the background has finished."""
     found = []
     for b in sorted(set(SWEEP) | {beta}):
-        r = run if b == beta else runs.store().get(runs.replace(run.config, beta=b))
+        r = run if b == beta else runs.store().get(replace(run.config, beta=b))
         if r is not None:
             found.append(r)
     return found
@@ -257,13 +248,13 @@ def _measuring(run: runs.Run, data: Data, k: int) -> bool:
     figures above are drawn: a β move does not wait for them) are still being made. Asking starts them."""
     if run.config.latent_dim > 2:
         return False
-    asked = [runs.view_soon(truth.ladder, run, data, k), runs.view_soon(gap_split, run, data)]  # both, at once
+    asked = [runs.view_soon(measures.ladder, run, data, k), runs.view_soon(measures.gap_split, run, data)]  # both, at once
     return any(found is None for found in asked)
 
 
 def _bounds(run: runs.Run, data: Data, k: int) -> None:
     """ELBO ≤ IWAE_k ≤ log p(x) against the truth, once a thread has measured them."""
-    found = runs.view_soon(truth.ladder, run, data, k)
+    found = runs.view_soon(measures.ladder, run, data, k)
     with focus_area.part("bounds"):  # (on a slide: the numbers; their formula and caption follow below)
         if not focus_area.in_focus():
             st.subheader("ELBO ≤ IWAE_k ≤ log p(x), and the truth")
@@ -289,9 +280,9 @@ def _bounds(run: runs.Run, data: Data, k: int) -> None:
 
 def _amortisation(run: runs.Run, data: Data, config: runs.RunConfig) -> None:
     """log p(x) − ELBO split into the approximation gap and the amortisation gap, as a stacked bar."""
-    split = runs.view_soon(gap_split, run, data)
+    split = runs.view_soon(measures.gap_split, run, data)
     if split is None:
-        st.caption(f"Measuring the gap's split: fitting each of {AMORTISED_POINTS} test points its own best q* …")
+        st.caption(f"Measuring the gap's split: fitting each of {measures.AMORTISED_POINTS} test points its own best q* …")
         return
     (approximation, e_approx), (amortisation, e_amort) = split["approximation"], split["amortisation"]
     left, right = shell.columns([1.3, 1])
@@ -299,7 +290,7 @@ def _amortisation(run: runs.Run, data: Data, config: runs.RunConfig) -> None:
         figures.show(lambda: curves.gap_split(approximation, amortisation), "gap_split", config,
                      height=shell.height(220, 280))
     with right:
-        st.markdown(f"**Why is the ELBO below log p(x)?** For each of {AMORTISED_POINTS} test points, its own best "
+        st.markdown(f"**Why is the ELBO below log p(x)?** For each of {measures.AMORTISED_POINTS} test points, its own best "
                     "diagonal Gaussian q*(z|x) is fitted by gradient ascent on its ELBO (Cremer, Li & Duvenaud 2018). "
                     f"The **approximation gap** log p(x) − ELBO(q*) = {approximation:.3f} ± {e_approx:.3f} nats is "
                     "what no diagonal Gaussian q (the encoder's family) can close; the **amortisation gap** "
@@ -311,7 +302,7 @@ def _amortisation(run: runs.Run, data: Data, config: runs.RunConfig) -> None:
 def _waiting(configs: list[runs.RunConfig]) -> list[runs.RunConfig]:
     """The configs not trained yet (and not diverged): the background has them."""
     store = runs.store()
-    return [c for c in configs if store.get(c) is None and c not in store.failures]
+    return [c for c in configs if store.get(c) is None and runs.failure(c) is None]
 
 
 def _figures(tab: Tab, timed: bool) -> None:
@@ -426,11 +417,11 @@ def _side_by_side(tab: Tab) -> None:
     shown: dict[float, np.ndarray] = {}
     for slot, (col, b) in enumerate(zip(cols, (tab.beta, tab.beta2))):
         with col:
-            config = runs.replace(tab.config, beta=b)
+            config = replace(tab.config, beta=b)
             r = tab.run if b == tab.beta else runs.store().get(config)
             if r is None:
-                if config in runs.store().failures:
-                    st.error(str(runs.store().failures.get(config)), icon=":material/warning:")
+                if runs.failure(config) is not None:
+                    st.error(str(runs.failure(config)), icon=":material/warning:")
                 else:
                     st.info(f"β = {b:g} is training in the background; it appears here when it is ready.",
                             icon=":material/hourglass_top:")

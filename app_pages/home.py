@@ -6,7 +6,7 @@ browser plays them by itself, ten a second (vae_ui.page.player).
 """
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import altair as alt
 import numpy as np
@@ -20,7 +20,7 @@ from vae_ui.page import figures, focus_area, player, shell, training, truth
 from vae_ui.page.data import page_data
 from vae_ui.page.example import show_example_file
 from vae_ui.page.text import formula, source
-from vae_ui.service import runs
+from vae_ui.service import measures, runs
 from vae_ui.service.datasets import Data
 from vae_ui.session import controls, state
 
@@ -227,7 +227,7 @@ def far_from_truth(run: runs.Run, data: Data, timed: bool) -> None:
     """The ladder ELBO ≤ IWAE ≤ log p_model(x) against the truth. Its Monte Carlo takes a second or two, so it is
     made by a thread while the page above is drawn (a scene step or a β move does not wait for it); meanwhile this
     fragment says so and looks again every truth.POLL_SECONDS (``timed``), and one full run shows it."""
-    found = runs.view_soon(truth.ladder, run, data, LADDER_K)
+    found = runs.view_soon(measures.ladder, run, data, LADDER_K)
     if found is None:
         truth.show_measuring(data, LADDER_K)
         return
@@ -385,7 +385,7 @@ if run is None:
 # Train in the background the models a key press or two away: β two steps either side, then the latent
 # dimension one step (the newest wish is served first). A lecturer sweeping β finds each next model ready.
 betas, dims = settings.neighbours("h_beta", beta), settings.neighbours("h_latent", latent, steps=1)
-runs.prefetch([runs.replace(config, latent_dim=d) for d in dims] + [runs.replace(config, beta=b) for b in betas], data.X)
+runs.prefetch([replace(config, latent_dim=d) for d in dims] + [replace(config, beta=b) for b in betas], data.X)
 
 # -- the cached views and their figures, replayable -------------------------------------------------
 playing = state.PLAYING.get()
@@ -394,7 +394,7 @@ st.fragment(replay, run_every=ends)(run, data, latent, playing)
 
 # -- the trained model against the truth -----------------------------------------------------------
 st.subheader(f"How far from the truth: the trained model, epoch {run.config.epochs}")
-measured = runs.view_soon(truth.ladder, run, data, LADDER_K)  # seconds of Monte Carlo: made while the page shows
+measured = runs.view_soon(measures.ladder, run, data, LADDER_K)  # seconds of Monte Carlo: made while the page shows
 st.fragment(far_from_truth, run_every=truth.POLL_SECONDS if measured is None else None)(run, data, measured is None)
 
 # -- the model, its formulas and its code ------------------------------------------------------

@@ -16,8 +16,7 @@ import vae_core as vc
 from tests.apptest_helpers import ROOT, app
 from tests.gradcheck import numerical_gradient, relative_error
 from vae_ui import configs
-from vae_ui.service.datasets import N_POINTS, TEST_FRACTION
-from vae_ui.service.runs import DataSpec
+from vae_ui.service.datasets import N_POINTS, TEST_FRACTION, DataSpec
 from vae_ui.settings import REGISTRY
 
 EXAMPLE = ROOT / "examples" / "vae_numpy.py"

@@ -3,6 +3,7 @@
 import dataclasses
 import threading
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -50,13 +51,13 @@ def test_a_view_key_names_every_field_of_the_config_exactly():
 
     base = runs.RunConfig("vae")
     assert all(field.repr for field in dataclasses.fields(runs.RunConfig))
-    changed = [runs.replace(base, data=DataSpec("moons")), runs.replace(base, data=DataSpec(seed=1)),
-               runs.replace(base, data=DataSpec(csv_digest="ab")), runs.replace(base, kind="autoencoder"),
-               runs.replace(base, latent_dim=3), runs.replace(base, hidden=(64,)), runs.replace(base, activation="relu"),
-               runs.replace(base, beta=1.0 + 1e-15), runs.replace(base, decoder_std="learned"),
-               runs.replace(base, warmup_epochs=100), runs.replace(base, free_bits=0.5),
-               runs.replace(base, noise_sigma=0.1), runs.replace(base, epochs=301),
-               runs.replace(base, lr=0.0011), runs.replace(base, batch_size=32), runs.replace(base, seed=1)]
+    changed = [replace(base, data=DataSpec("moons")), replace(base, data=DataSpec(seed=1)),
+               replace(base, data=DataSpec(csv_digest="ab")), replace(base, kind="autoencoder"),
+               replace(base, latent_dim=3), replace(base, hidden=(64,)), replace(base, activation="relu"),
+               replace(base, beta=1.0 + 1e-15), replace(base, decoder_std="learned"),
+               replace(base, warmup_epochs=100), replace(base, free_bits=0.5),
+               replace(base, noise_sigma=0.1), replace(base, epochs=301),
+               replace(base, lr=0.0011), replace(base, batch_size=32), replace(base, seed=1)]
     names = [field.name for field in dataclasses.fields(runs.RunConfig)]
     assert {n for c in changed for n in names if getattr(c, n) != getattr(base, n)} == set(names)  # each field varied
     assert len({key(c) for c in [base, *changed]}) == 1 + len(changed)

@@ -2,6 +2,7 @@
 
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import streamlit as st
 import vae_core as vc
 from tests.apptest_helpers import app, assert_clean, metrics, wait_idle
 from vae_ui import settings
+from vae_ui.service import pool as plumbing
 from vae_ui.service import runs, trainer
 
 X = vc.data.load("three_clusters", n=120, seed=0).X
@@ -19,7 +21,7 @@ SMALL = runs.RunConfig("vae", epochs=20, hidden=(8,))
 @pytest.mark.slow
 def test_wished_configs_are_trained_in_the_background_exactly_as_in_the_foreground():
     store = runs.RunStore(8)
-    wished = [runs.replace(SMALL, beta=b) for b in (0.5, 2.0)]
+    wished = [replace(SMALL, beta=b) for b in (0.5, 2.0)]
     store.wish(wished, X)
     wait_idle(store)
     assert (store.prefetched, store.trainings) == (2, 0)
@@ -37,7 +39,7 @@ def test_wished_configs_are_trained_in_the_background_exactly_as_in_the_foregrou
 
 def test_a_diverging_wish_is_remembered_and_the_worker_goes_on():
     store = runs.RunStore(8)
-    bad, good = runs.replace(SMALL, lr=1e6), runs.replace(SMALL, beta=3.0)
+    bad, good = replace(SMALL, lr=1e6), replace(SMALL, beta=3.0)
     store.wish([bad], X)
     store.wish([good], X)
     wait_idle(store)
@@ -48,7 +50,7 @@ def test_a_diverging_wish_is_remembered_and_the_worker_goes_on():
 def test_only_the_newest_wishes_are_kept():
     store = runs.RunStore(16, background=False)  # no worker: the wishes only queue
     betas = [0.1 * k for k in range(1, runs.PREFETCH_DEPTH + 3)]
-    store.wish([runs.replace(SMALL, beta=b) for b in betas], X)
+    store.wish([replace(SMALL, beta=b) for b in betas], X)
     assert [c.beta for c in store.waiting()] == betas[::-1][: runs.PREFETCH_DEPTH]
 
 
@@ -113,12 +115,12 @@ def test_every_training_runs_in_the_pool_not_in_the_servers_process(monkeypatch)
 
     monkeypatch.setattr(vc.VAE, "backward", counted)  # this process only; the workers have their own
     store = runs.RunStore(8)
-    config = runs.replace(SMALL, epochs=300, hidden=(64, 64))
+    config = replace(SMALL, epochs=300, hidden=(64, 64))
     store.wish([config], X)
     wait_idle(store)
     run = store.get(config)
     assert run is not None and store.prefetched == 1
-    asked = store.train(runs.replace(config, beta=0.7), X)  # a session's training
+    asked = store.train(replace(config, beta=0.7), X)  # a session's training
     assert steps_here[0] == 0, "a training ran in this process"
     here = config.build(2)
     vc.fit(here, X, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr, seed=config.seed,
@@ -131,7 +133,7 @@ def test_every_training_runs_in_the_pool_not_in_the_servers_process(monkeypatch)
 
 def test_a_session_asking_for_the_config_the_background_trains_waits_for_it():
     store = runs.RunStore(8)
-    config = runs.replace(SMALL, epochs=300, hidden=(64, 64))
+    config = replace(SMALL, epochs=300, hidden=(64, 64))
     store.wish([config], X)
     deadline = time.monotonic() + 30
     while not store.busy():  # the worker has taken the wish and holds the config's lock
@@ -146,10 +148,10 @@ def test_a_training_process_that_died_is_replaced():
     store = runs.RunStore(8)
     store.wish([SMALL], X)
     wait_idle(store)
-    trainer._kill_workers(trainer.scheduler()._pool)  # as if they had been killed
-    store.wish([runs.replace(SMALL, beta=0.4)], X)  # a new pool trains it
+    plumbing.kill_workers(trainer.scheduler()._pool)  # as if they had been killed
+    store.wish([replace(SMALL, beta=0.4)], X)  # a new pool trains it
     wait_idle(store)
-    assert store.get(runs.replace(SMALL, beta=0.4)) is not None
+    assert store.get(replace(SMALL, beta=0.4)) is not None
 
 
 def test_neighbours_are_the_values_a_few_key_presses_away_farthest_first():
@@ -181,7 +183,7 @@ def test_the_denoising_page_has_the_next_noise_levels_ready():
 def test_a_closed_store_forgets_its_wishes():
     """Clearing the app's caches replaces the store: the old one's wishes must not go on being trained."""
     store = runs.RunStore(8)
-    store.wish([runs.replace(SMALL, beta=b, epochs=400) for b in (0.2, 0.3, 0.4, 0.6)], X)
+    store.wish([replace(SMALL, beta=b, epochs=400) for b in (0.2, 0.3, 0.4, 0.6)], X)
     store.close()
     assert store.waiting() == []
     wait_idle(store)

@@ -44,9 +44,7 @@ ROOMS = (
 )
 MAX_LINES = 300
 # Over MAX_LINES for now, each being brought under it by another change: remove a file here once its change is in.
-OVER_FOR_NOW = {
-    "vae_ui/service/runs.py", "vae_ui/service/trainer.py",  # (the runs' four jobs split, the trainer shortened)
-}
+OVER_FOR_NOW: set[str] = set()
 
 
 def _module(path: Path) -> str:

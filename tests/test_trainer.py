@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import vae_core as vc
+from vae_ui.service import pool as plumbing
 from vae_ui.service import trainer
 
 X = vc.data.load("three_clusters", n=150, seed=0).X
@@ -147,7 +148,7 @@ def test_a_killed_worker_is_replaced_and_its_training_done_again(pool):
 
 
 def test_a_hung_worker_holds_up_no_unrelated_set_up_and_is_replaced(pool, monkeypatch):
-    monkeypatch.setattr(trainer, "STALL_SECONDS", 2.0)
+    monkeypatch.setattr(plumbing, "STALL_SECONDS", 2.0)
     hung = pool.submit("hung", vae(1), X, LONG, foreground=True, session="a")
     started(hung)
     os.kill(hung.worker, signal.SIGSTOP)  # as a stopped (or swapped-out, or stuck) process would
@@ -206,13 +207,13 @@ def test_a_worker_killed_while_it_sends_its_result_breaks_the_pool_instead_of_ha
     import threading
 
     pool = cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"))
-    with trainer._plain_main():  # started as the trainer starts its workers (under pytest-xdist, __main__ is execnet's)
+    with plumbing.plain_main():  # started as the trainer starts its workers (under pytest-xdist, __main__ is execnet's)
         assert pool.submit(len, b"up").result(timeout=60) == 2  # the worker is up
     worker = next(iter(pool._processes.values()))
     future = pool.submit(_dies_halfway_through_its_result)
     worker.join(timeout=60)  # gone, half its result in the pipe
     assert worker.exitcode == 1 and not future.done()
-    trainer._kill_workers(pool)
+    plumbing.kill_workers(pool)
     with pytest.raises(cf.process.BrokenProcessPool):
         future.result(timeout=30)
     manager = pool._executor_manager_thread

@@ -8,7 +8,7 @@ from app_pages import elbo_beta
 from tests.apptest_helpers import app, assert_clean, chart, charts_titled, metrics, settled, texts
 from vae_ui import configs, settings
 from vae_ui.page import truth
-from vae_ui.service import runs
+from vae_ui.service import measures, runs
 from vae_ui.service.datasets import generated
 
 
@@ -109,13 +109,13 @@ def test_home_draws_its_model_without_waiting_for_the_ladder_then_shows_it(monke
     and figures and a note that the bounds are being measured; once made, the page shows them."""
     import threading
 
-    gate, real = threading.Event(), truth.ladder
+    gate, real = threading.Event(), measures.ladder
 
-    def gated(run, data, k):  # another function than the page's own: no view of it is stored yet
-        assert gate.wait(60)
-        return real(run, data, k)
+    def gated(run, held, k):  # another function than the page's own: no view of it is stored yet (a stand-in no
+        assert gate.wait(60)  # worker can import: the pool runs it in a thread of this process, in the pool's order)
+        return real(run, held, k)
 
-    monkeypatch.setattr(truth, "ladder", gated)
+    monkeypatch.setattr(measures, "ladder", gated)
     at = app("home")
     assert_clean(at)
     assert "Test ELBO" in metrics(at) and truth.DISTANCE not in metrics(at)
@@ -214,10 +214,10 @@ def test_the_beta_vae_tab_splits_the_gap_and_the_pieces_add_up():
     assert_clean(at)
     assert chart(at, "Where the gap log p(x) − ELBO goes")
     run, data = beta_vae(1.0), worked_data()
-    split = elbo_beta.gap_split(run, data)
+    split = measures.gap_split(measures.Fitted.of(run), measures.HeldOut.of(data))
     shown = " ".join(texts(at, "markdown"))
     assert f"{split['approximation'][0]:.3f} ± {split['approximation'][1]:.3f}" in shown
-    full = vc.amortisation.amortisation_split(run.model(), data.X_test[:elbo_beta.AMORTISED_POINTS], np.random.default_rng(0),
+    full = vc.amortisation.amortisation_split(run.model(), data.X_test[:measures.AMORTISED_POINTS], np.random.default_rng(0),
                                           steps=300, samples=16)
     gap = full["log p(x)"] - full["ELBO(encoder)"]
     assert split["approximation"][0] + split["amortisation"][0] == pytest.approx(gap.mean(), abs=1e-9)
@@ -229,18 +229,18 @@ def test_the_beta_vae_tab_draws_its_model_without_waiting_for_the_bounds_then_sh
     distortion and figures and notes that both are being measured; once made, the fragment's next run shows them."""
     import threading
 
-    gate, ladder, split = threading.Event(), truth.ladder, elbo_beta.gap_split
+    gate, ladder, split = threading.Event(), measures.ladder, measures.gap_split
 
-    def gated_ladder(run, data, k):  # other functions than the page's own: no view of them is stored yet
+    def gated_ladder(run, held, k):  # other functions than the page's own: no view of them is stored yet
         assert gate.wait(60)
-        return ladder(run, data, k)
+        return ladder(run, held, k)
 
-    def gated_split(run, data):
+    def gated_split(run, held):
         assert gate.wait(60)
-        return split(run, data)
+        return split(run, held)
 
-    monkeypatch.setattr(truth, "ladder", gated_ladder)
-    monkeypatch.setattr(elbo_beta, "gap_split", gated_split)
+    monkeypatch.setattr(measures, "ladder", gated_ladder)
+    monkeypatch.setattr(measures, "gap_split", gated_split)
     at = app("elbo", el_tab="β-VAE")
     assert_clean(at)
     assert "Rate: KL(q(z|x) ‖ p(z))" in metrics(at) and truth.DISTANCE not in metrics(at)

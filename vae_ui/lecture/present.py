@@ -66,14 +66,16 @@ def follow(pages: dict[str, Any], here: str) -> None:
 
 def prepare_next() -> None:
     """While the lecturer talks, the next scene's models train in the background (wished after the page's own
-    neighbours, so served first): stepping to it is then instant."""
+    neighbours, so served first; before every student's wish when this session holds the presenter secret):
+    stepping to it is then instant."""
     found, used = stage.current(), stage.active()
     if found is None or found[0] >= len(used.scenes):
         return
     upcoming = used.scenes[found[0]]
     values = upcoming.values()
     data = generated(values["dataset"], int(values["seed"]))
-    runs.prefetch(list(reversed(configs.of_scene(upcoming.page, values, data.spec))), data.X)  # its own first
+    runs.prefetch(list(reversed(configs.of_scene(upcoming.page, values, data.spec))), data.X,  # its own first
+                  session=classroom.session_id())
 
 
 def header(number: int, scene: deck.Scene, used: deck.Deck) -> None:

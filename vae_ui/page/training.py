@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import streamlit as st
@@ -23,14 +23,16 @@ PREVIEW_ROWS = 300  # training rows a first picture reconstructs
 PICTURE_EVERY = 3.0  # seconds between two pictures of the model so far (a new image each time: the browser loads it)
 
 
-def train(config: runs.RunConfig, X: np.ndarray, label: str) -> runs.Run | None:
+def train(config: runs.RunConfig, X: np.ndarray, label: str, together: Sequence[runs.RunConfig] = ()) -> runs.Run | None:
     """The run for ``config`` on X: from the store, or trained now with live progress (``label`` names it).
 
     A diverged run shows a clear message and advice, and returns None; so does a set-up over the work budget,
-    with the seconds it would take and what to lower.
+    with the seconds it would take and what to lower. The budget is for the set-up: ``config`` and the models
+    ``together`` the page trains beside it for the same move (those not trained yet).
     """
-    if runs.store().get(config) is None:
-        refusal = runs.too_costly(config, *X.shape)
+    missing = [c for c in dict.fromkeys((config, *together)) if runs.store().get(c) is None]
+    if missing:
+        refusal = runs.too_costly(missing[0], *X.shape, missing[1:])
         if refusal is not None:
             st.warning(refusal, icon=":material/hourglass_disabled:")
             return None

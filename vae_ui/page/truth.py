@@ -1,5 +1,6 @@
 """The ladder ELBO ≤ IWAE_k ≤ log p_model(x), set against the truth log p_data(x) where it is known: a view of a
-trained VAE (computed once per run and k, shared by every session) and the rows of metrics that show it.
+trained VAE (measured in the pool by :mod:`vae_ui.service.measures`, once per run and k, shared by every session)
+and the rows of metrics that show it.
 
 On the generated 2-D data the true density is known (:func:`vae_core.data.log_density`), so the distance of the
 model from the data, KL(p_data ‖ p_model) = E_data[log p_data(x) − log p_model(x)] ≥ 0, is a number on screen.
@@ -12,58 +13,24 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-import vae_core as vc
 from vae_ui.page import shell
-from vae_ui.service import runs
+from vae_ui.service import measures, runs
 from vae_ui.service.datasets import Data
+from vae_ui.service.measures import DISTANCE, EVAL_POINTS, LARGE_D, REPEATS, TRUTH, mean_and_2se  # noqa: F401 - read here
 
 POLL_SECONDS = 0.5  # a page waiting for the ladder (runs.view_soon) looks for it this often
-EVAL_POINTS = 100  # test points the ladder is measured on ...
-LARGE_EVAL_POINTS = 20  # ... or on data of more than LARGE_D dimensions (MNIST: exact log p(x) costs 0.07 s a point)
-LARGE_D = 64
+PER_ROW = 3  # metrics side by side (more would cut their values at 1280 px)
 
 
 def eval_points(data: Data) -> int:
     """How many test points the bounds are measured on: EVAL_POINTS, fewer for large images (MNIST)."""
-    return min(len(data.X_test), EVAL_POINTS if data.X.shape[1] <= LARGE_D else LARGE_EVAL_POINTS)
-REPEATS = 10  # independent repeats of each Monte Carlo estimate, for its standard error
-TRUTH = "log p_data(x): the truth"
-DISTANCE = "KL(p_data ‖ p_model)"
-PER_ROW = 3  # metrics side by side (more would cut their values at 1280 px)
-
-
-def mean_and_2se(values: np.ndarray | list[float]) -> tuple[float, float]:
-    """The mean of the values and two standard errors of it."""
-    values = np.asarray(values, dtype=np.float64)
-    return float(values.mean()), float(2 * values.std(ddof=1) / np.sqrt(len(values)))
+    return measures.eval_points(data.X.shape[1], len(data.X_test))
 
 
 def ladder(run: runs.Run, data: Data, k: int) -> dict[str, tuple[float, float]]:
-    """Mean ELBO, IWAE_k and exact log p_model(x) over the evaluation points, and where the data's density is known
-    the truth E log p_data(x) and the distance KL(p_data ‖ p_model), each (value, two standard errors).
-
-    ELBO and IWAE_k are the mean of REPEATS independent repeats, each estimator with its own random stream; their
-    ± is Monte Carlo error on these points. log p_model(x) is exact (quadrature, d ≤ 2), log p_data(x) exact (closed
-    form or quadrature): their ± is how far another draw of test points would move the mean. With d > 2 there is
-    no exact log p_model; the distance is then bounded above with IWAE_k (≤ log p_model in expectation)."""
-    vae, X_eval = run.model(), data.X_test[:eval_points(data)]
-    streams = np.random.SeedSequence([run.config.seed, k]).spawn(2 * REPEATS)
-    elbo = [vae.elbo(X_eval, n_samples=50, rng=np.random.default_rng(s)).mean() for s in streams[:REPEATS]]
-    iwae_runs = [vae.log_likelihood_iwae(X_eval, k=k, rng=np.random.default_rng(s)) for s in streams[REPEATS:]]
-    out = {"ELBO": mean_and_2se(elbo), f"IWAE, k = {k}": mean_and_2se([r.mean() for r in iwae_runs])}
-    model = None
-    if vae.latent_dim <= 2:
-        model = vae.log_likelihood_exact(X_eval)
-        out["exact log p(x)"] = (float(model.mean()), 0.0)
-    name = data.spec.name if not data.spec.csv_digest else ""
-    if name in vc.truth.DISTRIBUTIONS:
-        truth = vc.data.log_density(name, X_eval)
-        out[TRUTH] = mean_and_2se(truth)
-        if model is not None:
-            out[DISTANCE] = mean_and_2se(truth - model)
-        else:
-            out[DISTANCE + " ≤"] = mean_and_2se(truth - np.mean(iwae_runs, axis=0))
-    return out
+    """The ladder of a run on a page's data, measured here and now (:func:`vae_ui.service.measures.ladder`); a page
+    asks the pool for it instead, ``runs.view_soon(measures.ladder, run, data, k)``."""
+    return measures.ladder(measures.Fitted.of(run), measures.HeldOut.of(data), k)
 
 
 def misspecified(data: Data, likelihood: str) -> str | None:

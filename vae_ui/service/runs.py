@@ -1,15 +1,19 @@
-"""Trained models, cached by their full config and shared by every session.
+"""Trained models, cached by their full config and shared by every session: the run store, and the one door pages
+go through to the compute service (``__all__`` names everything a page uses of it).
 
 A run is trained once per config (data, seed, hyper-parameters) and kept in a store bounded in bytes (runs,
 views and figures share :data:`BUDGET`); moving a slider back to a value seen before finds it at once. Runs are
 immutable (read-only arrays); a page rebuilds a fresh model from a run's parameters when it needs one. Two
 sessions asking for the same new config train it once: the second waits for the same training.
 
-Every training runs in a pool of processes, one per core (:mod:`vae_ui.service.trainer`): a page waiting for one shows
-its progress and a first picture, and may be interrupted by the next move. While a class looks at one model, the
-models it is likely to ask for next are trained in the background (:func:`prefetch`; the worked example asks for
-β up to two steps either side), on the workers no session is waiting for.
-A set-up estimated to cost more than :data:`WORK_BUDGET` seconds is refused with the seconds it would take.
+Every training runs in a pool of processes, one per core (:mod:`vae_ui.service.trainer`): a page waiting for one
+shows its progress and a first picture, and may be interrupted by the next move. While a class looks at one model,
+the models it is likely to ask for next are trained in the background (:func:`prefetch`; the worked example asks for
+β up to two steps either side), on the workers no session is waiting for. A set-up estimated to cost more than
+:data:`WORK_BUDGET` seconds is refused with the seconds it would take (:mod:`vae_ui.service.budget`).
+
+The rest of the room: :mod:`~vae_ui.service.records` (RunConfig, Run, Status), :mod:`~vae_ui.service.budget`,
+:mod:`~vae_ui.service.views` (what pages show of runs), :mod:`~vae_ui.service.measures` (the heavy views).
 """
 
 from __future__ import annotations
@@ -18,144 +22,27 @@ import collections
 import contextlib
 import os
 import threading
-from collections.abc import Callable, Hashable, Iterable
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
-from typing import TypeVar
+from collections.abc import Iterable
 
 import numpy as np
 import streamlit as st
 
 import vae_core as vc
 from vae_ui.service import disk, trainer
-from vae_ui.service.datasets import Data, DataSpec
-from vae_ui.service.lru import LRU, Budget, read_only
+from vae_ui.service.budget import BUDGET, WEIGHT_STEPS_PER_SECOND, WORK_BUDGET, estimated_seconds, too_costly
+from vae_ui.service.lru import LRU, read_only
+from vae_ui.service.records import SNAPSHOTS, LiveProgress, Progress, Run, RunConfig, Status, likelihood_for, snapshot_every
+from vae_ui.service.views import view, view_key, view_soon, view_store, views_pending
+
+__all__ = ["BUDGET", "MAX_RUNS", "PREFETCH", "PREFETCH_DEPTH", "SNAPSHOTS", "WEIGHT_STEPS_PER_SECOND", "WORK_BUDGET",
+           "LiveProgress", "Progress", "Run", "RunConfig", "RunStore", "Status", "estimated_seconds", "failure",
+           "give_first_place", "likelihood_for", "prefetch", "snapshot_every", "store", "too_costly", "train",
+           "train_soon", "view", "view_key", "view_soon", "view_store", "views_pending"]
 
 MAX_RUNS = 256  # bound on cached runs by count; the real bound is BUDGET's bytes
-MAX_VIEWS = 1024  # bound on cached views of runs (what a page shows of a run: encodings, bounds, samples)
-SNAPSHOTS = 25  # snapshots per run after epoch 0, for the replay slider: 25 divides every choice of Epochs
 PREFETCH_DEPTH = trainer.MAX_PREFETCH  # configs waiting to be trained in the background; older wishes fall off
 WAIT_SECONDS = 0.25  # a page waiting for a training redraws its progress this often (and may be interrupted)
-# The server's configuration (environment variables, documented in the README):
-BUDGET = Budget(int(float(os.environ.get("VAE_LAB_CACHE_MB", "256")) * 2**20))  # runs, views and figures together
-WORK_BUDGET = float(os.environ.get("VAE_LAB_WORK_BUDGET", "30"))  # seconds of training a set-up may cost at most
 PREFETCH = os.environ.get("VAE_LAB_PREFETCH", "1") != "0"  # train the set-ups a step away before anyone asks ("0": off)
-WEIGHT_STEPS_PER_SECOND = 3.0e9  # epochs × rows × weights per second on one core here (benchmarks/work_estimate.py)
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    """Everything that determines a trained model. Frozen, so it hashes by value."""
-
-    kind: str  # "vae", "autoencoder" or "denoising_autoencoder"
-    data: DataSpec = DataSpec()
-    latent_dim: int = 2
-    hidden: tuple[int, ...] = (64, 64)
-    activation: str = "tanh"
-    beta: float = 1.0  # VAE only
-    decoder_std: float | str = 1.0  # VAE only: the Gaussian decoder's σₓ, fixed or "learned" (a Bernoulli one has none)
-    warmup_epochs: int = 0  # VAE only: the KL's weight rises linearly from 0 to β over these first epochs
-    free_bits: float = 0.0  # VAE only: nats of KL per latent dimension that cost nothing (a floor on each)
-    noise_sigma: float = 0.0  # denoising AE only
-    epochs: int = 300
-    lr: float = 1e-3
-    batch_size: int = 64
-    seed: int = 0
-
-    def build(self, input_dim: int, likelihood: str = "gaussian") -> vc.Model:
-        """A fresh, untrained model of this config."""
-        common = {"input_dim": input_dim, "latent_dim": self.latent_dim, "hidden": self.hidden,
-                  "activation": self.activation, "seed": self.seed}
-        if self.kind == "vae":
-            std = self.decoder_std if likelihood == "gaussian" else 1.0
-            return vc.VAE(beta=self.beta, likelihood=likelihood, decoder_std=std, free_bits=self.free_bits,
-                          warmup_epochs=self.warmup_epochs, **common)
-        if self.kind == "denoising_autoencoder":
-            return vc.DenoisingAutoencoder(noise_sigma=self.noise_sigma, **common)
-        return vc.Autoencoder(**common)
-
-
-def snapshot_every(epochs: int) -> int:
-    """Epochs between two snapshots (the replay slider's step)."""
-    return max(1, epochs // SNAPSHOTS)
-
-
-@dataclass(frozen=True)
-class Run:
-    """A finished training run: the final parameters, the history, the snapshots."""
-
-    config: RunConfig
-    likelihood: str
-    input_dim: int
-    params: np.ndarray  # flat, read-only
-    loss: np.ndarray
-    recon: np.ndarray
-    kl: np.ndarray
-    snapshots: tuple[tuple[int, np.ndarray], ...]
-    seconds: float  # time spent training (not drawing progress or waiting)
-
-    def snapshot_epoch(self, epoch: int) -> int:
-        """The epoch of the snapshot nearest ``epoch`` (the last epoch when there are none)."""
-        return min((e for e, _ in self.snapshots), key=lambda e: abs(e - epoch), default=self.config.epochs)
-
-    def model(self, epoch: int | None = None) -> vc.Model:
-        """A model with the final parameters, or those of the snapshot nearest ``epoch``."""
-        model = self.config.build(self.input_dim, self.likelihood)
-        flat = self.params
-        if epoch is not None and self.snapshots:
-            flat = dict(self.snapshots)[self.snapshot_epoch(epoch)]
-        model.params.flat[...] = flat
-        return model
-
-
-def likelihood_for(X: np.ndarray) -> str:
-    """Bernoulli for data in [0, 1] with an image's many dimensions (the digits), else Gaussian."""
-    return "bernoulli" if X.shape[1] > 16 and X.min() >= 0.0 and X.max() <= 1.0 else "gaussian"
-
-
-@dataclass(frozen=True)
-class Status:
-    """How a training a page waits for is doing: waiting for a worker (``ahead`` trainings before it), or at
-    ``epoch`` of ``epochs`` with its loss terms so far and, once it has one, its newest snapshot's parameters."""
-
-    ahead: int
-    epoch: int
-    epochs: int
-    recon: np.ndarray
-    kl: np.ndarray
-    snapshot: np.ndarray | None
-    untrained: vc.Model  # the model being trained, before its first step (its shape, to rebuild the snapshot in)
-
-    def snapshot_model(self) -> vc.Model:
-        """A model with the newest snapshot's parameters (built when a page draws it, not at every report). Rebuilt
-        from the untrained model's config, not through its ``.npz`` bytes: reading an ``.npy`` header in a script's
-        thread races Streamlit's compiling of another (the SystemError of issue 18 item 10)."""
-        config = self.untrained.config()
-        model = vc.models.KINDS[config.pop("kind")](**config)
-        model.params.flat[...] = self.snapshot
-        return model
-
-
-Progress = Callable[[Status], None]
-LiveProgress = Callable[[], AbstractContextManager[Progress]]  # opened only when a page really waits for a training
-
-
-def estimated_seconds(config: RunConfig, rows: int, columns: int) -> float:
-    """About how long training ``config`` on ``rows`` × ``columns`` data takes on one core of this machine: epochs ×
-    rows × weights (an epoch's forward and backward pass over every weight), at the rate measured by
-    ``benchmarks/work_estimate.py`` (:data:`WEIGHT_STEPS_PER_SECOND`)."""
-    weights = vc.models.weights_about(columns, config.hidden, config.latent_dim)
-    return config.epochs * rows * weights / WEIGHT_STEPS_PER_SECOND
-
-
-def too_costly(config: RunConfig, rows: int, columns: int) -> str | None:
-    """Why a training is refused (its estimated seconds against :data:`WORK_BUDGET`, and what to lower), or None."""
-    seconds = estimated_seconds(config, rows, columns)
-    if seconds <= WORK_BUDGET:
-        return None
-    return (f"This set-up would take about {seconds:,.0f} s to train (epochs {config.epochs} × {rows:,} rows × "
-            f"layers {' → '.join(str(w) for w in (columns, *config.hidden, config.latent_dim))}), more than the "
-            f"{WORK_BUDGET:g} s this server allows a set-up. Lower the epochs or the hidden width, or use fewer rows.")
 
 
 class RunStore:
@@ -206,8 +93,9 @@ class RunStore:
                     progress(self._status(job))
         return self._outcome(job, config, X)
 
-    def wish(self, configs: Iterable[RunConfig], X: np.ndarray) -> None:
-        """Ask for configs to be trained in the background (the last asked is served first)."""
+    def wish(self, configs: Iterable[RunConfig], X: np.ndarray, session: str | None = None) -> None:
+        """Ask for configs to be trained in the background (the last asked is served first); ``session``: who
+        asked (the lecturer's next scene goes before other wishes)."""
         for config in configs:
             if self.get(config) is not None or config in self.failures:
                 continue
@@ -216,7 +104,7 @@ class RunStore:
                     self._queued.appendleft(config)
                 continue
             if not self._closed and too_costly(config, *X.shape) is None:
-                self._submit(config, X, foreground=False)
+                self._submit(config, X, foreground=False, session=session)
 
     def idle(self) -> bool:
         """Nothing of this store waiting or being trained in the background."""
@@ -251,7 +139,7 @@ class RunStore:
         args = {"epochs": config.epochs, "batch_size": config.batch_size, "lr": config.lr, "seed": config.seed,
                 "snapshot_every": snapshot_every(config.epochs)}
         return trainer.scheduler().submit(config, config.build(X.shape[1], likelihood), X, args, foreground, session,
-                                          on_done=self._landed)
+                                          on_done=self._landed, cost=estimated_seconds(config, *X.shape))
 
     def _landed(self, job: trainer.Job) -> None:
         """A training ended (in the scheduler's thread): store its run, or its failure."""
@@ -310,12 +198,17 @@ def train(config: RunConfig, X: np.ndarray, live: LiveProgress | None = None, se
     return store().train(config, X, live, session=session)
 
 
-def prefetch(configs: Iterable[RunConfig], X: np.ndarray) -> None:
+def failure(config: RunConfig) -> vc.TrainingDiverged | None:
+    """How ``config`` diverged when it was trained (remembered, so a page says so at once), or None."""
+    return store().failures.get(config)
+
+
+def prefetch(configs: Iterable[RunConfig], X: np.ndarray, session: str | None = None) -> None:
     """Train these configs on X in the background, unless stored already: the next step is ready. A guess about
     the next move, so it is skipped when :data:`PREFETCH` is off (``VAE_LAB_PREFETCH=0``: a server short of
-    cores, and the tests that do not test it)."""
+    cores, and the tests that do not test it). ``session``: who asked (the lecturer's next scene goes first)."""
     if PREFETCH:
-        store().wish(configs, X)
+        store().wish(configs, X, session)
 
 
 def train_soon(configs: Iterable[RunConfig], X: np.ndarray) -> None:
@@ -324,74 +217,6 @@ def train_soon(configs: Iterable[RunConfig], X: np.ndarray) -> None:
     store().wish(configs, X)
 
 
-# ------------------------------------------------------------------------------ views of runs
-T = TypeVar("T")
-
-
-@st.cache_resource
-def view_store() -> LRU:
-    """What pages show of runs (:func:`view`), shared by every session (in :data:`BUDGET` with the runs)."""
-    return LRU(MAX_VIEWS, BUDGET)
-
-
-def view(compute: Callable[..., T], run: Run, data: Data, *args: Hashable, store: LRU | None = None) -> T:
-    """``compute(run, data, *args)``: what a page shows of one trained run (its encodings, bounds, samples),
-    computed once and shared by every session, so that twenty sessions on one model compute it once.
-
-    Keyed by what determines it: the function (by its file and name), the run's config (which names its data
-    and seed) and ``args``. The arrays in the result are made read-only: it is shared. A thread computing views
-    ahead passes ``store`` (:func:`view_store`'s value, fetched in the script's thread).
-    """
-    views = store or view_store()
-    return views.get_or_make(view_key(compute, run.config, args), lambda: read_only(compute(run, data, *args)))
-
-
-_soon: set[tuple] = set()  # keys of views a thread is making now (see view_soon)
-_soon_failed: dict[tuple, BaseException] = {}  # ... and of those whose making raised, until asked again
-_soon_lock = threading.Lock()
-
-
-def view_soon(compute: Callable[..., T], run: Run, data: Data, *args: Hashable) -> T | None:
-    """:func:`view`'s value if it is stored; else None, while a thread makes it (one thread however many sessions
-    ask). For a slow view far down a page: the page's run, its link and the figures above do not wait for it, and
-    the page polls (a fragment with ``run_every``) until it is there. An error in the making is raised here, in the
-    page's run, the next time it is asked for."""
-    views, key = view_store(), view_key(compute, run.config, args)
-    found = views.get(key)
-    if found is not None:
-        return found
-    with _soon_lock:
-        if key in _soon_failed:
-            raise _soon_failed.pop(key)
-        if key in _soon:
-            return None
-        _soon.add(key)
-
-    def make() -> None:
-        try:
-            view(compute, run, data, *args, store=views)
-        except BaseException as error:  # noqa: BLE001 - handed to the page's run, which shows it
-            with _soon_lock:
-                _soon_failed[key] = error
-        finally:
-            with _soon_lock:
-                _soon.discard(key)
-
-    threading.Thread(target=make, name="vae-lab-view-soon", daemon=True).start()
-    return None
-
-
-def views_pending() -> bool:
-    """Whether a thread is still making a view for :func:`view_soon`."""
-    with _soon_lock:
-        return bool(_soon)
-
-
-def view_key(compute: Callable, config: RunConfig, args: tuple) -> tuple:
-    """What a view depends on: the function (by its file and name: a page's functions are made anew on every
-    rerun), the config (compared field by field, floats exactly) and the arguments."""
-    return compute.__code__.co_filename, compute.__qualname__, config, args
-
-
-__all__ = ["BUDGET", "Run", "RunConfig", "likelihood_for", "prefetch", "replace", "store", "train", "train_soon", "view",
-           "view_key", "view_soon", "views_pending"]
+def give_first_place(session: str, given: bool = True) -> None:
+    """``session`` holds the presenter secret: its trainings and views go before everyone else's (or no more)."""
+    trainer.scheduler().give_first_place(session, given)

@@ -78,3 +78,10 @@ def train_in_worker(job_id: int, model: bytes, X: np.ndarray, args: dict[str, An
         return {"cancelled": True}
     return {"params": fitted.params.flat.copy(), "loss": history.loss, "recon": history.recon, "kl": history.kl,
             "snapshots": history.snapshots, "seconds": history.seconds}
+
+
+def compute_in_worker(job_id: int, compute: Any, args: tuple) -> dict[str, Any]:
+    """One heavy view in a worker: ``{"value": compute(*args)}`` (``compute`` a module-level function of a module
+    that imports no Streamlit, :mod:`vae_ui.service.measures`; ``args`` picklable: the run's final model and seed,
+    the held-out rows)."""
+    return {"value": compute(*args)}

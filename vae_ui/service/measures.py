@@ -1,0 +1,107 @@
+"""The heavy views of a trained VAE: seconds of Monte Carlo or of fitting each, made in the training pool's workers
+(:func:`vae_ui.service.views.view_soon`), so they import NumPy and the core only.
+
+- :func:`ladder`: ELBO ≤ IWAE_k ≤ log p_model(x) on the held-out points, against the truth log p_data(x) where the
+  data's density is known (Burda, Grosse & Salakhutdinov 2016).
+- :func:`gap_split`: log p(x) − ELBO split into the approximation and the amortisation gap (Cremer, Li & Duvenaud
+  2018).
+
+Each takes a :class:`Fitted` (a run's final model, as bytes, and its seed) and a :class:`HeldOut` (the test rows
+and the data's name): what a worker needs of a run and of a page's data, and no more (a run's snapshots stay here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import vae_core as vc
+
+EVAL_POINTS = 100  # test points the ladder is measured on ...
+LARGE_EVAL_POINTS = 20  # ... or on data of more than LARGE_D dimensions (MNIST: exact log p(x) costs 0.07 s a point)
+LARGE_D = 64
+REPEATS = 10  # independent repeats of each Monte Carlo estimate, for its standard error
+AMORTISED_POINTS = 25  # test points whose own best q* is fitted (about 1 s for the worked example)
+TRUTH = "log p_data(x): the truth"
+DISTANCE = "KL(p_data ‖ p_model)"
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A trained run as a worker gets it: its final model (``vae_core.model_to_bytes``) and its seed."""
+
+    model_bytes: bytes
+    seed: int
+
+    @classmethod
+    def of(cls, run: Any) -> Fitted:
+        return cls(vc.model_to_bytes(run.model()), run.config.seed)
+
+    def model(self) -> vc.Model:
+        return vc.load_model(self.model_bytes)
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """What a heavy view reads of a page's data: its test rows (the ones it measures on) and its known density's
+    name ("" for an upload)."""
+
+    name: str
+    X_test: np.ndarray  # (n_points, D), the first rows a view can use
+
+    @classmethod
+    def of(cls, data: Any) -> HeldOut | None:
+        """From a page's data (``vae_ui.data.Data``): its first test rows, enough for every view here."""
+        if data is None:
+            return None
+        name = data.spec.name if not data.spec.csv_digest else ""
+        return cls(name, data.X_test[:max(EVAL_POINTS, AMORTISED_POINTS)])
+
+
+def eval_points(dim: int, available: int) -> int:
+    """How many test points the bounds are measured on: EVAL_POINTS, fewer for large images (MNIST)."""
+    return min(available, EVAL_POINTS if dim <= LARGE_D else LARGE_EVAL_POINTS)
+
+
+def mean_and_2se(values: np.ndarray | list[float]) -> tuple[float, float]:
+    """The mean of the values and two standard errors of it."""
+    values = np.asarray(values, dtype=np.float64)
+    return float(values.mean()), float(2 * values.std(ddof=1) / np.sqrt(len(values)))
+
+
+def ladder(run: Fitted, held: HeldOut, k: int) -> dict[str, tuple[float, float]]:
+    """Mean ELBO, IWAE_k and exact log p_model(x) over the evaluation points, and where the data's density is known
+    the truth E log p_data(x) and the distance KL(p_data ‖ p_model), each (value, two standard errors).
+
+    ELBO and IWAE_k are the mean of REPEATS independent repeats, each estimator with its own random stream; their
+    ± is Monte Carlo error on these points. log p_model(x) is exact (quadrature, d ≤ 2), log p_data(x) exact (closed
+    form or quadrature): their ± is how far another draw of test points would move the mean. With d > 2 there is
+    no exact log p_model; the distance is then bounded above with IWAE_k (≤ log p_model in expectation)."""
+    X_eval = held.X_test[:eval_points(held.X_test.shape[1], len(held.X_test))]
+    vae = run.model()
+    streams = np.random.SeedSequence([run.seed, k]).spawn(2 * REPEATS)
+    elbo = [vae.elbo(X_eval, n_samples=50, rng=np.random.default_rng(s)).mean() for s in streams[:REPEATS]]
+    iwae_runs = [vae.log_likelihood_iwae(X_eval, k=k, rng=np.random.default_rng(s)) for s in streams[REPEATS:]]
+    out = {"ELBO": mean_and_2se(elbo), f"IWAE, k = {k}": mean_and_2se([r.mean() for r in iwae_runs])}
+    model = None
+    if vae.latent_dim <= 2:
+        model = vae.log_likelihood_exact(X_eval)
+        out["exact log p(x)"] = (float(model.mean()), 0.0)
+    if held.name in vc.truth.DISTRIBUTIONS:
+        truth = vc.data.log_density(held.name, X_eval)
+        out[TRUTH] = mean_and_2se(truth)
+        if model is not None:
+            out[DISTANCE] = mean_and_2se(truth - model)
+        else:
+            out[DISTANCE + " ≤"] = mean_and_2se(truth - np.mean(iwae_runs, axis=0))
+    return out
+
+
+def gap_split(run: Fitted, held: HeldOut) -> dict[str, tuple[float, float]]:
+    """The mean approximation and amortisation gaps over AMORTISED_POINTS test points, each ± two standard errors
+    over the points (vae_core.amortisation.amortisation_split)."""
+    split = vc.amortisation.amortisation_split(run.model(), held.X_test[:AMORTISED_POINTS],
+                                               np.random.default_rng(run.seed), steps=300, samples=16)
+    return {key: mean_and_2se(split[key]) for key in ("approximation", "amortisation")}
