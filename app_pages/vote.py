@@ -5,13 +5,15 @@ the class shows every POLL_SECONDS; a vote can be changed until the reveal. A st
 
 A voter is this browser, not this connection: its signed token (:meth:`VoteStore.new_voter`) is kept in a cookie (a
 reload, or the join link opened again, is the same voter) and in the URL (so is a session whose state was wiped by
-"Clear cache"); a token changed by hand is no voter's, and a fresh one is made.
+"Clear cache"); a token changed by hand is no voter's, and a fresh one is made. Where the server asks for sign-in
+(``VAE_LAB_VOTE_SIGN_IN`` with Streamlit's ``st.login``: docs/hosting.md), a voter is the signed-in person instead.
+Wrong join codes from one session or address are slowed (vae_ui.lecture.throttle).
 """
 
 import streamlit as st
 
 from vae_ui.deck import LETTERS
-from vae_ui.lecture import classroom
+from vae_ui.lecture import classroom, signin, throttle
 from vae_ui.lecture.vote_file import Refused, Unavailable
 from vae_ui.session import state
 from vae_ui.session.user_text import escape
@@ -19,6 +21,23 @@ from vae_ui.session.user_text import escape
 POLL_SECONDS = 2.0
 COOKIE, PARAM = "vae_lab_voter", "voter"  # where this browser keeps its voter token
 COOKIE_SCRIPT = "<script>document.cookie = '{name}={token}; path=/; max-age=31536000; SameSite=Lax';</script>"
+
+
+def voter_token() -> str:
+    """This student's voter token: the signed-in person's where the server asks for sign-in (vae_ui.lecture.signin,
+    off by default: a student not signed in is asked to, and the page stops there), else this browser's."""
+    if not (signin.wanted() and signin.configured(st.user)):
+        return browser_voter()
+    if not st.user.is_logged_in:
+        st.info("Sign in to vote: one vote per person.", icon=":material/login:")
+        st.button("Sign in", key="vote_sign_in", on_click=st.login, icon=":material/login:")
+        st.stop()
+    person = signin.person(st.user)
+    if person is None:  # (a provider that names no subject: a vote per browser)
+        return browser_voter()
+    token = store.sign(person)
+    _join(token)
+    return token
 
 
 def browser_voter() -> str:
@@ -30,13 +49,17 @@ def browser_voter() -> str:
         st.query_params[PARAM] = token
     if st.context.cookies.get(COOKIE) != token:  # (a token is hex digits and a dot: nothing to escape)
         st.html(COOKIE_SCRIPT.format(name=COOKIE, token=token), unsafe_allow_javascript=True)
+    _join(token)
+    return token
+
+
+def _join(token: str) -> None:
     if state.JOINED.get() != (code, token):
         try:
             store.join(code, token)
             state.JOINED.set((code, token))
         except Unavailable:
             pass  # (the count of who joined can wait: the question and the vote say what is wrong)
-    return token
 
 
 def cast(scene: int, round_: int, choice: int) -> None:
@@ -77,9 +100,18 @@ def question() -> None:
 store = classroom.store()
 code = state.JOIN_CODE.get()
 st.title("Class vote")
+guesser = classroom.guesser()
+wait = throttle.JOIN_CODES.wait(guesser)
+if wait and not state.JOINED.get():  # wrong codes from here: this one is refused unchecked (probing is slowed)
+    st.error(escape(throttle.refusal("join codes", wait)), icon=":material/block:")
+    st.stop()
 try:
-    voter = browser_voter()
-except Refused as err:  # (no such class, or a store that does not work)
+    voter = voter_token()
+except Unavailable as err:  # (a store that does not work)
+    st.error(escape(str(err)), icon=":material/error:")
+    st.stop()
+except Refused as err:  # no such class: a wrong code costs a try
+    throttle.JOIN_CODES.spend(guesser)
     st.error(escape(str(err)), icon=":material/error:")
     st.stop()
 question()

@@ -13,13 +13,15 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from vae_ui import deck
 from vae_ui.charts import curves
+from vae_ui.lecture import throttle
 from vae_ui.lecture.vote_file import Refused, Unavailable
 from vae_ui.lecture.votes import VoteStore
 from vae_ui.page import figures, shell
-from vae_ui.service import network
+from vae_ui.service import network, runs
 from vae_ui.session import controls, stage, state
 from vae_ui.session.user_text import escape
 
@@ -93,17 +95,40 @@ def presenter_box() -> None:
 
 def _start() -> None:
     typed = state.SECRET_INPUT.get()
+    state.SECRET_INPUT.set("")
+    keys = guesser()
+    wait = throttle.SECRETS.wait(keys)
+    if wait:  # refused unchecked: a wrong secret costs a try, a right one never does (throttle.SECRETS)
+        state.CLASS_NOTE.set(f"Not started: {throttle.refusal('presenter secrets', wait)}.")
+        return
     try:
         code = store().open_class(typed)
-    except Refused as err:
+    except Unavailable as err:
+        state.CLASS_NOTE.set(f"Not started: {err}.")
+        return
+    except Refused as err:  # a wrong secret
+        throttle.SECRETS.spend(keys)
         state.CLASS_NOTE.set(f"Not started: {err}.")
         return
     state.PRESENTER_SECRET.set(typed)
     state.CLASS_CODE.set(code)
-    state.SECRET_INPUT.set("")
+    runs.give_first_place(session_id())  # the lecturer's trainings and views go before everyone else's
+
+
+def session_id() -> str:
+    """This session's id (the pool gives the presenter's session first place by it)."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id if ctx else ""
+
+
+def guesser() -> tuple[str, str]:
+    """Who is guessing (:mod:`vae_ui.lecture.throttle`): this session, and its client's address (every tab of this
+    machine is one address, "local")."""
+    return f"session {session_id()}", f"address {st.context.ip_address or 'local'}"
 
 
 def _end() -> None:
+    runs.give_first_place(session_id(), given=False)
     state.CLASS_CODE.pop()
     state.PUBLISHED.pop()
 

@@ -169,7 +169,10 @@ class VoteStore(VoteFile):
 
     def new_voter(self) -> str:
         """A browser's voter token: a random id and its signature, ``id.signature``."""
-        voter_id = secrets.token_hex(8)
+        return self.sign(secrets.token_hex(8))
+
+    def sign(self, voter_id: str) -> str:
+        """The voter token of ``voter_id``: a browser's random id, or a signed-in person's (lecture/signin.py)."""
         return f"{voter_id}.{self._signature(voter_id)}"
 
     def voter(self, token: object) -> str | None:
