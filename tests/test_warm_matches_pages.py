@@ -24,8 +24,8 @@ def test_warming_a_scene_covers_what_its_page_asks_for(number, monkeypatch):
         return real_train(config, X, *args, **kwargs)
 
     monkeypatch.setattr(runs, "train", train)
-    monkeypatch.setattr(runs, "prefetch", lambda configs, X: asked.extend(configs))
-    monkeypatch.setattr(runs, "train_soon", lambda configs, X: asked.extend(configs))
+    monkeypatch.setattr(runs, "prefetch", lambda configs, *args, **kwargs: asked.extend(configs))
+    monkeypatch.setattr(runs, "train_soon", lambda configs, *args, **kwargs: asked.extend(configs))
     at = app("home", deck="course", scene=str(number))
     at.run()
     assert_clean(at)
