@@ -139,3 +139,33 @@ def test_with_sign_in_off_the_vote_page_is_as_before(fresh_tries, monkeypatch):
     again = app("home", code=code)
     assert_clean(again)
     assert not [b for b in again.button if b.key == "vote_sign_in"]
+
+
+class FakeUser(dict):
+    """What ``st.user`` gives a page: a mapping with attribute access (no identity provider here)."""
+
+    def __getattr__(self, name):
+        return self.get(name)
+
+
+def test_with_sign_in_one_signed_in_person_on_two_devices_votes_once(fresh_tries, monkeypatch):
+    import streamlit as st
+
+    from vae_ui.lecture import classroom
+
+    lecturer = app("home")
+    assert not _start_with(lecturer, SECRET)
+    code = lecturer.session_state["class_code"]
+    classroom.store().show(SECRET, code, 3, "Where do they land?", ("here", "there"), revealed=False)
+    monkeypatch.setenv("VAE_LAB_VOTE_SIGN_IN", "1")
+    monkeypatch.setattr(st, "user", FakeUser(is_logged_in=False))
+    stranger = app("home", code=code)
+    assert [b for b in stranger.button if b.key == "vote_sign_in"] and not [b for b in stranger.button if b.key == "vote_3_1_0"]
+    monkeypatch.setattr(st, "user", FakeUser(is_logged_in=True, iss="https://login.example.edu", sub="s-1"))
+    laptop, phone = app("home", code=code), app("home", code=code)
+    laptop.button(key="vote_3_1_0").click().run()
+    phone.button(key="vote_3_1_1").click().run()  # the same person changes their mind on another device
+    assert_clean(laptop)
+    assert_clean(phone)
+    assert classroom.store().counts(SECRET, code, 3, 1) == {1: 1}
+    assert classroom.store().joined(SECRET, code) == 1
