@@ -1,5 +1,6 @@
 """A pool that no one can hog (issue 31 §4), in a real pool of two workers: the lecturer's training withdraws a
-student's heavy one (which is put back and still finishes), a short training is not stuck behind heavy ones, and a
+student's heavy one (which is put back and still finishes), a short training is not stuck behind heavy ones (the
+heavy one started last yields its worker), and a
 heavy view goes through the pool (in a worker process, counted, dropped when nobody waits for it)."""
 
 import os
@@ -49,15 +50,17 @@ def keep_looking(pool: trainer.Scheduler, *jobs: trainer.Job, until: trainer.Job
             pool.touch(job)
 
 
-def test_heavy_students_leave_a_worker_for_a_short_training(pool):
+def test_a_short_training_behind_heavy_ones_takes_the_worker_of_the_heavy_one_started_last(pool):
     heavies = [pool.submit(f"h{i}", vae(i), X, LONG, foreground=True, session=f"h{i}", cost=HEAVY) for i in range(4)]
-    running(pool, heavies[0])
-    assert [h.started is not None for h in heavies] == [True, False, False, False], "one worker kept for short jobs"
+    running(pool, heavies[0], heavies[1])
+    assert [h.started is not None for h in heavies] == [True, True, False, False], "no worker idles meanwhile"
+    last = max(heavies[:2], key=lambda h: h.started)
     short = pool.submit("short", vae(9), X, ARGS, foreground=True, session="s", cost=SHORT)
     started = time.monotonic()
     keep_looking(pool, *heavies, until=short, timeout=20)
     assert short.error is None and time.monotonic() - started < 10
-    assert all(not h.done.is_set() or h.started_foreground for h in heavies)
+    assert last.requeued == 1 and not last.done.is_set(), "withdrawn and put back in the queue"
+    assert sum(h.requeued for h in heavies) == 1, "the other heavy training ran on"
 
 
 def test_the_lecturers_training_withdraws_a_students_and_puts_it_back(pool):

@@ -1,5 +1,5 @@
 """The pool's rules of order (vae_ui.service.order), on plain records: first place for the lecturer, shortest expected
-first, a slot kept for short jobs, and a student's heavy training withdrawn (and put back) for the lecturer's. No
+first, heavy trainings yielding to short ones, and a student's training withdrawn (and put back) for the lecturer's. No
 process is started here; tests/test_trainer.py runs the same rules in a real pool."""
 
 import itertools
@@ -19,7 +19,7 @@ def job(cost: float, owner: str | None = None, foreground: bool = True, kind: st
         epoch: int = 0, epochs: int = 100) -> SimpleNamespace:
     """A job record with the fields the rules read (ids in the order of asking)."""
     return SimpleNamespace(id=next(_ids), cost=cost, owner=owner, foreground=foreground, kind=kind, asker=asker,
-                           epoch=epoch, epochs=epochs, cancelling=False)
+                           epoch=epoch, epochs=epochs, cancelling=False, started=float(next(_ids)))
 
 
 SHORT, HEAVY = 1.0, 25.0  # seconds: under and over order.HEAVY_SECONDS
@@ -47,22 +47,28 @@ def test_shortest_expected_first_among_waiting_students():
     assert order.in_order(list(reversed(same)), FIRST) == same  # equal estimates: first come first
 
 
-def test_heavy_jobs_never_hold_every_worker_a_short_one_finds_the_kept_slot():
-    heavies = [job(HEAVY, f"h{i}") for i in range(8)]
-    running = [heavies[0]]
-    # one heavy runs: the other heavies may not take the last worker, which stays for short jobs
-    assert order.next_start(heavies[1:], running, WORKERS, FIRST) is None
-    short = job(SHORT, "student")  # asked after all eight
-    assert order.next_start([*heavies[1:], short], running, WORKERS, FIRST) is short
-
-
-@pytest.mark.parametrize("workers", [2, 3, 4])
-def test_at_most_all_but_one_worker_hold_heavy_jobs(workers):
-    waiting, running = [job(HEAVY, f"h{i}") for i in range(10)], []
-    while (started := order.next_start(waiting, running, workers, FIRST)) is not None:
+def test_heavy_jobs_may_fill_the_workers_while_no_short_one_waits():
+    waiting, running = [job(HEAVY, f"h{i}") for i in range(8)], []
+    while (started := order.next_start(waiting, running, WORKERS, FIRST)) is not None:
         waiting.remove(started)
         running.append(started)
-    assert len(running) == workers - 1
+    assert len(running) == WORKERS  # no worker idles for a short job that is not there
+    assert order.to_withdraw(waiting, running, WORKERS, FIRST) is None  # heavies do not withdraw heavies
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_a_short_job_behind_heavy_ones_withdraws_the_heavy_one_started_last(workers):
+    running = [job(HEAVY, f"h{i}", epoch=10 * (workers - i)) for i in range(workers)]  # the last started: least done
+    waiting = [job(HEAVY, "h9"), job(SHORT, "student")]  # the short one asked after a heavy one
+    assert order.next_start(waiting, running, workers, FIRST) is None  # no worker free
+    assert order.to_withdraw(waiting, running, workers, FIRST) is running[-1]
+    withdrawn = running.pop()  # (put back in the queue) its worker goes to the short job, not to a heavy one
+    assert order.next_start([*waiting, withdrawn], running, workers, FIRST).owner == "student"
+
+
+def test_one_heavy_job_always_runs_on():
+    running = [job(HEAVY, "h1"), job(SHORT, "s1")]  # one worker heavy, one short: another short waits for the short
+    assert order.to_withdraw([job(SHORT, "s2")], running, WORKERS, FIRST) is None
 
 
 def test_with_one_worker_a_heavy_job_still_runs():

@@ -15,14 +15,15 @@ The rules, each a line of :func:`next_start` or :func:`to_withdraw`:
 - Rank first; within a rank, **shortest expected first** (the work estimate, seconds), then first come.
   Prefetch (rank 2) goes newest first: the last wish is the likeliest next step.
 - **One foreground job in flight per session**: a session's next waits until its previous is done.
-- **A slot kept for short jobs**: a *heavy* job (estimated over :data:`HEAVY_SECONDS`) of rank 1 or 2 never takes
-  the last worker that no heavy job holds. However many heavy set-ups a class asks for, a short one waits at most
-  for the short ones ahead of it, never behind a heavy one.
+- **Heavy jobs yield to short ones**: a *heavy* job (estimated over :data:`HEAVY_SECONDS`) of rank 1 or 2 may hold
+  every worker while no short job waits; when one does and every worker holds a heavy job, the heavy job started
+  last (the least work lost) is withdrawn and put back in the queue (it starts again from its first epoch). However
+  many heavy set-ups a class asks for, a short one waits for the short ones ahead of it and one epoch, never behind
+  a heavy one; and one heavy job always runs on, so heavy ones still finish.
 - **Prefetch never takes the last free worker.**
 - **Make room**: with no worker free, a waiting foreground job withdraws the newest running prefetch; a job of
   first place with none to withdraw withdraws the running job of a lower rank with the most work left, which is
-  put back in the queue (it starts again from its first epoch) — the lecturer never waits behind a student.
-  One withdrawal at a time.
+  put back in the queue — the lecturer never waits behind a student. One withdrawal at a time.
 """
 
 from __future__ import annotations
@@ -68,15 +69,12 @@ def next_start(waiting: Sequence[Job], running: Sequence[Job], workers: int, fir
     free = workers - len(running)
     if free <= 0:
         return None
-    held_heavy = sum(heavy(j, first) for j in running)
     busy_owners = {j.owner for j in running if j.foreground and j.owner is not None}
     for job in in_order(waiting, first):
         if job.foreground and job.owner is not None and job.owner in busy_owners:
             continue  # one in flight per session
         if not job.foreground and rank(job, first) == 2 and free == 1 and workers > 1:
             continue  # prefetch never takes the last free worker
-        if heavy(job, first) and workers > 1 and held_heavy + 1 >= workers:
-            continue  # the slot kept for short jobs
         return job
     return None
 
@@ -92,10 +90,13 @@ def to_withdraw(waiting: Sequence[Job], running: Sequence[Job], workers: int, fi
     guesses = sorted((j for j in running if rank(j, first) == 2 and j.kind == "train"), key=lambda j: -j.id)
     if guesses:
         return guesses[0]
-    if min(rank(j, first) for j in ready) > 0:
-        return None
-    lower = [j for j in running if rank(j, first) > 0 and j.kind == "train"]
-    return max(lower, key=remaining, default=None)
+    if min(rank(j, first) for j in ready) == 0:  # the lecturer's: the student's training with the most work left
+        lower = [j for j in running if rank(j, first) > 0 and j.kind == "train"]
+        return max(lower, key=remaining, default=None)
+    heavies = [j for j in running if heavy(j, first) and j.kind == "train"]
+    if len(heavies) == workers > 1 and any(not heavy(j, first) for j in ready):  # a short one waits behind heavies
+        return max(heavies, key=lambda j: j.started or 0.0)  # the one started last: the least work lost
+    return None
 
 
 def remaining(job: Job) -> float:
