@@ -303,6 +303,8 @@ def replay_playing(run: runs.Run, data: Data, latent: int) -> None:
     lecture, config, label = shell.lecture(), run.config, data.label_name
     views = [runs.view(view_of, run, data, e) for e in reel]
     made = [frame(run, data, view, e, lecture) for view, e in zip(views, reel)]
+    present.focus()  # (first: a presented scene's figures are fitted to the room its focus area leaves them)
+    left, middle, right = shell.columns([1.1, 1.3, 1.2], [1.15, 1.3, 1.15])
     reels = {name: (player.reel([m[name][0] for m in made], name, (config, reel), focus_area.fitted(name, height)),
                     height) for name, (_, _, _, height) in made[0].items()}
     player.start(reel)  # (after the figures are made: the clock starts as they leave)
@@ -310,10 +312,9 @@ def replay_playing(run: runs.Run, data: Data, latent: int) -> None:
     def moving(name: str) -> None:
         player.show(name, reels[name][0], reels[name][1])
 
-    present.focus()
-    left, middle, right = shell.columns([1.1, 1.3, 1.2], [1.15, 1.3, 1.15])
     with left, focus_area.part("replay"):
-        player.pause_button([f"Epoch {e} of {config.epochs}: pause" for e in reel], state.PLAY_ROUND.get())
+        player.pause_button([f"Epoch {e} of {config.epochs} · click here to pause" for e in reel],
+                            state.PLAY_ROUND.get())
         st.vega_lite_chart(player.clocked(play.text(
             [f"Test ELBO {v.test_elbo:.3f} · KL {v.kl_dims.sum():.3f} nats · active units {v.active} / {latent}"
              for v in views], 36, 16)), width="stretch")

@@ -301,14 +301,14 @@ def test_play_animates_the_training_then_pause_holds_it(server, page):
     assert len(seen) >= 12, f"only {len(seen)} of 25 frames seen: {seen}"
     print(f"Play: {len(seen)} frames seen in {seconds:.1f} s")
     wait_ready(page)
-    page.locator("[data-testid=stVegaLiteChart]", has_text=": pause").wait_for(state="detached", timeout=10_000)
+    page.locator("[data-testid=stVegaLiteChart]", has_text="to pause").wait_for(state="detached", timeout=10_000)
     wait_ready(page)  # it stopped by itself (the page looks once, a little after the last frame)
     assert "h_replay" not in page.url and _replay_slider_shows(page, 50)
     _click(page, _play_button(page, "play_arrow"))  # again, and pause it on the way (the server may be a few
     page.wait_for_function("() => document.body.innerText.includes('Replaying epochs')", timeout=30_000)
     page.wait_for_function(f"() => {{ const e = ({MARKER})(); const n = e === null ? -1 : +e.split(' ')[1];"
                            " return n >= 6 && n < 50; }", timeout=30_000)  # a few frames in (not round 1's last)
-    _click(page, page.locator("[data-testid=stVegaLiteChart]", has_text=": pause").first)  # the epoch shown
+    _click(page, page.locator("[data-testid=stVegaLiteChart]", has_text="to pause").first)  # the epoch shown
     page.wait_for_timeout(800)
     wait_ready(page)
     held = _shown(page)

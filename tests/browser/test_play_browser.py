@@ -20,7 +20,7 @@ def _button(page, icon: str):
 
 def _pause(page):
     """While playing, the epoch shown is the Pause button (a click on it tells the server the frame it was on)."""
-    return page.locator("[data-testid=stVegaLiteChart]", has_text=": pause").first
+    return page.locator("[data-testid=stVegaLiteChart]", has_text="to pause").first
 
 
 def _click(page, locator) -> None:
@@ -55,3 +55,21 @@ def test_the_figures_move_while_playing_and_stop_on_pause(server, page):
     assert _button(page, "play_arrow").count() == 1
     assert_healthy(page)
     assert page.context.blocked == []  # nothing fetched from the network
+
+
+def test_watch_it_learn_keeps_its_parts_on_one_screen_while_playing(server, browser):
+    """The course's "Watch it learn" presented at 1280×720 in lecture mode: while Play runs, the replay (the epoch,
+    the numbers), the latent space and the training curves all lie on the first screen, as before Play."""
+    from tests.browser.harness import offline_context
+    from tests.browser.test_one_screen import COURSE, SCREEN, check, measure, open_scene
+
+    number = next(i for i, scene in enumerate(COURSE.scenes, 1) if scene.title == "Watch it learn")
+    page = offline_context(browser, viewport=SCREEN).new_page()
+    open_scene(page, server, number)
+    check(measure(page, number), number, "before Play")
+    _click(page, _button(page, "play_arrow"))
+    _pause(page).wait_for(timeout=120_000)  # playing: the epoch shown is the Pause button
+    page.wait_for_timeout(500)
+    check(measure(page, number), number, "while playing")
+    assert_healthy(page)
+    page.context.close()

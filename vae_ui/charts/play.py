@@ -206,7 +206,7 @@ def pause_button(lines: list[str], height: int, size: int) -> dict:
     """A chart of one line per frame that is a Pause button: a click anywhere on it selects the frame shown then
     (the point selection ``pause`` holds ``play_frame``), so the server learns the frame the class saw, not the one
     its clock reached when the click arrived (a tenth of a second or more later, on a browser busy drawing)."""
-    rows = pd.DataFrame({"text": [f"⏸  {line}" for line in lines], FRAME: np.arange(len(lines))})
+    rows = pd.DataFrame({"text": lines, FRAME: np.arange(len(lines))})
     shown = {"filter": f"datum.{FRAME} === {FRAME}"}
     return {"height": height, "data": {"name": "play_pause"}, "datasets": {"play_pause": rows},
             "transform": [shown],
