@@ -13,7 +13,7 @@ from vae_ui.lecture import present
 from vae_ui.page import figures, shell, training, truth
 from vae_ui.page.data import page_data
 from vae_ui.page.text import formula, source
-from vae_ui.service import runs
+from vae_ui.service import measures, runs
 from vae_ui.service.datasets import Data
 from vae_ui.session import controls, stage
 
@@ -48,21 +48,6 @@ class Bayes:
     error: float  # its error on the noisy test inputs of the page's σ
     field: np.ndarray | None  # where it sends the field's grid points (σ the training noise)
     nearer: float  # share of its outputs nearer their own clean x than x̃ was
-
-
-def bayes_of(run: runs.Run, data: Data, sigma: float) -> Bayes:
-    """The Bayes denoiser on the same noise as :func:`view_of` (``run`` gives the seed; the field's grid too)."""
-    name, seed = data.spec.name, run.config.seed
-    noise = vc.losses.corruption(data.X_test.shape, sigma, settings.rng(seed, "test corruption"))
-    base = vc.losses.corruption((DRAWS, *data.X_test.shape), 1.0, np.random.default_rng(seed))  # denoising_curve's
-
-    def error(noisy: np.ndarray, s: float) -> float:
-        return float(vc.losses.squared_error(data.X_test, vc.data.bayes_denoiser(name, noisy, s))[0].mean())
-
-    curve = np.array([np.mean([error(data.X_test + s * e, s) for e in base]) for s in TEST_SIGMAS])
-    grid, noisy = _field_grid(data), data.X_test + noise
-    nearer = vc.evaluate.share_nearer(data.X_test, noisy, vc.data.bayes_denoiser(name, noisy, sigma))
-    return Bayes(curve, error(noisy, sigma), vc.data.bayes_denoiser(name, grid, sigma), nearer)
 
 
 def _field_grid(data: Data) -> np.ndarray:
@@ -140,7 +125,8 @@ if dae_run is None or ae_run is None:
 runs.prefetch([replace(dae_config, noise_sigma=s) for s in settings.neighbours("dae_sigma", sigma)], data.X)
 dae, ae = runs.view(view_of, dae_run, data, sigma), runs.view(view_of, ae_run, data, sigma)
 known = not data.spec.csv_digest and data.spec.name in vc.truth.DISTRIBUTIONS  # the data's true density
-bayes = runs.view(bayes_of, ae_run, data, sigma) if known else None  # the plain AE's run: the same for every σ
+bayes = Bayes(*runs.view_in_pool(measures.bayes, ae_run, data, sigma, tuple(map(float, TEST_SIGMAS)), DRAWS,
+                                  FIELD_POINTS)) if known else None  # the plain AE's run: the same for every σ
 
 # -- figures -----------------------------------------------------------------------------------------
 latent, D = dae_config.latent_dim, data.X.shape[1]
@@ -237,18 +223,10 @@ with middle:
 SAMPLED = 300  # points made from noise by the score
 
 
-def by_score(run: runs.Run, data: Data) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Points made from noise with the data's blurred scores alone (vc.truth.sample_by_score): the start, the end,
-    and the mean log p_data of the end and of the test points."""
-    found = vc.truth.sample_by_score(data.spec.name, SAMPLED, settings.rng(run.config.seed, "generation"))
-    return (found[0], found[-1], float(vc.data.log_density(data.spec.name, found[-1]).mean()),
-            float(vc.data.log_density(data.spec.name, data.X_test).mean()))
-
-
 def score_section() -> None:
     """From denoising to generating: annealed Langevin dynamics with the Bayes denoiser's arrows as the score."""
     st.subheader("From denoising to generating: follow the score")
-    _, end, log_p, log_p_test = runs.view(by_score, ae_run, data)  # the same for every σ and d
+    _, end, log_p, log_p_test = runs.view_in_pool(measures.made_by_score, ae_run, data, SAMPLED)  # every σ and d
     left, right = shell.columns([1.2, 1])
     with left:
         figures.show(lambda: spaces.points(end, None, ["Made from noise by the score alone", "(grey: the data)"],

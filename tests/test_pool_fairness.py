@@ -77,7 +77,7 @@ def test_the_lecturers_training_withdraws_a_students_and_puts_it_back(pool):
 
 
 def test_a_heavy_view_is_made_in_a_worker_process(pool):
-    job = pool.submit_view("v", (pool_helpers.pid_and_sum, (None, HeldOut("x", np.ones((3, 2))))), "s",
+    job = pool.submit_view("v", (pool_helpers.pid_and_sum, (None, HeldOut("x", np.ones((3, 2)), np.zeros(2), np.ones(2)))), "s",
                            lambda job: None, cost=2.0)
     assert job.done.wait(60) and job.error is None
     pid, total = job.result["value"]
@@ -89,7 +89,7 @@ def test_a_view_nobody_waits_for_is_dropped_before_it_starts():
     try:
         busy = solo.submit("busy", vae(), X, LONG, foreground=True, session="a", cost=SHORT)
         running(solo, busy)
-        view = solo.submit_view("v", (pool_helpers.pid_and_sum, (None, HeldOut("x", np.ones((1, 1))))), "b",
+        view = solo.submit_view("v", (pool_helpers.pid_and_sum, (None, HeldOut("x", np.ones((1, 1)), np.zeros(1), np.ones(1)))), "b",
                                 lambda job: None, cost=2.0)
         view.touched -= trainer.VIEW_STALE_SECONDS + 1  # its page has not asked for it again
         solo.touch(busy)
@@ -123,3 +123,17 @@ def test_mnist_of_width_256_is_refused_by_the_work_budget_on_the_autoencoder_pag
     assert runs.too_costly(base, rows, columns) is None  # alone, under the budget
     said = runs.too_costly(base, rows, columns, together)
     assert said is not None and "for 3 models" in said and "compare fewer models" in said
+
+
+def test_the_denoising_pages_bayes_denoiser_is_made_in_the_pool_and_waited_for():
+    """runs.view_in_pool: the page waits for it as for a training; the pool made it (counted), the store keeps it."""
+    from vae_ui.service.datasets import generated
+
+    data = generated("three_clusters", 0)
+    run = runs.RunStore(4).train(runs.RunConfig("autoencoder", data.spec, hidden=(16,), epochs=20), data.X)
+    before = trainer.scheduler().views
+    curve, error, field, nearer = runs.view_in_pool(measures.bayes, run, data, 0.3, (0.0, 0.5), 2, 3)
+    assert trainer.scheduler().views == before + 1 and curve.shape == (2,) and field.shape == (9, 2)
+    assert 0 < error and 0 <= nearer <= 1
+    assert runs.view_in_pool(measures.bayes, run, data, 0.3, (0.0, 0.5), 2, 3)[1] == error  # stored: not made again
+    assert trainer.scheduler().views == before + 1

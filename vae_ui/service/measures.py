@@ -5,6 +5,8 @@
   data's density is known (Burda, Grosse & Salakhutdinov 2016).
 - :func:`gap_split`: log p(x) − ELBO split into the approximation and the amortisation gap (Cremer, Li & Duvenaud
   2018).
+- :func:`bayes`: the Bayes-optimal denoiser E[x | x̃] of the data's true distribution; :func:`made_by_score`: points
+  made from noise by its score alone (annealed Langevin dynamics; Song & Ermon 2019).
 
 Each takes a :class:`Fitted` (a run's final model, as bytes, and its seed) and a :class:`HeldOut` (the test rows
 and the data's name): what a worker needs of a run and of a page's data, and no more (a run's snapshots stay here).
@@ -18,6 +20,7 @@ from typing import Any
 import numpy as np
 
 import vae_core as vc
+from vae_ui import settings
 
 EVAL_POINTS = 100  # test points the ladder is measured on ...
 LARGE_EVAL_POINTS = 20  # ... or on data of more than LARGE_D dimensions (MNIST: exact log p(x) costs 0.07 s a point)
@@ -45,11 +48,13 @@ class Fitted:
 
 @dataclass(frozen=True)
 class HeldOut:
-    """What a heavy view reads of a page's data: its test rows (the ones it measures on) and its known density's
+    """What a heavy view reads of a page's data: its test rows, the box of its training rows, and its known density's
     name ("" for an upload)."""
 
     name: str
-    X_test: np.ndarray  # (n_points, D), the first rows a view can use
+    X_test: np.ndarray  # (n_test, D)
+    lo: np.ndarray  # (D,) the training rows' smallest value in each column ...
+    hi: np.ndarray  # (D,) ... and their largest
 
     @classmethod
     def of(cls, data: Any) -> HeldOut | None:
@@ -57,7 +62,7 @@ class HeldOut:
         if data is None:
             return None
         name = data.spec.name if not data.spec.csv_digest else ""
-        return cls(name, data.X_test[:max(EVAL_POINTS, AMORTISED_POINTS)])
+        return cls(name, data.X_test, data.X.min(axis=0), data.X.max(axis=0))
 
 
 def eval_points(dim: int, available: int) -> int:
@@ -105,3 +110,31 @@ def gap_split(run: Fitted, held: HeldOut) -> dict[str, tuple[float, float]]:
     split = vc.amortisation.amortisation_split(run.model(), held.X_test[:AMORTISED_POINTS],
                                                np.random.default_rng(run.seed), steps=300, samples=16)
     return {key: mean_and_2se(split[key]) for key in ("approximation", "amortisation")}
+
+
+def bayes(run: Fitted, held: HeldOut, sigma: float, test_sigmas: tuple[float, ...], draws: int,
+          field_points: int) -> tuple[np.ndarray, float, np.ndarray, float]:
+    """The Bayes denoiser on the denoising page's noise (``run`` gives the seed): its error curve over
+    ``test_sigmas`` (``draws`` noise draws each), its error at ``sigma``, where it sends a ``field_points``² grid over
+    the training rows' box, and the share of its outputs nearer their clean x than x̃ was."""
+    name, X_test = held.name, held.X_test
+    noise = vc.losses.corruption(X_test.shape, sigma, settings.rng(run.seed, "test corruption"))
+    base = vc.losses.corruption((draws, *X_test.shape), 1.0, np.random.default_rng(run.seed))  # denoising_curve's
+
+    def error(noisy: np.ndarray, s: float) -> float:
+        return float(vc.losses.squared_error(X_test, vc.data.bayes_denoiser(name, noisy, s))[0].mean())
+
+    curve = np.array([np.mean([error(X_test + s * e, s) for e in base]) for s in test_sigmas])
+    lo, hi = held.lo - 0.3, held.hi + 0.3
+    g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], field_points), np.linspace(lo[1], hi[1], field_points))
+    grid, noisy = np.stack([g1.ravel(), g2.ravel()], axis=1), X_test + noise
+    nearer = vc.evaluate.share_nearer(X_test, noisy, vc.data.bayes_denoiser(name, noisy, sigma))
+    return curve, error(noisy, sigma), vc.data.bayes_denoiser(name, grid, sigma), nearer
+
+
+def made_by_score(run: Fitted, held: HeldOut, sampled: int) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """``sampled`` points made from noise with the data's blurred scores alone (vc.truth.sample_by_score): the start,
+    the end, and the mean log p_data of the end and of the test points."""
+    found = vc.truth.sample_by_score(held.name, sampled, settings.rng(run.seed, "generation"))
+    return (found[0], found[-1], float(vc.data.log_density(held.name, found[-1]).mean()),
+            float(vc.data.log_density(held.name, held.X_test).mean()))

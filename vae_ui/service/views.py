@@ -25,9 +25,10 @@ from vae_ui.service.lru import LRU, read_only
 from vae_ui.service.measures import Fitted, HeldOut
 from vae_ui.service.records import Run, RunConfig
 
-__all__ = ["MAX_VIEWS", "VIEW_SECONDS", "view", "view_key", "view_soon", "view_store", "views_pending"]
+__all__ = ["MAX_VIEWS", "VIEW_SECONDS", "view", "view_in_pool", "view_key", "view_soon", "view_store", "views_pending"]
 
 MAX_VIEWS = 1024  # bound on cached views of runs (what a page shows of a run: encodings, bounds, samples)
+WAIT_SECONDS = 0.25  # a page waiting for a view in the pool says it still wants it this often
 VIEW_SECONDS = 2.0  # what the pool's rules expect a heavy view to cost (the ladder, the gap's split: 1.5-2 s here)
 T = TypeVar("T")
 
@@ -67,10 +68,36 @@ def view_soon(compute: Callable[..., T], run: Run, data: object, *args: Hashable
     with _lock:
         if key in _failed:
             raise _failed.pop(key)
+    _asked(compute, run, data, args, views, key)
+    return None
+
+
+def view_in_pool(compute: Callable[..., T], run: Run, data: object, *args: Hashable) -> T:
+    """:func:`view_soon`'s view, waited for: made in the pool (in its order, in a worker process, not in the
+    server's) while the page's run waits, as it waits for a training. For a view the page cannot draw without."""
+    views, key = view_store(), view_key(compute, run.config, args)
+    found = views.get(key)
+    if found is not None:
+        return found
+    job = _asked(compute, run, data, args, views, key)
+    while not job.done.wait(WAIT_SECONDS):
+        trainer.scheduler().touch(job)  # still wanted
+    with _lock:
+        failed = _failed.pop(key, None)
+    if job.result is not None:
+        return read_only(job.result["value"])
+    if isinstance(job.error, trainer.Cancelled):  # (dropped before it started: asked again)
+        return view_in_pool(compute, run, data, *args)
+    raise failed or job.error
+
+
+def _asked(compute: Callable, run: Run, data: object, args: tuple, views: LRU, key: tuple) -> trainer.Job:
+    """The pool's job for this view: the one already asked for (asking keeps it wanted), or a new one."""
+    with _lock:
         asked = _pending.get(key)
-    if asked is not None and not asked.done.is_set():  # one job however many ask; asking keeps it wanted
+    if asked is not None and not asked.done.is_set():  # one job however many ask
         trainer.scheduler().touch(asked)
-        return None
+        return asked
 
     def landed(job: trainer.Job) -> None:
         with _lock:
@@ -86,7 +113,7 @@ def view_soon(compute: Callable[..., T], run: Run, data: object, *args: Hashable
                                           in_thread=not _sendable(compute))  # (it may have landed already)
     with _lock:
         _pending[key] = job
-    return None
+    return job
 
 
 def views_pending() -> bool:
