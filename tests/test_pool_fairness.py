@@ -89,8 +89,8 @@ def test_a_view_nobody_waits_for_is_dropped_before_it_starts():
     try:
         busy = solo.submit("busy", vae(), X, LONG, foreground=True, session="a", cost=SHORT)
         running(solo, busy)
-        view = solo.submit_view("v", (pool_helpers.pid_and_sum, (None, HeldOut("x", np.ones((1, 1)), np.zeros(1), np.ones(1)))), "b",
-                                lambda job: None, cost=2.0)
+        held = HeldOut("x", np.ones((1, 1)), np.zeros(1), np.ones(1))
+        view = solo.submit_view("v", (pool_helpers.pid_and_sum, (None, held)), "b", lambda job: None, cost=2.0)
         view.touched -= trainer.VIEW_STALE_SECONDS + 1  # its page has not asked for it again
         solo.touch(busy)
         assert view.done.is_set() and isinstance(view.error, trainer.Cancelled) and solo.views == 0
@@ -134,6 +134,6 @@ def test_the_denoising_pages_bayes_denoiser_is_made_in_the_pool_and_waited_for()
     before = trainer.scheduler().views
     curve, error, field, nearer = runs.view_in_pool(measures.bayes, run, data, 0.3, (0.0, 0.5), 2, 3)
     assert trainer.scheduler().views == before + 1 and curve.shape == (2,) and field.shape == (9, 2)
-    assert 0 < error and 0 <= nearer <= 1
+    assert error > 0 and 0 <= nearer <= 1
     assert runs.view_in_pool(measures.bayes, run, data, 0.3, (0.0, 0.5), 2, 3)[1] == error  # stored: not made again
     assert trainer.scheduler().views == before + 1
