@@ -27,6 +27,7 @@ from vae_ui.session import controls, state
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 LADDER_K = 100  # importance samples of the IWAE bound in "How far from the truth"
 MOSAIC = 9  # the decoded latent manifold: a MOSAIC × MOSAIC grid of images (56 px each)
+IMAGES_PX = 520  # while playing, an image row or the mosaic is at most this wide (half of a 1280 px screen, less margins)
 
 
 def space(n: int) -> str:
@@ -300,17 +301,15 @@ def replay_playing(run: runs.Run, data: Data, latent: int) -> None:
         _play(False)
         controls.set_value("h_replay", settings.MAX_REPLAY)
         st.rerun()
-    lecture, config, label = shell.lecture(), run.config, data.label_name
+    config, label = run.config, data.label_name
     views = [runs.view(view_of, run, data, e) for e in reel]
-    made = [frame(run, data, view, e, lecture) for view, e in zip(views, reel)]
     present.focus()  # (first: a presented scene's figures are fitted to the room its focus area leaves them)
     left, middle, right = shell.columns([1.1, 1.3, 1.2], [1.15, 1.3, 1.15])
-    reels = {name: (player.reel([m[name][0] for m in made], name, (config, reel), focus_area.fitted(name, height)),
-                    height) for name, (_, _, _, height) in made[0].items()}
-    player.start(reel)  # (after the figures are made: the clock starts as they leave)
+    reels = _reels(run, data, views, reel)
+    player.start(reel)  # (after every figure is made: the clock starts as they leave)
 
     def moving(name: str) -> None:
-        player.show(name, reels[name][0], reels[name][1])
+        player.show(name, *reels[name])
 
     with left, focus_area.part("replay"):
         player.pause_button([f"Epoch {e} of {config.epochs} · click here to pause" for e in reel],
@@ -327,45 +326,51 @@ def replay_playing(run: runs.Run, data: Data, latent: int) -> None:
     with right:
         moving("training_curves")
         shell.look_for("the reconstruction term falls while the KL rises: the two pull against each other.")
-    if data.image_shape:
-        _images_playing(run, data, views, reel)
+    if not data.image_shape:
+        for col, name in zip(shell.columns(3), ("data", "reconstructions", "prior_samples")):
+            with col:
+                moving(name)
         return
-    cols = shell.columns(3)
-    for col, name in zip(cols, ("data", "reconstructions", "prior_samples")):
-        with col:
+    for col, (name, title) in zip(shell.columns(2), (("reconstructions", "Data (top) and reconstructions"),
+                                                     ("prior_samples", "New samples from the prior"))):
+        with col, focus_area.part(name):
+            st.subheader(title)
             moving(name)
+    if "manifold" in reels:
+        st.subheader("The latent manifold: g(z) on a grid of the prior's quantiles")
+        for col, name in zip(shell.columns([1, 1]), ("manifold_grid", "manifold")):
+            with col:
+                moving(name)
 
 
-def _images_playing(run: runs.Run, data: Data, views: list[View], reel: tuple[int, ...]) -> None:
-    """The image rows and, with d = 2, the decoded manifold, every snapshot's, played as the figures are."""
+def _reels(run: runs.Run, data: Data, views: list[View], reel: tuple[int, ...]) -> dict[str, tuple]:
+    """Every moving figure of Play, by name: (its spec with every snapshot, its height[, width]), the image rows and
+    the mosaic (digits, MNIST) as images of their own."""
+    made = [frame(run, data, view, e, shell.lecture()) for view, e in zip(views, reel)]
+    key = (run.config, reel)
+    if data.image_shape and views[0].manifold is not None:
+        made = [m | {"manifold_grid": (lambda v=v: latents.grid_over_codes(
+            v.mu, data.y, v.grid, "digit", ["Codes μ(x), and the grid's z (+)", "each + is one image →"]),
+            "manifold_grid", key, shell.height(420, 470))} for m, v in zip(made, views)]
+    reels: dict[str, tuple] = {
+        name: (player.reel([m[name][0] for m in made], name, key, focus_area.fitted(name, height)), height)
+        for name, (_, _, _, height) in made[0].items()}
+    if not data.image_shape:
+        return reels
     row, shape = images.ROW, data.image_shape
-    scale = max(2, round(images.IMAGE_PX / shape[0]))
+    scale = max(2, round(images.IMAGE_PX / shape[0]))  # images.image_rows' own
 
-    def track(name: str, title: str, frames: list) -> None:
-        with focus_area.part(name):
-            if title:
-                st.subheader(title)
-            h, w = frames[0].shape
-            player.show(name, lambda fitted: play.images(frames, w * scale, h * scale), h * scale, width="content")
+    def track(frames: list[np.ndarray]) -> tuple:
+        h, w = frames[0].shape
+        width = min(w * scale, IMAGES_PX)  # (st.image shrinks an image to its column; a chart does not)
+        return play.images(frames, width, round(h * width / w)), round(h * width / w), "content"
 
-    cols = shell.columns(2)
-    with cols[0]:
-        track("reconstructions", "Data (top) and reconstructions",
-              [images.image_rows([data.X[:row], v.recon[:row]], shape, scale=1) for v in views])
-    with cols[1]:
-        track("prior_samples", "New samples from the prior",
-              [images.image_rows([v.samples[:row], v.full_samples[:row]], shape, scale=1) for v in views])
-    if views[0].manifold is None:
-        return
-    st.subheader("The latent manifold: g(z) on a grid of the prior's quantiles")
-    left, right = shell.columns([1, 1])
-    with left:
-        builds = [lambda v=v: latents.grid_over_codes(v.mu, data.y, v.grid, "digit", ["Codes μ(x), and the grid's z (+)",
-                                                                                   "each + is one image →"]) for v in views]
-        player.show("manifold_grid", lambda fitted: player.reel(builds, "manifold_grid", (run.config, reel), fitted),
-                    shell.height(420, 470))
-    with right:
-        track("manifold", "", [images.mosaic(v.manifold, shape, scale=1) for v in views])
+    reels["reconstructions"] = track([images.image_rows([data.X[:row], v.recon[:row]], shape, scale=1) for v in views])
+    reels["prior_samples"] = track([images.image_rows([v.samples[:row], v.full_samples[:row]], shape, scale=1)
+                                    for v in views])
+    if views[0].manifold is not None:
+        reels["manifold"] = track([images.mosaic(v.manifold, shape, scale=1) for v in views])
+    return reels
 
 
 shell.title("The worked example: a VAE in NumPy",
