@@ -108,3 +108,16 @@ def test_frames_of_another_shape_are_refused():
     curve = curves.loss_curves({"recon": np.ones(5)})
     with pytest.raises(ValueError):
         play.animate([curve, curves.loss_curves({"recon": np.ones(5)}, epoch=2)])
+
+
+def test_the_pause_button_reports_the_frame_clicked_and_nothing_else():
+    spec = play.pause_button([f"Epoch {2 * k}" for k in range(FRAMES)], 40, 20)
+    select = spec["layer"][0]["params"][0]
+    assert select["name"] == play.PAUSE and select["select"] == {"type": "point", "fields": [play.FRAME], "on": "click"}
+    assert spec["transform"] == [{"filter": f"datum.{play.FRAME} === {play.FRAME}"}]  # only the frame shown is there
+    event = {"selection": {play.PAUSE: [{play.FRAME: 3}]}}
+    assert play.paused_frame(event, FRAMES) == 3
+    for odd in (None, {}, {"selection": {}}, {"selection": {play.PAUSE: []}},
+                {"selection": {play.PAUSE: [{play.FRAME: FRAMES}]}}, {"selection": {play.PAUSE: [{play.FRAME: 1.5}]}},
+                {"selection": {play.PAUSE: [{play.FRAME: True}]}}, {"selection": {play.PAUSE: ["3"]}}):
+        assert play.paused_frame(odd, FRAMES) is None, odd

@@ -1,22 +1,25 @@
 """Play in the browser: the snapshots of one figure in one Vega-Lite spec that plays them by itself.
 
-Each snapshot's figure is a Vega-Lite spec with its data written in (``chart.to_dict()``); all share one look
-and differ in their data. :func:`animate` writes every snapshot's data into one spec, each row tagged with its
-frame (``play_frame``), filters every mark to the frame shown, and gives the spec a signal ``play_frame`` that
-Vega's own timer moves on: the browser plays the replay with no message from the server, no rerun, no React.
+Each snapshot's figure is the chart the replay slider shows; all share one look and differ in their data.
+:func:`animate` writes every snapshot's data into one spec (packed: one row per frame), keeps in each mark the
+frame ``play_frame`` shows, and :func:`playing` gives the spec the signal ``play_frame`` that Vega's own timer
+moves on: the browser plays the replay with no message from the server, no rerun, no React. :func:`images` and
+:func:`text` play image rows and lines of numbers the same way; :func:`pause_button` is the epoch shown, whose
+click tells the server the frame it was on.
 
 The frame shown is a function of the clock, ``frame = ⌊(now − start) / step⌋`` clamped to the last, with the
 same ``start`` (a wall-clock time in ms chosen by the server) in every figure of the page: figures drawn at
-different moments still show the same frame, and the server knows which frame is shown at any moment
-(:func:`frame_at`), which is what Pause keeps. A browser whose clock is far from the server's (more than
-:data:`SKEW_MS`) starts from its own clock instead (the figures then keep step within one frame).
+different moments show the same frame (:func:`frame_at` is the server's reading of it). A browser whose clock is
+far from the server's (more than :data:`SKEW_MS`) starts from its own clock instead (the figures then keep step
+within one frame).
 
 Why not Vega-Lite's ``time`` encoding with a timer selection (Vega-Lite ≥ 5.23): in Streamlit 1.67 it
 animates one single view only (layer or concat: "Animation involving facet, layer, or concat is currently
 unsupported", and the chart is not drawn), it loops for ever, and it has no pause nor a frame the server can
 know. The signal here is plain Vega: a timer event stream on a variable parameter (Vega-Lite passes a
-parameter's ``on`` through to its Vega signal).
+parameter's ``on`` through to its Vega signal). See docs/play.md.
 """
+
 
 from __future__ import annotations
 
@@ -46,7 +49,7 @@ def frame_at(now_ms: float, start_ms: float, frames: int, step_ms: float = STEP_
 
 
 def spec_of(chart: alt.TopLevelMixin) -> tuple[dict, dict[str, pd.DataFrame]]:
-    """A chart's Vega-Lite spec with its DataFrames by name, named as :func:`vae_ui.figures.prepare` names them
+    """A chart's Vega-Lite spec with its DataFrames by name, named as :func:`vae_ui.page.figures.prepare` names them
     (by position, ``figure_data_0`` …, or by ``attrs["dataset_name"]``): the same chart with other data gets the
     same names. The chart is changed in place; pass a fresh one."""
     frames: dict[int, tuple[str, pd.DataFrame]] = {}
