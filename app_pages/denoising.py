@@ -205,10 +205,10 @@ with left:
     else:
         st.caption("The denoising vector field is drawn for 2-D data.")
 with middle:
-    named = {"denoising AE": dae.curve, "plain AE": ae.curve} | ({"Bayes-optimal E[x | x̃]": bayes.curve} if bayes else {})
+    named = {"denoising AE": dae.curve, "plain AE": ae.curve} | ({"optimal E[x | x̃]": bayes.curve} if bayes else {})
     top = 1.15 * max(float(np.max(c)) for c in named.values())  # the do-nothing line, Dσ²/2, is cut here
     nothing = np.where(dae.nothing_curve <= top, dae.nothing_curve, np.nan)
-    named["doing nothing: x̃ itself"] = nothing
+    named["doing nothing: x̃"] = nothing
     curves_frame = pd.DataFrame({"test noise σ": np.tile(TEST_SIGMAS, len(named)), "error": np.concatenate(list(named.values())),
                                  "model": np.repeat(list(named), len(TEST_SIGMAS))}).dropna()
     figures.show(lambda: curves.lines(curves_frame, "test noise σ", "error", "model",

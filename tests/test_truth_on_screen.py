@@ -188,7 +188,7 @@ def test_the_denoising_page_sets_the_dae_against_the_bayes_optimal_denoiser():
     excess = float(m["The DAE's excess over the Bayes-optimal denoiser"])
     assert excess > 0  # the DAE is not better than E[x | x̃]
     curve = [e for e in at.get("vega_lite_chart") if "Error on noisy test inputs" in e.proto.spec][0]
-    assert any("Bayes-optimal E[x | x̃]".encode() in ds.data.data for ds in curve.proto.datasets)  # the third curve
+    assert any("optimal E[x | x̃]".encode() in ds.data.data for ds in curve.proto.datasets)  # the third curve
     # the excess, recomputed from the core on the page's noisy inputs (the seed's "test corruption" stream)
     data = worked_data()
     noisy = data.X_test + vc.losses.corruption(data.X_test.shape, 0.3, settings.rng(0, "test corruption"))
