@@ -99,7 +99,7 @@ def open_pool(scheduler: Any) -> None:
     scheduler._progress = scheduler._context.Queue()
     scheduler._cancel = scheduler._context.Array("b", SLOTS, lock=False)
     scheduler._pool = cf.ProcessPoolExecutor(scheduler.workers, mp_context=scheduler._context, initializer=start,
-                                             initargs=(scheduler._progress, scheduler._cancel))
+                                             initargs=(scheduler._progress, scheduler._cancel, os.getpid()))
     threading.Thread(target=listen, args=(scheduler, scheduler._progress, scheduler._pool), name="vae-lab-progress",
                      daemon=True).start()
     threading.Thread(target=watch, args=(scheduler, scheduler._pool), name="vae-lab-watchdog", daemon=True).start()

@@ -31,15 +31,16 @@ class Cancelled(Exception):
     """The scheduler withdrew this training (its worker was needed for a session waiting)."""
 
 
-def start(progress: Any, cancel: Any) -> None:
-    """A worker's initializer: where to report progress and read its cancellation flags; Ctrl+C and the server's
-    death handled."""
+def start(progress: Any, cancel: Any, server: int) -> None:
+    """A worker's initializer: where to report progress and read its cancellation flags; Ctrl+C and the death of
+    ``server`` (the process that made the pool, named by it: a server killed while this worker was still starting is
+    not this worker's parent any more) handled."""
     global _progress, _cancel
     _progress, _cancel = progress, cancel
     progress.cancel_join_thread()  # at its exit a worker does not wait to flush progress reports nobody may read any
     # more (a renewed pool's listener is gone): with the pipe full, it waited for ever, and so did the server's exit
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the server; the server ends its pool
-    threading.Thread(target=_end_with_server, args=(os.getppid(),), name="vae-lab-orphan-check", daemon=True).start()
+    threading.Thread(target=_end_with_server, args=(server,), name="vae-lab-orphan-check", daemon=True).start()
 
 
 def _end_with_server(server: int) -> None:
