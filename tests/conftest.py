@@ -73,3 +73,13 @@ def vote_folder(tmp_path, monkeypatch):
     classroom.store.clear()
     return tmp_path
 
+
+
+@pytest.fixture
+def pool():
+    """A training pool of two workers of its own (the app's is trainer.scheduler()), closed after the test."""
+    from vae_ui.service import trainer
+
+    scheduler = trainer.Scheduler(workers=2)
+    yield scheduler
+    scheduler.close()

@@ -9,26 +9,13 @@ import time
 import numpy as np
 import pytest
 
-import vae_core as vc
 from tests import pool_helpers
+from tests.pool_helpers import ARGS, X, vae
 from vae_ui.service import measures, runs, trainer
 from vae_ui.service.measures import HeldOut
 
-X = vc.data.load("three_clusters", n=150, seed=0).X
-ARGS = {"epochs": 40, "batch_size": 32, "lr": 3e-3, "seed": 2, "snapshot_every": 10}
 LONG = ARGS | {"epochs": 4000}  # seconds: long enough to be seen running
 HEAVY, SHORT = 25.0, 0.5  # the estimates the jobs are submitted with (order.HEAVY_SECONDS between them)
-
-
-def vae(seed: int = 1) -> vc.VAE:
-    return vc.VAE(input_dim=2, latent_dim=2, hidden=(16,), beta=0.5, seed=seed)
-
-
-@pytest.fixture
-def pool():
-    scheduler = trainer.Scheduler(workers=2)
-    yield scheduler
-    scheduler.close()
 
 
 def running(pool: trainer.Scheduler, *jobs: trainer.Job, timeout: float = 30.0) -> None:

@@ -14,24 +14,11 @@ import numpy as np
 import pytest
 
 import vae_core as vc
+from tests.pool_helpers import ARGS, X, vae
 from vae_ui.service import pool as plumbing
 from vae_ui.service import trainer
 
-X = vc.data.load("three_clusters", n=150, seed=0).X
-ARGS = {"epochs": 40, "batch_size": 32, "lr": 3e-3, "seed": 2, "snapshot_every": 10}
 LONG = ARGS | {"epochs": 3000}  # a few seconds: long enough to be seen running
-
-
-def vae(seed: int = 1) -> vc.VAE:
-    return vc.VAE(input_dim=2, latent_dim=2, hidden=(16,), beta=0.5, seed=seed)
-
-
-@pytest.fixture
-def pool():
-    """A scheduler of two workers of its own (the app's is trainer.scheduler())."""
-    scheduler = trainer.Scheduler(workers=2)
-    yield scheduler
-    scheduler.close()
 
 
 def finished(job: trainer.Job, timeout: float = 60.0) -> dict:
