@@ -323,7 +323,7 @@ def test_the_bayes_optimal_denoiser_is_drawn_as_a_curve_and_on_its_toggle_as_a_f
     goto(page, f"{server}/denoising")
     assert_healthy(page)
     errors = chart_titled(page, "Error on noisy test inputs")
-    assert any("Bayes-optimal" in t["text"] for t in errors["texts"]), [t["text"] for t in errors["texts"]]
+    assert any("optimal E[x | x̃]" in t["text"] for t in errors["texts"]), [t["text"] for t in errors["texts"]]
     field, before = chart_titled(page, "Denoising field"), charts_digest(page)
     page.get_by_text("Field of the Bayes-optimal denoiser").click()
     page.wait_for_function("() => document.body.innerText.includes('the best any denoiser can do')", timeout=60_000)
