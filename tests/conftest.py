@@ -17,7 +17,7 @@ from vae_ui.service import runs
 
 # No model store on disk (VAE_LAB_STORE=off), here or in the servers the browser tests start: a run trained by an
 # earlier test run would be loaded, not trained, and the tests that count trainings would count none.
-# tests/test_disk_store.py and tests/test_replicas.py give their own stores a folder each.
+# tests/test_disk_store.py and tests/browser/test_replicas.py give their own stores a folder each.
 os.environ["VAE_LAB_STORE"] = "off"
 
 # Every AppTest scans the installed packages for Streamlit components (about 0.1 s each, 9 s a run); they do not

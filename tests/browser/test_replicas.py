@@ -4,7 +4,7 @@ class vote opened through one counts the votes arriving through either exactly o
 the lecturer's replica dies mid-lecture, the lecturer's page reconnects through nginx to the other and shows the same
 scene (its controls come back from the URL).
 
-Starts nginx itself (skipped where it is not installed). Run: .venv/bin/python -m pytest tests/test_replicas.py -m slow -n 0
+Starts nginx itself (skipped where it is not installed). Run: .venv/bin/python -m pytest tests/browser/test_replicas.py -m slow -n 0
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.protocol_viewer import ProtocolViewer
-from tests.browser.harness import CHROMIUM, ROOT, assert_healthy, free_port, launch, offline_context, start_class_vote, wait_ready
+from tests.browser.harness import ROOT, assert_healthy, free_port, offline_context, start_class_vote, wait_ready
 from vae_ui.lecture.votes import VoteStore
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -119,7 +119,7 @@ def test_a_model_trained_through_one_replica_is_loaded_by_the_other(deployed):
         viewer = await opened(deployed.replica_url(0), "autoencoder", query)
         await viewer.close()
 
-    asyncio.run(first())
+    in_a_thread(first())
     trained = set(store.glob("*.npz")) - before
     assert trained, "replica 1 wrote no model to the store"
     for path in trained:
@@ -130,23 +130,26 @@ def test_a_model_trained_through_one_replica_is_loaded_by_the_other(deployed):
         viewer = await opened(deployed.replica_url(1), "autoencoder", query)
         await viewer.close()
 
-    asyncio.run(second())
+    in_a_thread(second())
     assert set(store.glob("*.npz")) - before == trained  # nothing new trained
     assert all(p.stat().st_ino == inodes[p] for p in trained)  # nothing written again
     assert all(p.stat().st_mtime > 1 for p in trained)  # every one read by replica 2
 
 
-def test_a_lecture_survives_its_replica_votes_counted_once(deployed, monkeypatch):
+def in_a_thread(coroutine) -> None:
+    """Run a protocol client's coroutine to its end in a thread of its own: in a session that has opened Chromium,
+    Playwright's sync API keeps an event loop running in this one (asyncio.run here would refuse)."""
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, coroutine).result()
+
+
+def test_a_lecture_survives_its_replica_votes_counted_once(deployed, browser, monkeypatch):
     """The lecturer (Chromium, through nginx) opens a class vote on scene 1; three students through each replica
     vote: six votes. Then the lecturer's replica is killed: the page reconnects through nginx to the other replica
     and shows scene 1 again."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        page = offline_context(browser, viewport=(1400, 1000)).new_page()
+    context = offline_context(browser, viewport=(1400, 1000))
+    try:
+        page = context.new_page()
         page.goto(deployed.url + "/autoencoder?deck=course&scene=1")  # (the sidebar open: not lecture mode)
         wait_ready(page, timeout=180_000)
         title = "An autoencoder squeezes x through a bottleneck"
@@ -162,8 +165,7 @@ def test_a_lecture_survives_its_replica_votes_counted_once(deployed, monkeypatch
                 await viewer.close()
             await asyncio.gather(*(one(i) for i in range(6)))
 
-        with ThreadPoolExecutor(1) as thread:  # (Playwright's sync API runs its own event loop in this thread)
-            thread.submit(asyncio.run, students()).result()
+        in_a_thread(students())
         monkeypatch.setenv("VAE_LAB_PRESENTER_SECRET", SECRET)  # (this process reads the replicas' vote file)
         counts = VoteStore(deployed.data / "votes.sqlite3").counts(SECRET, code, 1, 1)
         assert sum(counts.values()) == 6, counts
@@ -183,4 +185,5 @@ def test_a_lecture_survives_its_replica_votes_counted_once(deployed, monkeypatch
         wait_ready(page, timeout=180_000)
         assert "Bottlenecks side by side" in page.inner_text("[data-testid=stApp]")
         assert_healthy(page)
-        browser.close()
+    finally:
+        context.close()
