@@ -7,6 +7,7 @@ benchmark): ``launch`` and ``offline_route`` return what the API in use returns 
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import hashlib
 import os
@@ -16,7 +17,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -273,3 +276,10 @@ def start_class_vote(page, secret: str = PRESENTER_SECRET) -> None:
     page.get_by_role("button", name="Start a class vote").click()
     page.wait_for_function("() => /Code: [A-Z0-9]{5}/.test(document.body.innerText)", timeout=30_000)
 
+
+
+def in_a_thread(coroutine: Any) -> Any:
+    """Run a protocol client's coroutine to its end in a thread of its own, and return what it returns: in a session
+    that has opened Chromium, Playwright's sync API keeps an event loop running in this one (asyncio.run here refuses)."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()

@@ -2,10 +2,9 @@
 students' browsers send them): every vote counted exactly once, and a restarted server keeps them all."""
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 
 from benchmarks.protocol_viewer import ProtocolViewer
-from tests.browser.harness import free_port, start_server
+from tests.browser.harness import free_port, in_a_thread, start_server
 from vae_ui.lecture.votes import VoteStore
 
 SECRET = "protocol-test-secret"
@@ -26,8 +25,7 @@ async def class_of(url: str, code: str, choices: list[int]) -> list[ProtocolView
 
 
 def vote(url: str, code: str, choices: list[int]) -> list[ProtocolViewer]:
-    with ThreadPoolExecutor(1) as pool:  # its own event loop: Playwright's sync API may hold one in this thread
-        return pool.submit(asyncio.run, class_of(url, code, choices)).result()
+    return in_a_thread(class_of(url, code, choices))
 
 
 def test_thirty_students_vote_each_counted_once_and_a_restart_keeps_them(tmp_path, monkeypatch):
@@ -79,8 +77,7 @@ def test_a_student_session_is_refused_a_question_that_is_closed(tmp_path, monkey
             await viewer.close()
             return viewer
 
-        with ThreadPoolExecutor(1) as pool:
-            viewer = pool.submit(asyncio.run, late()).result()
+        viewer = in_a_thread(late())
     finally:
         server.terminate()
         server.wait(timeout=20)

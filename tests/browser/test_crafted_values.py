@@ -1,15 +1,14 @@
 """Widget values a crafted client can send (issue 18 item 7), sent over the app's own protocol: each session that
 receives one keeps working, says so, and moves on when the next good value comes."""
 
-import asyncio
 import json
 import math
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from benchmarks.protocol_viewer import ProtocolViewer
+from tests.browser.harness import in_a_thread
 
 BETA = "β (weight of the KL term)"  # the worked example's select-slider
 BOTTLENECK = "Latent dimension d"  # the autoencoder's slider
@@ -82,8 +81,7 @@ async def _craft(url: str, page: str, which: str, field: str, value) -> tuple[Pr
 
 @pytest.mark.parametrize("page, which, field, value, said", CASES)
 def test_a_crafted_widget_value_leaves_the_session_working_with_a_note(server, page, which, field, value, said):
-    with ThreadPoolExecutor(1) as pool:  # its own event loop: Playwright's sync API runs one in this thread
-        crafted, after = pool.submit(asyncio.run, _craft(server, page, which, field, value)).result()
+    crafted, after = in_a_thread(_craft(server, page, which, field, value))
     assert crafted.exceptions == [] and after.exceptions == []
     shown = " ".join(crafted.texts).replace("\\", "")
     if said is not None:

@@ -4,7 +4,6 @@ dropped at once by Streamlit itself, and the connection goes on; a message over 
 connection only (protocol sessions)."""
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -12,7 +11,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.exceptions import ConnectionClosed
 
 from benchmarks.protocol_viewer import ProtocolViewer
-from tests.browser.harness import assert_healthy, free_port, goto, start_server, wait_ready
+from tests.browser.harness import assert_healthy, free_port, goto, in_a_thread, start_server, wait_ready
 from tests.test_hostile_decks import HOSTILE_DECKS
 
 DECK_UPLOAD = ".st-key-deck_file [data-testid=stFileUploaderDropzoneInput]"
@@ -81,8 +80,7 @@ async def _unknown_fragment(url: str) -> tuple[bool, float]:
 
 
 def test_a_rerun_of_a_fragment_that_does_not_exist_is_dropped_and_the_connection_goes_on(broken_store):
-    with ThreadPoolExecutor(1) as pool:  # its own event loop (Playwright's sync API may hold one in this thread)
-        answered, seconds = pool.submit(asyncio.run, _unknown_fragment(broken_store)).result()
+    answered, seconds = in_a_thread(_unknown_fragment(broken_store))
     assert not answered  # Streamlit's AppSession.request_rerun drops it at once: nothing runs, nothing is sent
     assert seconds < 30
 
@@ -109,7 +107,6 @@ async def _oversized(url: str) -> tuple[int | None, float]:
 
 
 def test_a_message_over_the_size_limit_closes_its_own_connection_only(broken_store):
-    with ThreadPoolExecutor(1) as pool:
-        closed_with, seconds = pool.submit(asyncio.run, _oversized(broken_store)).result()
+    closed_with, seconds = in_a_thread(_oversized(broken_store))
     assert closed_with == 1009  # "message too big", at once: not buffered and parsed as a 200 MB one would be
     assert seconds < 30

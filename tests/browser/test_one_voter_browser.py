@@ -4,12 +4,11 @@ new voter (a protocol session sends it as the app menu does)."""
 
 import asyncio
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from benchmarks.protocol_viewer import ProtocolViewer
-from tests.browser.harness import assert_healthy, free_port, goto, offline_context, start_server
+from tests.browser.harness import assert_healthy, free_port, goto, in_a_thread, offline_context, start_server
 from vae_ui.lecture import votes
 from vae_ui.lecture.votes import VoteStore
 
@@ -73,7 +72,6 @@ async def _vote_clear_vote(url: str, code: str) -> ProtocolViewer:
 
 def test_clear_cache_does_not_make_a_new_voter(class_server):
     url, store, code = class_server
-    with ThreadPoolExecutor(1) as pool:  # its own event loop
-        viewer = pool.submit(asyncio.run, _vote_clear_vote(url, code)).result()
+    viewer = in_a_thread(_vote_clear_vote(url, code))
     assert viewer.exceptions == [] and any(t.startswith("Your vote: B") for t in viewer.texts), viewer.texts
     assert store.counts(SECRET, code, 3, 1) == {1: 1} and store.joined(SECRET, code) == 1

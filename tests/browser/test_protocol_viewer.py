@@ -2,9 +2,9 @@
 must cost the server what a browser session costs, so they must really run the page and move its slider."""
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 
 from benchmarks.protocol_viewer import ProtocolViewer
+from tests.browser.harness import in_a_thread
 
 BETA = "β (weight of the KL term)"
 
@@ -22,8 +22,7 @@ async def _session(url: str) -> tuple[ProtocolViewer, list[str], int]:
 
 
 def test_a_protocol_session_runs_the_page_and_moves_the_slider(server):
-    with ThreadPoolExecutor(1) as pool:  # its own event loop: Playwright's sync API runs one in this thread
-        (one, queries, cached), (_, other_queries, _) = pool.submit(asyncio.run, _both(server)).result()
+    (one, queries, cached), (_, other_queries, _) = in_a_thread(_both(server))
     assert one.exceptions == [] and BETA in one.sliders and "Latent dimension d" in one.sliders
     assert queries == ["h_beta=1.25", "h_beta=1.5", "h_beta=1.25"]  # the server's own record of the control
     assert other_queries == ["h_beta=1.25", "h_beta=1.5", "h_beta=1.25"]  # a second session at the same time

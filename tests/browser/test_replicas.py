@@ -16,14 +16,13 @@ import shutil
 import signal
 import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from benchmarks.protocol_viewer import ProtocolViewer
-from tests.browser.harness import ROOT, assert_healthy, free_port, offline_context, start_class_vote, wait_ready
+from tests.browser.harness import ROOT, assert_healthy, free_port, in_a_thread, offline_context, start_class_vote, wait_ready
 from vae_ui.lecture.votes import VoteStore
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -134,13 +133,6 @@ def test_a_model_trained_through_one_replica_is_loaded_by_the_other(deployed):
     assert set(store.glob("*.npz")) - before == trained  # nothing new trained
     assert all(p.stat().st_ino == inodes[p] for p in trained)  # nothing written again
     assert all(p.stat().st_mtime > 1 for p in trained)  # every one read by replica 2
-
-
-def in_a_thread(coroutine) -> None:
-    """Run a protocol client's coroutine to its end in a thread of its own: in a session that has opened Chromium,
-    Playwright's sync API keeps an event loop running in this one (asyncio.run here would refuse)."""
-    with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, coroutine).result()
 
 
 def test_a_lecture_survives_its_replica_votes_counted_once(deployed, browser, monkeypatch):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.protocol_viewer import ProtocolViewer
-from tests.browser.harness import free_port, start_server
+from tests.browser.harness import free_port, in_a_thread, start_server
 
 
 def _status(pid: int) -> tuple[int, float]:
@@ -66,8 +66,7 @@ def test_stopping_the_server_during_a_training_is_quick_and_prints_no_traceback(
             await asyncio.wait_for(viewer.open("", "dataset=digits&h_epochs=1000"), 8)  # ~17 s of training
 
     try:
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(asyncio.run, start_a_long_training()).result()
+        in_a_thread(start_a_long_training())
         started = time.monotonic()
         server.send_signal(signal.SIGINT)  # Ctrl+C in the terminal
         server.wait(timeout=20)
@@ -93,8 +92,7 @@ def test_a_killed_servers_training_workers_end_too():
     port = free_port()
     server = start_server(port)
     try:
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(asyncio.run, ProtocolViewer(f"http://127.0.0.1:{port}").open()).result()  # trains: workers start
+        in_a_thread(ProtocolViewer(f"http://127.0.0.1:{port}").open())  # trains: workers start
         workers = [pid for pid in family(server.pid) if pid != server.pid]
         assert workers, "no training worker started"
     finally:
