@@ -2,71 +2,20 @@
 
 The same data, widths and epochs for both, d = 2: the codes of each, what each makes from a z it draws (the
 autoencoder from a Gaussian fitted to its codes, the VAE from its prior), and the straight line between two test
-points' codes, decoded.
+points' codes, decoded. What each model shows is made in the training pool (vae_ui.service.model_views.generator).
 """
-
-from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 
 import vae_core as vc
-from vae_core import generate
-from vae_ui import configs, settings
+from vae_ui import configs
 from vae_ui.charts import axes, images, latents
 from vae_ui.page import figures, shell, training
-from vae_ui.service import runs
+from vae_ui.service import model_views, runs
 from vae_ui.service.datasets import Data
+from vae_ui.service.model_views import CANDIDATES, MIXTURE
 from vae_ui.session import controls
-
-N_SAMPLES = 300  # z drawn for each model's samples
-STEPS = 9  # points of the interpolated path, ends included
-MIXTURE = 10  # components of the mixture fitted to the autoencoder's codes, to compare with one Gaussian
-CANDIDATES = 2000  # z drawn from the prior to count those in its holes
-
-
-@dataclass(frozen=True)
-class Generator:
-    """What the section shows of one model: its codes, the Gaussian its z are drawn from, samples, a decoded path."""
-
-    codes: np.ndarray  # (n, 2): f(x) or μ(x) of the training points
-    mean: np.ndarray  # (2,) and cov (2, 2): the Gaussian the samples' z come from
-    cov: np.ndarray
-    samples: np.ndarray  # (N_SAMPLES, D): g(z) for those z
-    path: np.ndarray  # (STEPS, 2): z along the line between the two test points' codes
-    decoded: np.ndarray  # (STEPS, D): g(z) along it
-    log_p_data: float | None  # mean log p_data(g(z)) of the samples, nats (None: the data's density is not known)
-    log_p_test: float | None  # ... and of the test points themselves: what samples as likely as the data score
-    in_holes: float | None  # VAE: share of z from the prior in its holes (vc.evaluate.prior_holes)
-    log_p_mixture: float | None  # autoencoder: mean log p_data of samples from a mixture fitted to its codes
-
-
-def generator_view(run: runs.Run, data: Data, start: int, end: int) -> Generator:
-    model = run.model()
-    z = generate.codes(model, data.X)
-    rng = settings.rng(run.config.seed, "generation")
-    if run.config.kind == "vae":
-        mean, cov = np.zeros(2), np.eye(2)
-        drawn = rng.standard_normal((N_SAMPLES, 2))  # z ~ p(z) = N(0, I)
-    else:
-        mean, cov = z.mean(axis=0), np.cov(z, rowvar=False)
-        drawn = generate.fitted_gaussian(z, N_SAMPLES, rng)  # z ~ N(mean, cov) fitted to the codes
-    samples = model.decode(drawn)
-    path, decoded = generate.interpolate(model, data.X_test[start], data.X_test[end], STEPS)
-    in_holes = None
-    if run.config.kind == "vae":
-        holes, _ = vc.evaluate.prior_holes(model, data.X, CANDIDATES, rng, candidates=CANDIDATES)
-        in_holes = len(holes) / CANDIDATES
-    known = data.spec.name in vc.truth.DISTRIBUTIONS and not data.spec.csv_digest
-    if not known:
-        return Generator(z, mean, cov, samples, path, decoded, None, None, in_holes, None)
-    log_p = [float(vc.data.log_density(data.spec.name, x).mean()) for x in (samples, data.X_test)]
-    mixture = None
-    if run.config.kind != "vae":
-        mixed = model.decode(generate.fitted_mixture(z, MIXTURE, N_SAMPLES, rng))
-        mixture = float(vc.data.log_density(data.spec.name, mixed).mean())
-    return Generator(z, mean, cov, samples, path, decoded, *log_p, in_holes, mixture)
-
 
 CODES_LEGEND_PX = 70  # the digits' ten-label legend: this much taller, so that the plot itself is not flattened (its equal
 # axes then spread x over three times the codes' range: −18 to 20 for codes in −5 to 8)
@@ -83,12 +32,14 @@ def section(data: Data) -> None:
     last = min(100, len(data.X_test)) - 1
     start, end = controls.row("ae_from", "ae_to", overrides={"ae_from": {"max_value": last}, "ae_to": {"max_value": last}})
     ae_config, vae_config = configs.generation(controls.values(), data.spec)
-    found = {}
+    trained = {}
     for name, config in (("autoencoder", ae_config), ("VAE", vae_config)):
         run = training.train(config, data.X, f"the {name} (d = 2) to compare", together=(ae_config, vae_config))
         if run is None:
             return
-        found[name] = (run, runs.view(generator_view, run, data, start, end))
+        trained[name] = run
+    made = runs.views_in_pool(*[(model_views.generator, run, data, start, end) for run in trained.values()])
+    found = {name: (run, g) for (name, run), g in zip(trained.items(), made)}
     titles = {"autoencoder": ("Autoencoder codes f(x)", "dashed: a Gaussian fitted to them"),
               "VAE": ("VAE codes μ(x)", "dashed: the prior N(0, I), 1σ and 2σ")}
     cols = shell.columns(2)

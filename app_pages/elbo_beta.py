@@ -17,7 +17,7 @@ from vae_ui.charts import axes, curves, images, spaces
 from vae_ui.lecture import present
 from vae_ui.page import figures, focus_area, shell, training, truth
 from vae_ui.page.text import formula, source
-from vae_ui.service import measures, runs
+from vae_ui.service import measures, model_views, runs
 from vae_ui.service.datasets import Data
 from vae_ui.session import controls, stage
 
@@ -41,40 +41,6 @@ def summary(run: runs.Run, data: Data) -> Summary:
     rate, distortion = vc.evaluate.rate_distortion(vae, X_eval, 20, np.random.default_rng(run.config.seed))
     active, activity = vc.evaluate.active_units(vae, data.X)
     return Summary(rate, distortion, vc.evaluate.kl_by_dimension(vae, X_eval), active, activity)
-
-
-SURGERY_POINTS = 2000  # training rows the rate's split pools (its Monte Carlo costs their number squared)
-
-
-WINDOW_MASS = 0.999  # the posterior picture's window holds at least this share of p(z|x)
-
-
-def posterior(run: runs.Run, data: Data, point: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                                              np.ndarray | None, float]:
-    """The exact posterior of one test point on a grid over a window holding ≥ WINDOW_MASS of it; q's mean and σ,
-    q's density on the grid (1-D), and the share of the posterior the window holds."""
-    vae, x = run.model(), data.X_test[point]
-    mu, log_var = vae.encode(x[None])
-    std = np.exp(0.5 * log_var[0])
-    lo, hi, held = vc.evaluate.posterior_window(vae, x, WINDOW_MASS)
-    grid, density = vc.evaluate.posterior_on_grid(vae, x, lo, hi, m=61 if run.config.latent_dim == 2 else 401)
-    q = theory.normal_pdf(grid[:, 0], mu[0, 0], std[0]) if run.config.latent_dim == 1 else None
-    return grid, density, mu[0], std, q, held
-
-
-def holes(run: runs.Run, data: Data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The prior's holes with their decodings, and one sample of the aggregate posterior per training point."""
-    vae = run.model()
-    found, decoded = vc.evaluate.prior_holes(vae, data.X, 15, np.random.default_rng(run.config.seed))
-    mu, log_var = vae.encode(data.X)
-    z_agg, _ = vc.losses.reparameterize(mu, log_var, np.random.default_rng(run.config.seed).standard_normal(mu.shape))
-    return found, decoded, z_agg
-
-
-def surgery(run: runs.Run, data: Data) -> dict[str, float]:
-    """The rate split into I(x; z) and KL(q(z) ‖ p(z)) over the training points (vc.evaluate.rate_split)."""
-    rows = data.X[:SURGERY_POINTS]  # its Monte Carlo costs rows² (an upload of 20,000 rows: minutes)
-    return vc.evaluate.rate_split(run.model(), rows, np.random.default_rng(run.config.seed)) | {"rows": len(rows)}
 
 
 def reconstructions_and_samples(run: runs.Run, data: Data) -> tuple[np.ndarray, np.ndarray]:
@@ -374,14 +340,15 @@ def _posteriors(tab: Tab) -> None:
     split; on 2-D data, what the decoder makes of the holes."""
     data, config = tab.data, tab.config
     cols = shell.columns(3) if data.is_2d else shell.columns(2)
+    (grid, density, mean, std, q, held), (spots, decoded, z_agg), split = runs.views_in_pool(
+        (model_views.posterior, tab.run, data, tab.point), (model_views.holes, tab.run, data),
+        (model_views.surgery, tab.run, data))
     with cols[0]:
-        grid, density, mean, std, q, held = runs.view(posterior, tab.run, data, tab.point)
         figures.show(lambda: spaces.posterior_vs_q(grid, density, mean, std, q), "posterior_vs_q", (config, tab.point),
                      height=shell.height(360, 430))
-        st.caption(f"The window holds {held:.2%} of the exact posterior (at least {WINDOW_MASS:.1%}), wherever it "
+        st.caption(f"The window holds {held:.2%} of the exact posterior (at least {model_views.WINDOW_MASS:.1%}), wherever it "
                    "is, not only around q.")
         shell.look_for("where q (orange) misses the exact posterior (shade), the ELBO falls below log p(x).")
-    spots, decoded, z_agg = runs.view(holes, tab.run, data)
     with cols[1]:
         figures.show(lambda: spaces.aggregate_posterior(z_agg, data.y, spots), "aggregate_posterior", config,
                      height=shell.height(360, 430))
@@ -393,7 +360,6 @@ def _posteriors(tab: Tab) -> None:
             st.caption(f"No prior holes: inside the {bulk:.0%} of the prior nearest 0, the data's codes are never "
                        f"rarer than {ratio:g} × the prior (q(z)/p(z) ≥ {ratio:g}): a sample from the prior lands "
                        "where the data's codes go.")
-        split = runs.view(surgery, tab.run, data)
         st.caption(f"The rate {split['rate']:.3f} nats = I(x; z) {split['information']:.3f}, what the code says "
                    f"about x, + KL(q(z) ‖ p(z)) {split['marginal_kl']:.3f}, how far the pooled codes lie from the "
                    "prior (Hoffman & Johnson 2016; the second by Monte Carlo, ± a few thousandths): only the "

@@ -13,6 +13,6 @@ def vae(seed: int = 1) -> vc.VAE:
     return vc.VAE(input_dim=2, latent_dim=2, hidden=(16,), beta=0.5, seed=seed)
 
 
-def pid_and_sum(run, held):
-    """The worker's process id and the sum of the held-out rows it was sent."""
-    return os.getpid(), float(held.X_test.sum())
+def pid_and_sum(run, data):
+    """The worker's process id and the sum of the test rows it was sent."""
+    return os.getpid(), float(data.X_test.sum())

@@ -12,7 +12,7 @@ import pytest
 from tests import pool_helpers
 from tests.pool_helpers import ARGS, X, vae
 from vae_ui.service import measures, runs, trainer
-from vae_ui.service.measures import HeldOut
+from vae_ui.service.measures import Rows
 
 LONG = ARGS | {"epochs": 4000}  # seconds: long enough to be seen running
 HEAVY, SHORT = 25.0, 0.5  # the estimates the jobs are submitted with (order.HEAVY_SECONDS between them)
@@ -64,7 +64,8 @@ def test_the_lecturers_training_withdraws_a_students_and_puts_it_back(pool):
 
 
 def test_a_heavy_view_is_made_in_a_worker_process(pool):
-    job = pool.submit_view("v", (pool_helpers.pid_and_sum, (None, HeldOut("x", np.ones((3, 2)), np.zeros(2), np.ones(2)))), "s",
+    rows = Rows("x", np.ones((4, 2)), np.zeros(4), np.ones((3, 2)), np.zeros(3))
+    job = pool.submit_view("v", (pool_helpers.pid_and_sum, (None, rows)), "s",
                            lambda job: None, cost=2.0)
     assert job.done.wait(60) and job.error is None
     pid, total = job.result["value"]
@@ -76,7 +77,7 @@ def test_a_view_nobody_waits_for_is_dropped_before_it_starts():
     try:
         busy = solo.submit("busy", vae(), X, LONG, foreground=True, session="a", cost=SHORT)
         running(solo, busy)
-        held = HeldOut("x", np.ones((1, 1)), np.zeros(1), np.ones(1))
+        held = Rows("x", np.ones((1, 1)), np.zeros(1), np.ones((1, 1)), np.zeros(1))
         view = solo.submit_view("v", (pool_helpers.pid_and_sum, (None, held)), "b", lambda job: None, cost=2.0)
         view.touched -= trainer.VIEW_STALE_SECONDS + 1  # its page has not asked for it again
         solo.touch(busy)

@@ -193,12 +193,12 @@ def test_a_linear_beta_vae_keeps_columns_of_squared_length_lambda_minus_beta_sig
 
 # -- generating ----------------------------------------------------------------------------------------------
 def test_the_vaes_prior_has_holes_and_a_mixture_fits_the_autoencoders_codes_better_than_one_gaussian():
-    from app_pages import ae_generation
+    from vae_ui.service import measures, model_views
 
     data = generated("three_clusters", 0)
     ae_config, vae_config = configs.generation(DEFAULTS, data.spec)
-    vae_view = ae_generation.generator_view(runs.store().train(vae_config, data.X), data, 0, 1)
-    ae_view = ae_generation.generator_view(runs.store().train(ae_config, data.X), data, 0, 1)
+    vae_view, ae_view = (model_views.generator(measures.Fitted.of(runs.store().train(config, data.X)),
+                                               measures.Rows.of(data), 0, 1) for config in (vae_config, ae_config))
     holes, _ = vc.evaluate.prior_holes(train(vae_config, data.X), data.X, 2000, np.random.default_rng(5))
     assert vae_view.in_holes > 0.1 and len(holes) / 2000 > 0.1  # about a quarter of prior draws, another stream too
     assert ae_view.log_p_mixture > ae_view.log_p_data + 3  # 10 Gaussians: −1.9 nats; one: −7.7

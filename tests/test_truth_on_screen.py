@@ -4,11 +4,10 @@ import numpy as np
 import pytest
 
 import vae_core as vc
-from app_pages import elbo_beta
 from tests.apptest_helpers import app, assert_clean, chart, charts_titled, metrics, settled, texts
 from vae_ui import configs, settings
 from vae_ui.page import truth
-from vae_ui.service import measures, runs
+from vae_ui.service import measures, model_views, runs
 from vae_ui.service.datasets import generated
 
 
@@ -53,8 +52,8 @@ def test_the_page_prints_each_estimate_with_its_error_and_says_what_holds_in_exp
 def test_the_posterior_picture_holds_the_posterior_at_small_beta():
     run, data = beta_vae(0.1), worked_data()
     for point in range(5):
-        grid, density, *_, held = elbo_beta.posterior(run, data, point)
-        assert held >= elbo_beta.WINDOW_MASS
+        grid, density, *_, held = model_views.posterior(measures.Fitted.of(run), measures.Rows.of(data), point)
+        assert held >= model_views.WINDOW_MASS
 
 
 @pytest.mark.slow
@@ -214,7 +213,7 @@ def test_the_beta_vae_tab_splits_the_gap_and_the_pieces_add_up():
     assert_clean(at)
     assert chart(at, "Where the gap log p(x) − ELBO goes")
     run, data = beta_vae(1.0), worked_data()
-    split = measures.gap_split(measures.Fitted.of(run), measures.HeldOut.of(data))
+    split = measures.gap_split(measures.Fitted.of(run), measures.Rows.of(data))
     shown = " ".join(texts(at, "markdown"))
     assert f"{split['approximation'][0]:.3f} ± {split['approximation'][1]:.3f}" in shown
     full = vc.amortisation.amortisation_split(run.model(), data.X_test[:measures.AMORTISED_POINTS], np.random.default_rng(0),

@@ -30,7 +30,7 @@ def eval_points(data: Data) -> int:
 def ladder(run: runs.Run, data: Data, k: int) -> dict[str, tuple[float, float]]:
     """The ladder of a run on a page's data, measured here and now (:func:`vae_ui.service.measures.ladder`); a page
     asks the pool for it instead, ``runs.view_soon(measures.ladder, run, data, k)``."""
-    return measures.ladder(measures.Fitted.of(run), measures.HeldOut.of(data), k)
+    return measures.ladder(measures.Fitted.of(run), measures.Rows.of(data), k)
 
 
 def misspecified(data: Data, likelihood: str) -> str | None:

@@ -8,8 +8,8 @@
 - :func:`bayes`: the Bayes-optimal denoiser E[x | x̃] of the data's true distribution; :func:`made_by_score`: points
   made from noise by its score alone (annealed Langevin dynamics; Song & Ermon 2019).
 
-Each takes a :class:`Fitted` (a run's final model, as bytes, and its seed) and a :class:`HeldOut` (the test rows
-and the data's name): what a worker needs of a run and of a page's data, and no more (a run's snapshots stay here).
+Each takes a :class:`Fitted` (a run's final model, as bytes, and its seed) and a :class:`Rows` (the data's rows and
+name): what a worker needs of a run and of a page's data, and no more (a run's snapshots stay here).
 """
 
 from __future__ import annotations
@@ -47,22 +47,38 @@ class Fitted:
 
 
 @dataclass(frozen=True)
-class HeldOut:
-    """What a heavy view reads of a page's data: its test rows, the box of its training rows, and its known density's
-    name ("" for an upload)."""
+class Rows:
+    """What a view made in a worker reads of a page's data (``vae_ui.service.datasets.Data``, which a worker does not
+    import): its training and test rows with their labels, its images' shape, and its known density's name ("" for
+    an upload)."""
 
     name: str
+    X: np.ndarray  # (n_train, D)
+    y: np.ndarray  # (n_train,)
     X_test: np.ndarray  # (n_test, D)
-    lo: np.ndarray  # (D,) the training rows' smallest value in each column ...
-    hi: np.ndarray  # (D,) ... and their largest
+    y_test: np.ndarray  # (n_test,)
+    image_shape: tuple[int, int] | None = None
 
     @classmethod
-    def of(cls, data: Any) -> HeldOut | None:
-        """From a page's data (``vae_ui.data.Data``): its first test rows, enough for every view here."""
+    def of(cls, data: Any) -> Rows | None:
         if data is None:
             return None
         name = data.spec.name if not data.spec.csv_digest else ""
-        return cls(name, data.X_test, data.X.min(axis=0), data.X.max(axis=0))
+        return cls(name, data.X, data.y, data.X_test, data.y_test, data.image_shape)
+
+    @property
+    def is_2d(self) -> bool:
+        return self.X.shape[1] == 2
+
+    @property
+    def lo(self) -> np.ndarray:
+        """(D,) the training rows' smallest value in each column."""
+        return self.X.min(axis=0)
+
+    @property
+    def hi(self) -> np.ndarray:
+        """(D,) ... and their largest."""
+        return self.X.max(axis=0)
 
 
 def eval_points(dim: int, available: int) -> int:
@@ -76,7 +92,7 @@ def mean_and_2se(values: np.ndarray | list[float]) -> tuple[float, float]:
     return float(values.mean()), float(2 * values.std(ddof=1) / np.sqrt(len(values)))
 
 
-def ladder(run: Fitted, held: HeldOut, k: int) -> dict[str, tuple[float, float]]:
+def ladder(run: Fitted, data: Rows, k: int) -> dict[str, tuple[float, float]]:
     """Mean ELBO, IWAE_k and exact log p_model(x) over the evaluation points, and where the data's density is known
     the truth E log p_data(x) and the distance KL(p_data ‖ p_model), each (value, two standard errors).
 
@@ -84,7 +100,7 @@ def ladder(run: Fitted, held: HeldOut, k: int) -> dict[str, tuple[float, float]]
     ± is Monte Carlo error on these points. log p_model(x) is exact (quadrature, d ≤ 2), log p_data(x) exact (closed
     form or quadrature): their ± is how far another draw of test points would move the mean. With d > 2 there is
     no exact log p_model; the distance is then bounded above with IWAE_k (≤ log p_model in expectation)."""
-    X_eval = held.X_test[:eval_points(held.X_test.shape[1], len(held.X_test))]
+    X_eval = data.X_test[:eval_points(data.X_test.shape[1], len(data.X_test))]
     vae = run.model()
     streams = np.random.SeedSequence([run.seed, k]).spawn(2 * REPEATS)
     elbo = [vae.elbo(X_eval, n_samples=50, rng=np.random.default_rng(s)).mean() for s in streams[:REPEATS]]
@@ -94,8 +110,8 @@ def ladder(run: Fitted, held: HeldOut, k: int) -> dict[str, tuple[float, float]]
     if vae.latent_dim <= 2:
         model = vae.log_likelihood_exact(X_eval)
         out["exact log p(x)"] = (float(model.mean()), 0.0)
-    if held.name in vc.truth.DISTRIBUTIONS:
-        truth = vc.data.log_density(held.name, X_eval)
+    if data.name in vc.truth.DISTRIBUTIONS:
+        truth = vc.data.log_density(data.name, X_eval)
         out[TRUTH] = mean_and_2se(truth)
         if model is not None:
             out[DISTANCE] = mean_and_2se(truth - model)
@@ -104,20 +120,20 @@ def ladder(run: Fitted, held: HeldOut, k: int) -> dict[str, tuple[float, float]]
     return out
 
 
-def gap_split(run: Fitted, held: HeldOut) -> dict[str, tuple[float, float]]:
+def gap_split(run: Fitted, data: Rows) -> dict[str, tuple[float, float]]:
     """The mean approximation and amortisation gaps over AMORTISED_POINTS test points, each ± two standard errors
     over the points (vae_core.amortisation.amortisation_split)."""
-    split = vc.amortisation.amortisation_split(run.model(), held.X_test[:AMORTISED_POINTS],
+    split = vc.amortisation.amortisation_split(run.model(), data.X_test[:AMORTISED_POINTS],
                                                np.random.default_rng(run.seed), steps=300, samples=16)
     return {key: mean_and_2se(split[key]) for key in ("approximation", "amortisation")}
 
 
-def bayes(run: Fitted, held: HeldOut, sigma: float, test_sigmas: tuple[float, ...], draws: int,
+def bayes(run: Fitted, data: Rows, sigma: float, test_sigmas: tuple[float, ...], draws: int,
           field_points: int) -> tuple[np.ndarray, float, np.ndarray, float]:
     """The Bayes denoiser on the denoising page's noise (``run`` gives the seed): its error curve over
     ``test_sigmas`` (``draws`` noise draws each), its error at ``sigma``, where it sends a ``field_points``² grid over
     the training rows' box, and the share of its outputs nearer their clean x than x̃ was."""
-    name, X_test = held.name, held.X_test
+    name, X_test = data.name, data.X_test
     noise = vc.losses.corruption(X_test.shape, sigma, settings.rng(run.seed, "test corruption"))
     base = vc.losses.corruption((draws, *X_test.shape), 1.0, np.random.default_rng(run.seed))  # denoising_curve's
 
@@ -125,16 +141,16 @@ def bayes(run: Fitted, held: HeldOut, sigma: float, test_sigmas: tuple[float, ..
         return float(vc.losses.squared_error(X_test, vc.data.bayes_denoiser(name, noisy, s))[0].mean())
 
     curve = np.array([np.mean([error(X_test + s * e, s) for e in base]) for s in test_sigmas])
-    lo, hi = held.lo - 0.3, held.hi + 0.3
+    lo, hi = data.lo - 0.3, data.hi + 0.3
     g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], field_points), np.linspace(lo[1], hi[1], field_points))
     grid, noisy = np.stack([g1.ravel(), g2.ravel()], axis=1), X_test + noise
     nearer = vc.evaluate.share_nearer(X_test, noisy, vc.data.bayes_denoiser(name, noisy, sigma))
     return curve, error(noisy, sigma), vc.data.bayes_denoiser(name, grid, sigma), nearer
 
 
-def made_by_score(run: Fitted, held: HeldOut, sampled: int) -> tuple[np.ndarray, np.ndarray, float, float]:
+def made_by_score(run: Fitted, data: Rows, sampled: int) -> tuple[np.ndarray, np.ndarray, float, float]:
     """``sampled`` points made from noise with the data's blurred scores alone (vc.truth.sample_by_score): the start,
     the end, and the mean log p_data of the end and of the test points."""
-    found = vc.truth.sample_by_score(held.name, sampled, settings.rng(run.seed, "generation"))
-    return (found[0], found[-1], float(vc.data.log_density(held.name, found[-1]).mean()),
-            float(vc.data.log_density(held.name, held.X_test).mean()))
+    found = vc.truth.sample_by_score(data.name, sampled, settings.rng(run.seed, "generation"))
+    return (found[0], found[-1], float(vc.data.log_density(data.name, found[-1]).mean()),
+            float(vc.data.log_density(data.name, data.X_test).mean()))

@@ -32,12 +32,13 @@ from vae_ui.service import disk, trainer
 from vae_ui.service.budget import BUDGET, WEIGHT_STEPS_PER_SECOND, WORK_BUDGET, estimated_seconds, too_costly
 from vae_ui.service.lru import LRU, read_only
 from vae_ui.service.records import SNAPSHOTS, LiveProgress, Progress, Run, RunConfig, Status, likelihood_for, snapshot_every
-from vae_ui.service.views import view, view_in_pool, view_key, view_soon, view_store, views_pending
+from vae_ui.service.views import view, view_in_pool, view_key, view_soon, view_store, views_in_pool, views_pending
 
 __all__ = ["BUDGET", "MAX_RUNS", "PREFETCH", "PREFETCH_DEPTH", "SNAPSHOTS", "WEIGHT_STEPS_PER_SECOND", "WORK_BUDGET",
            "LiveProgress", "Progress", "Run", "RunConfig", "RunStore", "Status", "estimated_seconds", "failure",
            "give_first_place", "likelihood_for", "prefetch", "snapshot_every", "store", "too_costly", "train",
-           "train_soon", "view", "view_in_pool", "view_key", "view_soon", "view_store", "views_pending"]
+           "train_soon", "view", "view_in_pool", "view_key", "view_soon", "view_store", "views_in_pool",
+           "views_pending"]
 
 MAX_RUNS = 256  # bound on cached runs by count; the real bound is BUDGET's bytes
 PREFETCH_DEPTH = trainer.MAX_PREFETCH  # configs waiting to be trained in the background; older wishes fall off

@@ -22,7 +22,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 from vae_ui.service import trainer
 from vae_ui.service.budget import BUDGET
 from vae_ui.service.lru import LRU, read_only
-from vae_ui.service.measures import Fitted, HeldOut
+from vae_ui.service.measures import Fitted, Rows
 from vae_ui.service.records import Run, RunConfig
 
 __all__ = ["MAX_VIEWS", "VIEW_SECONDS", "view", "view_in_pool", "view_key", "view_soon", "view_store", "views_pending"]
@@ -53,7 +53,7 @@ _lock = threading.Lock()
 
 
 def view_soon(compute: Callable[..., T], run: Run, data: object, *args: Hashable) -> T | None:
-    """``compute(Fitted.of(run), HeldOut.of(data), *args)`` if it is stored; else None, while the pool makes it (one job
+    """``compute(Fitted.of(run), Rows.of(data), *args)`` if it is stored; else None, while the pool makes it (one job
     however many sessions ask; each ask keeps it wanted). For a slow view far down a page: the page's run, its link
     and the figures above do not wait for it, and the page polls (a fragment with ``run_every``) until it is there.
     An error in the making is raised here, in the page's run, the next time it is asked for.
@@ -91,6 +91,14 @@ def view_in_pool(compute: Callable[..., T], run: Run, data: object, *args: Hasha
     raise failed or job.error
 
 
+def views_in_pool(*asks: tuple) -> list:
+    """Several :func:`view_in_pool` views, each ``(compute, run, data, *args)``, asked of the pool at once (its workers
+    make them side by side) and then each waited for."""
+    for compute, run, data, *args in asks:
+        view_soon(compute, run, data, *args)
+    return [view_in_pool(compute, run, data, *args) for compute, run, data, *args in asks]
+
+
 def _asked(compute: Callable, run: Run, data: object, args: tuple, views: LRU, key: tuple) -> trainer.Job:
     """The pool's job for this view: the one already asked for (asking keeps it wanted), or a new one."""
     with _lock:
@@ -107,7 +115,7 @@ def _asked(compute: Callable, run: Run, data: object, args: tuple, views: LRU, k
             elif job.error is not None and not isinstance(job.error, trainer.Cancelled):
                 _failed[key] = job.error
 
-    call = (compute, (Fitted.of(run), HeldOut.of(data), *args))  # what a worker needs: no snapshots, no Streamlit
+    call = (compute, (Fitted.of(run), Rows.of(data), *args))  # what a worker needs: no snapshots, no Streamlit
     ctx = get_script_run_ctx(suppress_warning=True)
     job = trainer.scheduler().submit_view(key, call, ctx.session_id if ctx else None, landed, VIEW_SECONDS,
                                           in_thread=not _sendable(compute))  # (it may have landed already)
