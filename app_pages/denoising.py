@@ -10,34 +10,14 @@ import vae_core as vc
 from vae_ui import configs, settings
 from vae_ui.charts import axes, curves, images, spaces
 from vae_ui.lecture import present
-from vae_ui.page import figures, shell, training, truth
+from vae_ui.page import figures, shell, training
 from vae_ui.page.data import page_data
 from vae_ui.page.text import formula, source
-from vae_ui.service import measures, runs
-from vae_ui.service.datasets import Data
+from vae_ui.service import measures, model_views, runs
+from vae_ui.service.model_views import DRAWS, FIELD_POINTS, TEST_SIGMAS, Denoised
 from vae_ui.session import controls, stage
 
-TEST_SIGMAS = np.linspace(0.0, 1.5, 16)  # the test noise levels of the error curve
-FIELD_POINTS = 11  # grid points per axis of the denoising field
 NEAR = 0.3  # an arrow end this close to a data point lands "on the data"
-DRAWS = 5  # noise draws per test point and σ of the error curve
-CURVE_POINTS_LARGE = 200  # test points of the curve on large images (MNIST: 80 passes over 1,000 would take 2 s)
-
-
-@dataclass(frozen=True)
-class View:
-    """What the page shows of one trained (denoising) autoencoder, on test points corrupted with noise σ."""
-
-    noisy: np.ndarray  # (n_test, D) x̃ = x + ε, ε ~ N(0, σ²I), seeded
-    cleaned: np.ndarray  # g(f(x̃))
-    noisy_error: float  # mean ½‖x − g(f(x̃))‖²
-    curve: np.ndarray  # (len(TEST_SIGMAS),) that error as the test noise grows
-    field: tuple[np.ndarray, np.ndarray] | None  # 2-D data: grid points and where g∘f sends them
-    nothing_error: float  # mean ½‖x − x̃‖² = ½‖ε‖² on the same inputs: the do-nothing denoiser's (D·σ²/2 expected)
-    nothing_curve: np.ndarray  # (len(TEST_SIGMAS),) its error as the test noise grows (the curve's draws)
-    nearer: float  # share of outputs g(f(x̃)) nearer their own clean x than x̃ was
-    kept: tuple[float, float] | None  # images: share of outputs, and of noisy inputs, whose nearest training image
-    # shows the clean image's digit (a 1-nearest-neighbour reading)
 
 
 @dataclass(frozen=True)
@@ -50,39 +30,7 @@ class Bayes:
     nearer: float  # share of its outputs nearer their own clean x than x̃ was
 
 
-def _field_grid(data: Data) -> np.ndarray:
-    """The field's arrows start on a FIELD_POINTS × FIELD_POINTS grid over the training data's box."""
-    lo, hi = data.X.min(axis=0) - 0.3, data.X.max(axis=0) + 0.3
-    g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], FIELD_POINTS), np.linspace(lo[1], hi[1], FIELD_POINTS))
-    return np.stack([g1.ravel(), g2.ravel()], axis=1)
-
-
-def view_of(run: runs.Run, data: Data, sigma: float) -> View:
-    """``sigma`` is the test corruption's: the same for the denoising AE and the plain AE it is compared with."""
-    model = run.model()
-    noise = vc.losses.corruption(data.X_test.shape, sigma, settings.rng(run.config.seed, "test corruption"))
-    noisy = data.X_test + noise
-    cleaned = model.reconstruct(noisy)
-    shown = data.X_test[:CURVE_POINTS_LARGE] if data.X.shape[1] > truth.LARGE_D else data.X_test  # MNIST: fewer
-    curve = vc.evaluate.denoising_curve(model, shown, TEST_SIGMAS, np.random.default_rng(run.config.seed), DRAWS)
-    nothing = vc.evaluate.DoNothing()
-    nothing_curve = vc.evaluate.denoising_curve(nothing, shown, TEST_SIGMAS, np.random.default_rng(run.config.seed), DRAWS)
-    field = None
-    if data.is_2d:
-        grid = _field_grid(data)
-        field = (grid, model.reconstruct(grid))
-    kept = None
-    if data.image_shape:
-        n = len(shown)
-        truth_labels = data.y_test[:n]
-        kept = tuple(float(np.mean(vc.evaluate.nearest_labels(data.X, data.y, P[:n]) == truth_labels))
-                     for P in (cleaned, noisy))
-    error = float(vc.evaluate.reconstruction_error(model, data.X_test, noise).mean())
-    return View(noisy, cleaned, error, curve, field, float(vc.evaluate.reconstruction_error(nothing, data.X_test, noise).mean()),
-                nothing_curve, vc.evaluate.share_nearer(data.X_test, noisy, cleaned), kept)
-
-
-def verdict(dae: View, latent: int, D: int) -> str:
+def verdict(dae: Denoised, latent: int, D: int) -> str:
     """What the DAE does to the noisy test inputs, in the numbers: whether it beats returning x̃ itself."""
     better = dae.noisy_error < dae.nothing_error
     said = (f"the denoising AE's error {dae.noisy_error:.4f} is {'below' if better else 'above'} the "
@@ -94,7 +42,7 @@ def verdict(dae: View, latent: int, D: int) -> str:
     return said + "."
 
 
-def digits_verdict(dae: View, latent: int) -> str:
+def digits_verdict(dae: Denoised, latent: int) -> str:
     """The same for images, with the share that keep their digit (their nearest training image's label)."""
     kept, noisy_kept = dae.kept
     said = (f"compare the rows: error {dae.noisy_error:.3f} against {dae.nothing_error:.3f} for returning the noisy "
@@ -123,10 +71,12 @@ if dae_run is None or ae_run is None:
     st.stop()
 # the noise levels two steps either side, trained in the background: a sweep of σ finds them ready
 runs.prefetch([replace(dae_config, noise_sigma=s) for s in settings.neighbours("dae_sigma", sigma)], data.X)
-dae, ae = runs.view(view_of, dae_run, data, sigma), runs.view(view_of, ae_run, data, sigma)
 known = not data.spec.csv_digest and data.spec.name in vc.truth.DISTRIBUTIONS  # the data's true density
-bayes = Bayes(*runs.view_in_pool(measures.bayes, ae_run, data, sigma, tuple(map(float, TEST_SIGMAS)), DRAWS,
-                                  FIELD_POINTS)) if known else None  # the plain AE's run: the same for every σ
+asked = [(model_views.denoised, dae_run, data, sigma), (model_views.denoised, ae_run, data, sigma)]
+if known:  # the Bayes denoiser: by the plain AE's run, the same for every σ
+    asked.append((measures.bayes, ae_run, data, sigma, tuple(map(float, TEST_SIGMAS)), DRAWS, FIELD_POINTS))
+dae, ae, *found = runs.views_in_pool(*asked)  # made in the pool, side by side
+bayes = Bayes(*found[0]) if known else None
 
 # -- figures -----------------------------------------------------------------------------------------
 latent, D = dae_config.latent_dim, data.X.shape[1]

@@ -1,8 +1,9 @@
-"""What two sections show of a trained model, made in the training pool's workers (:func:`vae_ui.service.views.
+"""What the pages show of a trained model, made in the training pool's workers (:func:`vae_ui.service.views.
 view_in_pool`) rather than in the server's threads, so they import NumPy and the core only:
 
 - :func:`generator`: the autoencoder page's last section, why a VAE can generate and an autoencoder cannot (its codes,
   the Gaussian its z are drawn from, samples, a decoded path, and how likely the samples are under the truth);
+- :func:`denoised`: the denoising page's view of a (denoising) autoencoder on noisy test points;
 - :func:`posterior`, :func:`holes` and :func:`surgery`: the β-VAE section's exact posterior of one test point, the
   prior's holes and the rate split into I(x; z) and KL(q(z) ‖ p(z)).
 
@@ -20,7 +21,7 @@ import numpy as np
 import vae_core as vc
 from vae_core import generate, theory
 from vae_ui import settings
-from vae_ui.service.measures import Fitted, Rows
+from vae_ui.service.measures import LARGE_D, Fitted, Rows, field_grid
 
 N_SAMPLES = 300  # z drawn for each model's samples
 STEPS = 9  # points of the interpolated path, ends included
@@ -28,6 +29,10 @@ MIXTURE = 10  # components of the mixture fitted to the autoencoder's codes, to 
 CANDIDATES = 2000  # z drawn from the prior to count those in its holes
 SURGERY_POINTS = 2000  # training rows the rate's split pools (its Monte Carlo costs their number squared)
 WINDOW_MASS = 0.999  # the posterior picture's window holds at least this share of p(z|x)
+TEST_SIGMAS = np.linspace(0.0, 1.5, 16)  # the denoising page's test noise levels of the error curve
+FIELD_POINTS = 11  # grid points per axis of the denoising field
+DRAWS = 5  # noise draws per test point and σ of the error curve
+CURVE_POINTS_LARGE = 200  # test points of the curve on large images (MNIST: 80 passes over 1,000 would take 2 s)
 
 
 @dataclass(frozen=True)
@@ -102,3 +107,44 @@ def surgery(run: Fitted, data: Rows) -> dict[str, float]:
     """The rate split into I(x; z) and KL(q(z) ‖ p(z)) over the training points (vc.evaluate.rate_split)."""
     rows = data.X[:SURGERY_POINTS]  # its Monte Carlo costs rows² (an upload of 20,000 rows: minutes)
     return vc.evaluate.rate_split(run.model(), rows, np.random.default_rng(run.seed)) | {"rows": len(rows)}
+
+
+@dataclass(frozen=True)
+class Denoised:
+    """What the page shows of one trained (denoising) autoencoder, on test points corrupted with noise σ."""
+
+    noisy: np.ndarray  # (n_test, D) x̃ = x + ε, ε ~ N(0, σ²I), seeded
+    cleaned: np.ndarray  # g(f(x̃))
+    noisy_error: float  # mean ½‖x − g(f(x̃))‖²
+    curve: np.ndarray  # (len(TEST_SIGMAS),) that error as the test noise grows
+    field: tuple[np.ndarray, np.ndarray] | None  # 2-D data: grid points and where g∘f sends them
+    nothing_error: float  # mean ½‖x − x̃‖² = ½‖ε‖² on the same inputs: the do-nothing denoiser's (D·σ²/2 expected)
+    nothing_curve: np.ndarray  # (len(TEST_SIGMAS),) its error as the test noise grows (the curve's draws)
+    nearer: float  # share of outputs g(f(x̃)) nearer their own clean x than x̃ was
+    kept: tuple[float, float] | None  # images: share of outputs, and of noisy inputs, whose nearest training image
+    # shows the clean image's digit (a 1-nearest-neighbour reading)
+
+
+def denoised(run: Fitted, data: Rows, sigma: float) -> Denoised:
+    """``sigma`` is the test corruption's: the same for the denoising AE and the plain AE it is compared with."""
+    model = run.model()
+    noise = vc.losses.corruption(data.X_test.shape, sigma, settings.rng(run.seed, "test corruption"))
+    noisy = data.X_test + noise
+    cleaned = model.reconstruct(noisy)
+    shown = data.X_test[:CURVE_POINTS_LARGE] if data.X.shape[1] > LARGE_D else data.X_test  # MNIST: fewer
+    curve = vc.evaluate.denoising_curve(model, shown, TEST_SIGMAS, np.random.default_rng(run.seed), DRAWS)
+    nothing = vc.evaluate.DoNothing()
+    nothing_curve = vc.evaluate.denoising_curve(nothing, shown, TEST_SIGMAS, np.random.default_rng(run.seed), DRAWS)
+    field = None
+    if data.is_2d:
+        grid = field_grid(data, FIELD_POINTS)
+        field = (grid, model.reconstruct(grid))
+    kept = None
+    if data.image_shape:
+        n = len(shown)
+        truth_labels = data.y_test[:n]
+        kept = tuple(float(np.mean(vc.evaluate.nearest_labels(data.X, data.y, P[:n]) == truth_labels))
+                     for P in (cleaned, noisy))
+    error, nothing_error = (float(vc.evaluate.reconstruction_error(m, data.X_test, noise).mean()) for m in (model, nothing))
+    return Denoised(noisy, cleaned, error, curve, field, nothing_error, nothing_curve,
+                    vc.evaluate.share_nearer(data.X_test, noisy, cleaned), kept)
