@@ -40,6 +40,18 @@ def section(data: Data) -> None:
         trained[name] = run
     made = runs.views_in_pool(*[(model_views.generator, run, data, start, end) for run in trained.values()])
     found = {name: (run, g) for (name, run), g in zip(trained.items(), made)}
+    _codes(data, found, start, end)
+    if data.image_shape:
+        _image_samples(data, found, start, end)
+    else:
+        _samples(data, found, start, end)
+
+
+Found = dict[str, tuple[runs.Run, model_views.Generator]]  # "autoencoder" and "VAE": each model and its view
+
+
+def _codes(data: Data, found: Found, start: int, end: int) -> None:
+    """Each model's codes, with the Gaussian its z are drawn from and the path between the two test points."""
     titles = {"autoencoder": ("Autoencoder codes f(x)", "dashed: a Gaussian fitted to them"),
               "VAE": ("VAE codes μ(x)", "dashed: the prior N(0, I), 1σ and 2σ")}
     cols = shell.columns(2)
@@ -56,19 +68,25 @@ def section(data: Data) -> None:
                    f"where its z are drawn from, yet {vae_view.in_holes:.0%} of {CANDIDATES:,} z drawn from the prior "
                    f"land in its holes (where the codes' density q(z) is under {vc.evaluate.HOLE_RATIO:g} × the prior's). "
                    "The orange line joins the two chosen points' codes.")
+
+
+def _image_samples(data: Data, found: Found, start: int, end: int) -> None:
+    """Images: each model's samples over its decoded path, a row of each."""
+    for col, (name, (_, g)) in zip(shell.columns(2), found.items()):
+        with col:
+            st.subheader(f"{name}: samples, and the path")
+            if shell.shown(f"generated_{name}", 160):
+                st.image(images.image_rows([g.samples[:images.ROW], g.decoded], data.image_shape), output_format="PNG")
+            st.caption(f"Top: g(z) for {images.ROW} z drawn from {'the prior' if name == 'VAE' else 'the fitted Gaussian'}"
+                       f". Bottom: g(z) along the line from test point {start} to test point {end}.")
+    shell.look_for("how many images of each top row you can name: where the fitted Gaussian covers space the "
+                   "autoencoder's codes leave empty, its samples blur into no digit; the VAE's decoder was trained "
+                   "on z spread over its prior. With d = 2 both are blurred: two numbers hold little of a digit.")
+
+
+def _samples(data: Data, found: Found, start: int, end: int) -> None:
+    """2-D data: each model's samples and decoded path over the data, how likely they are under the truth."""
     cols = shell.columns(2)
-    if data.image_shape:
-        for col, (name, (_, g)) in zip(cols, found.items()):
-            with col:
-                st.subheader(f"{name}: samples, and the path")
-                if shell.shown(f"generated_{name}", 160):
-                    st.image(images.image_rows([g.samples[:images.ROW], g.decoded], data.image_shape), output_format="PNG")
-                st.caption(f"Top: g(z) for {images.ROW} z drawn from {'the prior' if name == 'VAE' else 'the fitted Gaussian'}"
-                           f". Bottom: g(z) along the line from test point {start} to test point {end}.")
-        shell.look_for("how many images of each top row you can name: where the fitted Gaussian covers space the "
-                       "autoencoder's codes leave empty, its samples blur into no digit; the VAE's decoder was trained "
-                       "on z spread over its prior. With d = 2 both are blurred: two numbers hold little of a digit.")
-        return
     box = axes.domain(data.X, *(g.samples for _, g in found.values()), *(g.decoded for _, g in found.values()), pad=0.3)
     for col, (name, (run, g)) in zip(cols, found.items()):
         with col:
