@@ -210,6 +210,21 @@ def test_the_vaes_prior_has_holes_and_a_mixture_fits_the_autoencoders_codes_bett
     assert "lands among them" not in said and "the best it can do" not in said
 
 
+def test_where_no_prior_draw_lands_in_a_hole_the_page_does_not_say_yet_0_percent():
+    """On the digits few of the prior's draws land in the VAE's holes (8 of 2,000): "yet 0% ... land in its holes"
+    set up a contrast the number denies, and rounded a count that is not zero to 0%."""
+    from vae_ui.service import measures, model_views
+
+    data = generated("digits", 0)
+    _, vae_config = configs.generation(DEFAULTS, data.spec)
+    found = model_views.generator(measures.Fitted.of(runs.store().train(vae_config, data.X)), measures.Rows.of(data), 0, 1)
+    count = round(found.in_holes * 2000)
+    assert 0 < count < 20
+    at = settled(app("autoencoder", dataset="digits"))
+    said = " ".join(texts(at, "caption") + texts(at, "markdown"))
+    assert f"and only {count} of 2,000 z drawn from the prior land in its holes" in said and "yet 0%" not in said
+
+
 def test_naive_sampling_has_no_pathwise_gradient_but_the_score_function_estimates_one():
     f = theory.TEST_FUNCTIONS["square"]
     eps = np.random.default_rng(0).standard_normal(200_000)
