@@ -63,10 +63,13 @@ def _codes(data: Data, found: Found, start: int, end: int) -> None:
                          height=shell.height(380, 440) + (CODES_LEGEND_PX if data.image_shape else 0))
     vae_view = found["VAE"][1]
     inside = float(np.mean(np.linalg.norm(vae_view.codes, axis=1) < 2))
-    in_holes = round(vae_view.in_holes * CANDIDATES)  # of the z drawn from the prior
-    holes = (f"yet {vae_view.in_holes:.0%} of {CANDIDATES:,} z drawn from the prior land in its holes"
-             if in_holes >= 0.01 * CANDIDATES else f"and {'none' if in_holes == 0 else f'only {in_holes}'} of "
-             f"{CANDIDATES:,} z drawn from the prior land{'s' if in_holes == 0 else ''} in its holes")
+    count, drawn = round(vae_view.in_holes * CANDIDATES), f"{CANDIDATES:,} z drawn from the prior"
+    if count >= 0.01 * CANDIDATES:
+        holes = f"yet {vae_view.in_holes:.0%} of {drawn} land in its holes"
+    elif count:  # a share that would round to 0%: the count
+        holes = f"and only {count} of {drawn} land in its holes"
+    else:
+        holes = f"and none of {drawn} lands in its holes"
     shell.look_for("the autoencoder's codes sit wherever training put them, and the Gaussian fitted to them (dashed) "
                    f"covers the empty space between them; {inside:.0%} of the VAE's sit inside its prior's 2σ circle, "
                    f"where its z are drawn from, {holes} (where the codes' density q(z) is under "

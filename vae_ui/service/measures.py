@@ -70,16 +70,6 @@ class Rows:
     def is_2d(self) -> bool:
         return self.X.shape[1] == 2
 
-    @property
-    def lo(self) -> np.ndarray:
-        """(D,) the training rows' smallest value in each column."""
-        return self.X.min(axis=0)
-
-    @property
-    def hi(self) -> np.ndarray:
-        """(D,) ... and their largest."""
-        return self.X.max(axis=0)
-
 
 def eval_points(dim: int, available: int) -> int:
     """How many test points the bounds are measured on: EVAL_POINTS, fewer for large images (MNIST)."""
@@ -149,7 +139,7 @@ def bayes(run: Fitted, data: Rows, sigma: float, test_sigmas: tuple[float, ...],
 def field_grid(data: Rows, points: int) -> np.ndarray:
     """(points², 2) a grid over the training rows' box, 0.3 wider on each side: where a denoising field's arrows
     start."""
-    lo, hi = data.lo - 0.3, data.hi + 0.3
+    lo, hi = data.X.min(axis=0) - 0.3, data.X.max(axis=0) + 0.3
     g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], points), np.linspace(lo[1], hi[1], points))
     return np.stack([g1.ravel(), g2.ravel()], axis=1)
 
